@@ -1,0 +1,71 @@
+// Starts a throwaway native PostgreSQL (from PyPI's pgserver wheel, which carries pgvector) on a free
+// local port. Used by the tests' global setup and by .ci/run. Prints nothing unless asked.
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** PostgreSQL refuses to run as root: then run it as an unprivileged system user (created once). */
+function runAs() {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
+  const user = 'driftwatch-pg';
+  const id = (flag) => Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user], { stdio: 'ignore' });
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/** Starts postgres from `binDir`; resolves to { url, stop() }. */
+export async function startNativePostgres(binDir) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'driftwatch-pg-'));
+  const as = runAs();
+  if (as.uid !== undefined) chownSync(dataDir, as.uid, as.gid);
+  execFileSync(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
+    stdio: 'ignore',
+    ...as,
+  });
+  const port = await freePort();
+  const child = spawn(
+    join(binDir, 'postgres'),
+    ['-D', dataDir, '-p', String(port), '-k', dataDir, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: false, ...as },
+  );
+  let log = '';
+  child.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      execFileSync(join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      break;
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    dataDir,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGINT');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Idempotent setup, run before `npm test` and `npm run demo`.
+// 1. A Temporal server binary: $TEMPORAL_CLI, else `temporal` on PATH, else .driftwatch/bin/temporal,
+//    else built from the CLI's Go module (needs Go >= 1.25) into .driftwatch/bin.
+// 2. A native PostgreSQL with pgvector for the tests' second backend: PyPI's `pgserver` wheel in
+//    .driftwatch/venv (optional; skipped with a message when Python is missing).
+// Writes what it found to .driftwatch/setup.json. Prints one line per step.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+const PGSERVER = 'pgserver==0.1.4';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const home = join(root, '.driftwatch');
+const binDir = join(home, 'bin');
+mkdirSync(binDir, { recursive: true });
+
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function log(message) {
+  process.stderr.write(`setup: ${message}\n`);
+}
+
+function ensureTemporal() {
+  if (process.env.TEMPORAL_CLI) return { path: process.env.TEMPORAL_CLI, route: 'TEMPORAL_CLI' };
+  const local = join(binDir, 'temporal');
+  if (existsSync(local)) return { path: local, route: 'go-install (cached)' };
+  const system = onPath('temporal');
+  if (system) return { path: system, route: 'PATH' };
+  const go = onPath('go');
+  if (!go) {
+    throw new Error(
+      'no Temporal server binary: install the Temporal CLI (https://docs.temporal.io/cli) or Go >= 1.25, ' +
+        'or set TEMPORAL_CLI to the path of a `temporal` binary',
+    );
+  }
+  log(`building the Temporal dev server from ${TEMPORAL_CLI_MODULE} (first run only, a few minutes)…`);
+  const started = Date.now();
+  const result = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0 || !existsSync(local)) {
+    throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${result.status})`);
+  }
+  log(`built ${local} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return { path: local, route: 'go-install' };
+}
+
+function ensurePgserver() {
+  const venv = join(home, 'venv');
+  const python = join(venv, 'bin', 'python');
+  const find = () => {
+    if (!existsSync(python)) return undefined;
+    const out = spawnSync(python, ['-c', 'import pgserver, os; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))'], {
+      encoding: 'utf8',
+    });
+    const dir = out.stdout.trim();
+    return out.status === 0 && existsSync(join(dir, 'postgres')) ? dir : undefined;
+  };
+  let dir = find();
+  if (dir) return dir;
+  const py = onPath('python3');
+  if (!py) {
+    log('python3 not found: the native PostgreSQL backend will be skipped in tests');
+    return undefined;
+  }
+  log(`installing ${PGSERVER} (native PostgreSQL + pgvector) into .driftwatch/venv…`);
+  execFileSync(py, ['-m', 'venv', venv], { stdio: 'inherit' });
+  const pip = spawnSync(join(venv, 'bin', 'pip'), ['install', '--quiet', PGSERVER], { stdio: 'inherit' });
+  if (pip.status !== 0) {
+    log(`pip install ${PGSERVER} failed: the native PostgreSQL backend will be skipped in tests`);
+    return undefined;
+  }
+  dir = find();
+  return dir;
+}
+
+const previous = existsSync(join(home, 'setup.json')) ? JSON.parse(readFileSync(join(home, 'setup.json'), 'utf8')) : {};
+const temporal = ensureTemporal();
+log(`temporal: ${temporal.path} (${temporal.route})`);
+const postgresBin = process.env.DRIFTWATCH_SKIP_PGSERVER ? undefined : ensurePgserver();
+log(postgresBin ? `native postgres: ${postgresBin}` : 'native postgres: not available');
+const state = { ...previous, temporal: temporal.path, temporalRoute: temporal.route, postgresBin: postgresBin ?? null };
+writeFileSync(join(home, 'setup.json'), JSON.stringify(state, null, 2) + '\n');

@@ -1,0 +1,140 @@
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { dirname, join } from 'node:path';
+import { ServiceUnavailableError } from '../errors.ts';
+import type { Db } from './db.ts';
+import { migrate, type MigrationStatus } from './migrator.ts';
+import { PgDb } from './pg-db.ts';
+import { PgliteDb } from './pglite-db.ts';
+
+/** How to reach the database. */
+export interface DbConfig {
+  /** A Postgres server URL; when set, the embedded database is not used. */
+  databaseUrl?: string;
+  /** Folder of the embedded PGlite database (default `.driftwatch/db`). */
+  dataDir?: string;
+  /** Apply pending migrations after connecting (default true). */
+  migrate?: boolean;
+  /** Called with each migration's status, e.g. to print it. */
+  onMigration?: (status: MigrationStatus) => void;
+}
+
+/** The default config: `DATABASE_URL` when set, else the embedded database under `.driftwatch/db`. */
+export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig {
+  const url = env.DATABASE_URL?.trim();
+  return url ? { databaseUrl: url } : { dataDir: env.DRIFTWATCH_DB_DIR ?? join(env.DRIFTWATCH_HOME ?? '.driftwatch', 'db') };
+}
+
+/** Contents of the lock file that says which process serves an embedded database, and where. */
+interface ServerLock {
+  pid: number;
+  port?: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function readLock(path: string): ServerLock | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ServerLock;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens an embedded database. The first process to open it owns it and serves it on 127.0.0.1 so that
+ * other processes (worker, CLI, viewer) can use it at the same time; they connect through `pg`.
+ * The socket server serialises their queries; an open transaction on one connection holds the others
+ * until it ends, so keep transactions short.
+ */
+async function openEmbedded(dataDir: string): Promise<Db> {
+  mkdirSync(dataDir, { recursive: true });
+  const lockPath = join(dirname(dataDir), `${dataDir.split(/[\\/]/).pop()}.server.json`);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const lock = readLock(lockPath);
+    if (lock && alive(lock.pid) && lock.pid !== process.pid) {
+      if (lock.port && (await canConnect(lock.port))) {
+        return new PgDb({
+          url: `postgres://postgres:postgres@127.0.0.1:${lock.port}/postgres?sslmode=disable`,
+          description: `embedded PGlite at ${dataDir} (served by pid ${lock.pid} on port ${lock.port})`,
+          maxConnections: 2,
+        });
+      }
+      if (Date.now() > deadline) {
+        throw new ServiceUnavailableError(
+          `embedded database ${dataDir} is held by pid ${lock.pid} but not served (lock ${lockPath}); stop that process or remove the lock`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    if (lock) rmSync(lockPath, { force: true });
+    try {
+      writeFileSync(lockPath, JSON.stringify({ pid: process.pid } satisfies ServerLock), { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    break;
+  }
+  let db: PgliteDb;
+  try {
+    db = await PgliteDb.open(dataDir);
+  } catch (err) {
+    rmSync(lockPath, { force: true });
+    throw err;
+  }
+  const server = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: 0, maxConnections: 32 });
+  await server.start();
+  const port = Number(server.getServerConn().split(':').pop());
+  writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies ServerLock));
+  db.onClose(async () => {
+    await server.stop();
+    rmSync(lockPath, { force: true });
+  });
+  return db;
+}
+
+/** Opens the configured database and (by default) applies pending migrations. */
+export async function openDb(config: DbConfig = dbConfigFromEnv()): Promise<Db> {
+  const db = config.databaseUrl
+    ? new PgDb({ url: config.databaseUrl })
+    : config.dataDir === 'memory://'
+      ? await PgliteDb.open()
+      : await openEmbedded(config.dataDir ?? join('.driftwatch', 'db'));
+  if (config.migrate !== false) {
+    try {
+      const statuses = await migrate(db);
+      for (const s of statuses) config.onMigration?.(s);
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+  }
+  return db;
+}
