@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { DriftwatchError } from '../errors.ts';
+
+/** A CLI command module: registers itself on the program. */
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+// Each command lives in its own file under ./commands and is loaded here.
+const modules: Array<() => Promise<CommandModule>> = [];
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command()
+    .name('driftwatch')
+    .description('Watch areas of interest through satellite image time series and raise alerts when they change.')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const load of modules) (await load()).register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof DriftwatchError) {
+      process.stderr.write(`driftwatch: ${err.name}: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
+
+await main(process.argv);
