@@ -7,7 +7,14 @@ export interface CommandModule {
 }
 
 // Each command lives in its own file under ./commands and is loaded here.
-const modules: Array<() => Promise<CommandModule>> = [];
+const modules: Array<() => Promise<CommandModule>> = [
+  () => import('./commands/worker.ts'),
+  () => import('./commands/area.ts'),
+  () => import('./commands/monitor.ts'),
+  () => import('./commands/assess.ts'),
+  () => import('./commands/alerts.ts'),
+  () => import('./commands/sql.ts'),
+];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command()

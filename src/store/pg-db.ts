@@ -68,7 +68,8 @@ function wrapClient(client: pg.ClientBase | pg.Pool, where: string): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       try {
-        const res = await client.query({ text: sql, values: params as unknown[] | undefined, types });
+        // Extended protocol always: one statement per call, so a query can never end its transaction early.
+        const res = await client.query({ text: sql, values: params as unknown[] | undefined, types, queryMode: 'extended' } as pg.QueryConfig);
         return { rows: res.rows as R[], affectedRows: res.rowCount ?? 0 };
       } catch (err) {
         throw mapConnectionError(err, where);

@@ -1,0 +1,128 @@
+import { Context } from '@temporalio/activity';
+import type { Embedder } from '../src/embed/embedder.ts';
+import { openSource, type ImagerySource, type SourceConfig } from '../src/imagery/index.ts';
+import { discoverAcquisitions, listProcessed, markAcquisition, type AcquisitionRef } from '../src/pipeline/acquisitions.ts';
+import { getArea } from '../src/pipeline/areas.ts';
+import { assessArea, scoreStoredEmbeddings, type Assessment, type AssessWindows } from '../src/pipeline/assess.ts';
+import { detectAcquisition, type DetectResult } from '../src/pipeline/detect-alerts.ts';
+import { embedAcquisitionChips, type EmbedDeps, type EmbedChipsResult } from '../src/pipeline/embed-chips.ts';
+import type { Db } from '../src/store/db.ts';
+import { withFailures } from './failures.ts';
+
+/** What the activities run on; tests inject real, small versions of each. */
+export interface ActivityDeps {
+  /** The database. */
+  db: Db;
+  /** Opens an imagery source from an area's source config. */
+  openSource?: (config: SourceConfig) => ImagerySource;
+  /** The embedding model (opened lazily by the caller, reused across calls). */
+  embedder: () => Promise<Embedder>;
+  /** Folder of content-addressed evidence files. */
+  evidenceDir: string;
+  /** Current time (ISO) for monitoring runs that have no scheduled time. */
+  clock?: () => Date;
+  /** Chip reader override (fault injection in tests). */
+  readChips?: EmbedDeps['readChips'];
+  /** Minimum valid fraction for a chip to be usable. */
+  minValidFraction?: number;
+}
+
+/** Embed result plus the model that produced it. */
+export interface EmbedActivityResult extends EmbedChipsResult {
+  modelId: string;
+}
+
+/** Heartbeat details of the embedding activity: where to resume. */
+interface EmbedProgress {
+  nextBatch: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const open = deps.openSource ?? openSource;
+  const clock = deps.clock ?? (() => new Date());
+  return withFailures({
+    /** Searches the area's source and returns the acquisitions to process, oldest first. */
+    async discoverAcquisitions(input: {
+      areaId: string;
+      until?: string;
+      window?: { start: string; end: string };
+    }): Promise<AcquisitionRef[]> {
+      const area = await getArea(deps.db, input.areaId);
+      return discoverAcquisitions(deps.db, open(area.source), area, {
+        until: input.until ?? clock().toISOString(),
+        window: input.window,
+        signal: Context.current().cancellationSignal,
+      });
+    },
+
+    /** Reads, embeds and stores the acquisition's chips in batches; resumes from its last heartbeat. */
+    async embedChips(input: {
+      areaId: string;
+      acquisitionId: number;
+      batchSize: number;
+      prompts?: string[];
+    }): Promise<EmbedActivityResult> {
+      const ctx = Context.current();
+      const resume = (ctx.info.heartbeatDetails as EmbedProgress | undefined)?.nextBatch ?? 0;
+      if (resume > 0) ctx.log.info('resuming embedding', { acquisitionId: input.acquisitionId, batch: resume });
+      const embedder = await deps.embedder();
+      const result = await embedAcquisitionChips(
+        { db: deps.db, embedder, evidenceDir: deps.evidenceDir, readChips: deps.readChips, minValidFraction: deps.minValidFraction },
+        { ...input, startBatch: resume },
+        {
+          signal: ctx.cancellationSignal,
+          onBatch: (nextBatch) => ctx.heartbeat({ nextBatch } satisfies EmbedProgress),
+        },
+      );
+      return { ...result, modelId: embedder.id };
+    },
+
+    /** Scores every chip against its baseline, stores signals, raises or updates alerts with evidence. */
+    async detectChanges(input: {
+      areaId: string;
+      acquisitionId: number;
+      modelId: string;
+      threshold?: number;
+    }): Promise<DetectResult> {
+      return detectAcquisition(deps.db, deps.evidenceDir, input);
+    },
+
+    /** Records that an acquisition was processed or failed for an area. */
+    async markAcquisition(input: {
+      areaId: string;
+      acquisitionId: number;
+      status: 'processed' | 'failed';
+      error?: { type: string; message: string };
+    }): Promise<void> {
+      await markAcquisition(deps.db, input.areaId, input.acquisitionId, input.status, input.error);
+    },
+
+    /** Processed acquisitions of the area inside the window, oldest first. */
+    async listProcessed(input: { areaId: string; window: { start: string; end: string } }): Promise<AcquisitionRef[]> {
+      return listProcessed(deps.db, input.areaId, input.window);
+    },
+
+    /** Scores extra prompts on stored embeddings (embedding queue: it needs the model). */
+    async scorePrompts(input: { areaId: string; acquisitionIds: number[]; prompts: string[] }): Promise<number> {
+      return scoreStoredEmbeddings(deps.db, await deps.embedder(), input.areaId, input.acquisitionIds, input.prompts);
+    },
+
+    /** Disaster-mode assessment over processed acquisitions around the event. */
+    async assess(input: {
+      areaId: string;
+      eventDate: string;
+      modelId: string;
+      prompts: string[];
+      windows?: AssessWindows;
+    }): Promise<Assessment> {
+      return assessArea(deps.db, input);
+    },
+
+    /** The id of the configured model (so workflows can name it without loading it). */
+    async modelId(): Promise<string> {
+      return (await deps.embedder()).id;
+    },
+  });
+}
+
+export type Activities = ReturnType<typeof createActivities>;

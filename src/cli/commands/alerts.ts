@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { InputError } from '../../errors.ts';
+import { getAlert, listAlerts, parseConfidence, type AlertSummary } from '../../report/queries.ts';
+import { output, withRuntime } from '../runtime.ts';
+
+function line(a: AlertSummary): string {
+  const prompts = a.prompts.slice(0, 2).map((p) => `${p.prompt} ${p.score.toFixed(2)}`).join(', ');
+  return `#${a.id}\t${a.areaId}\t${a.kind}\t${a.confidence}\tscore ${a.score.toFixed(2)}\t${a.chipKeys.length} chip(s), ${a.areaKm2.toFixed(2)} km²\t${a.firstSeen.slice(0, 10)} … ${a.lastSeen.slice(0, 10)}\t${prompts}`;
+}
+
+export function register(program: Command): void {
+  const alerts = program.command('alerts').description('list and show alerts');
+  alerts
+    .command('list')
+    .description('list alerts, newest first')
+    .option('--area <id>', 'only this area')
+    .option('--from <date>', 'last seen on or after this date')
+    .option('--to <date>', 'last seen on or before this date')
+    .option('--confidence <level>', 'at least this confidence: low, high, highest')
+    .option('--kind <kind>', 'only this kind (flood, burn, vegetation-loss, construction, change)')
+    .option('--prompt <text>', 'only alerts whose fired prompts contain this text')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      await withRuntime(async (rt) => {
+        const db = await rt.db();
+        const list = await db.readOnly((tx) =>
+          listAlerts(tx, {
+            areaId: o.area,
+            from: o.from,
+            to: o.to,
+            minConfidence: o.confidence ? parseConfidence(o.confidence) : undefined,
+            kind: o.kind,
+            prompt: o.prompt,
+          }),
+        );
+        output(list, o.json, (l) => (l.length ? l.map(line).join('\n') : 'no alerts'));
+      });
+    });
+  alerts
+    .command('show')
+    .description('show one alert with its chips and evidence files')
+    .argument('<id>', 'alert id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o) => {
+      const n = Number(id);
+      if (!Number.isInteger(n) || n <= 0) throw new InputError(`alert id "${id}" is not a positive integer`);
+      await withRuntime(async (rt) => {
+        const db = await rt.db();
+        const alert = await db.readOnly((tx) => getAlert(tx, n));
+        if (!alert) throw new InputError(`unknown alert ${n}`);
+        output(alert, o.json, (a) =>
+          [
+            line(a),
+            ...a.chips.map((c) => `  chip ${c.key}\tscore ${c.score?.toFixed(2) ?? '-'}`),
+            ...a.evidence.map((e) => `  ${e.kind}\t${e.datetime.slice(0, 10)}\t${rt.config.evidenceDir}/${e.path}`),
+          ].join('\n'),
+        );
+      });
+    });
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { InputError } from '../../errors.ts';
+import { getArea } from '../../pipeline/areas.ts';
+import type { Assessment } from '../../pipeline/assess.ts';
+import { DEFAULT_PROMPTS } from '../../pipeline/embed-chips.ts';
+import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
+import { output, withRuntime } from '../runtime.ts';
+
+export function formatAssessment(a: Assessment): string {
+  const lines = [
+    `assessment of ${a.areaId} for the event of ${a.eventDate.slice(0, 10)}`,
+    `  baseline: ${a.preEvent.acquisitions} acquisition(s) ${a.preEvent.start.slice(0, 10)} … ${a.preEvent.end.slice(0, 10)}`,
+    `  assessed: ${a.postEvent.acquisitions} acquisition(s) ${a.postEvent.start.slice(0, 10)} … ${a.postEvent.end.slice(0, 10)}`,
+    `  changed chips: ${a.changedChips.length}`,
+    ...Object.entries(a.affectedKm2).map(([p, km2]) => `  ${p}: ${km2.toFixed(2)} km²`),
+    ...a.alerts.map((al) => `  alert #${al.id} ${al.kind} (${al.confidence}), ${al.chipKeys.length} chip(s), evidence ${al.evidence.map((e) => e.kind).join('/')}`),
+  ];
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('assess')
+    .description('on-demand disaster assessment of an area around an event date')
+    .argument('<area>', 'area id')
+    .requiredOption('--event-date <date>', 'date of the event (ISO)')
+    .option('--prompt <text...>', 'prompts whose affected area is reported', [...DEFAULT_PROMPTS])
+    .option('--pre-days <n>', 'days before the event forming the baseline', (v) => Number(v), 60)
+    .option('--post-days <n>', 'days after the event to assess', (v) => Number(v), 30)
+    .option('--json', 'print JSON')
+    .action(async (areaId: string, o) => {
+      if (Number.isNaN(Date.parse(o.eventDate))) throw new InputError(`--event-date "${o.eventDate}" is not an ISO date`);
+      await withRuntime(async (rt) => {
+        await getArea(await rt.db(), areaId);
+        const t = await rt.temporal();
+        const worker = t.embedded ? await rt.startWorkers() : undefined;
+        rt.progress(`assess: ${areaId} around ${o.eventDate}…`);
+        const result: Assessment = await t.client.workflow.execute('assessDisaster', {
+          taskQueue: IO_TASK_QUEUE,
+          workflowId: `assess/${areaId}/${o.eventDate}/${Date.now()}`,
+          args: [{ areaId, eventDate: o.eventDate, prompts: o.prompt, windows: { preDays: o.preDays, postDays: o.postDays } }],
+        });
+        await worker?.stop();
+        output(result, o.json, formatAssessment);
+      });
+    });
+}

@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { InputError } from '../../errors.ts';
+import { getArea } from '../../pipeline/areas.ts';
+import { backfillMonitor, monitorHandle, scheduleId, startMonitor } from '../../temporal/schedules.ts';
+import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
+import { output, withRuntime } from '../runtime.ts';
+
+function date(flag: string, value: string): Date {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InputError(`${flag} "${value}" is not an ISO date`);
+  return new Date(t);
+}
+
+export function register(program: Command): void {
+  const monitor = program.command('monitor').description('scheduled monitoring of areas (Temporal schedules)');
+  monitor
+    .command('start')
+    .description('create or update the area\'s schedule (overlap: skip)')
+    .argument('<area>', 'area id')
+    .option('--every <interval>', 'interval, e.g. 1d, 12h, 5 days')
+    .option('--cron <expr>', 'cron expression (UTC), e.g. "0 6 * * *"')
+    .option('--catchup-window <duration>', 'catch up missed runs within this window', '1 day')
+    .option('--paused', 'create the schedule paused')
+    .action(async (areaId: string, o) => {
+      await withRuntime(async (rt) => {
+        await getArea(await rt.db(), areaId);
+        const t = await rt.temporal();
+        await startMonitor(t.client, areaId, {
+          every: o.every ?? (o.cron ? undefined : '1 day'),
+          cron: o.cron,
+          catchupWindow: o.catchupWindow,
+          paused: o.paused,
+        });
+        process.stdout.write(`schedule ${scheduleId(areaId)} ${o.paused ? 'created paused' : 'active'} (${o.cron ?? `every ${o.every ?? '1 day'}`})\n`);
+      });
+    });
+  for (const [name, verb] of [
+    ['pause', 'pause'],
+    ['resume', 'unpause'],
+  ] as const) {
+    monitor
+      .command(name)
+      .description(`${name} the area's schedule`)
+      .argument('<area>', 'area id')
+      .option('--note <text>', 'note stored with the schedule')
+      .action(async (areaId: string, o) => {
+        await withRuntime(async (rt) => {
+          const handle = await monitorHandle((await rt.temporal()).client, areaId);
+          await handle[verb](o.note ?? `${name}d from the CLI`);
+          process.stdout.write(`schedule ${scheduleId(areaId)} ${name}d\n`);
+        });
+      });
+  }
+  monitor
+    .command('delete')
+    .description("delete the area's schedule (stored results stay)")
+    .argument('<area>', 'area id')
+    .action(async (areaId: string) => {
+      await withRuntime(async (rt) => {
+        await (await monitorHandle((await rt.temporal()).client, areaId)).delete();
+        process.stdout.write(`schedule ${scheduleId(areaId)} deleted\n`);
+      });
+    });
+  monitor
+    .command('backfill')
+    .description('replay the schedule over a past period; each run processes what was acquired up to its time')
+    .argument('<area>', 'area id')
+    .requiredOption('--from <date>', 'start of the period (ISO)')
+    .requiredOption('--to <date>', 'end of the period (ISO)')
+    .option('--no-wait', 'return once the backfill is requested')
+    .action(async (areaId: string, o) => {
+      await withRuntime(async (rt) => {
+        const t = await rt.temporal();
+        const worker = o.wait && t.embedded ? await rt.startWorkers() : undefined;
+        const runs = await backfillMonitor(t.client, areaId, { start: date('--from', o.from), end: date('--to', o.to) }, {
+          wait: o.wait,
+          onProgress: (n) => rt.progress(`backfill: ${n} run(s) started`),
+        });
+        await worker?.stop();
+        process.stdout.write(o.wait ? `backfill of ${scheduleId(areaId)}: ${runs} run(s) finished\n` : `backfill of ${scheduleId(areaId)} requested\n`);
+      });
+    });
+  monitor
+    .command('run')
+    .description('run one monitoring pass now and wait for it')
+    .argument('<area>', 'area id')
+    .option('--json', 'print JSON')
+    .action(async (areaId: string, o) => {
+      await withRuntime(async (rt) => {
+        await getArea(await rt.db(), areaId);
+        const t = await rt.temporal();
+        const worker = t.embedded ? await rt.startWorkers() : undefined;
+        rt.progress(`monitor: running a pass over ${areaId}…`);
+        const result = await t.client.workflow.execute('monitorArea', {
+          taskQueue: IO_TASK_QUEUE,
+          workflowId: `monitor/${areaId}/manual-${Date.now()}`,
+          args: [{ areaId }],
+        });
+        await worker?.stop();
+        output(result, o.json, (r: { processed: number; failed: number; alertIds: number[] }) =>
+          `processed ${r.processed}, failed ${r.failed}, alerts ${r.alertIds.join(', ') || 'none'}`,
+        );
+      });
+    });
+  monitor
+    .command('list')
+    .description('list monitor schedules')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      await withRuntime(async (rt) => {
+        const t = await rt.temporal();
+        const rows: { scheduleId: string; paused: boolean; spec: string; nextRun?: string; runs: number }[] = [];
+        for await (const s of t.client.schedule.list()) {
+          if (!s.scheduleId.startsWith('monitor/')) continue;
+          const d = await t.client.schedule.getHandle(s.scheduleId).describe();
+          rows.push({
+            scheduleId: s.scheduleId,
+            paused: d.state.paused,
+            spec: JSON.stringify(d.spec.intervals ?? d.spec.calendars ?? []),
+            nextRun: d.info.nextActionTimes[0]?.toISOString(),
+            runs: d.info.numActionsTaken,
+          });
+        }
+        output(rows, o.json, (list) =>
+          list.length === 0 ? 'no schedules' : list.map((r) => `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}`).join('\n'),
+        );
+      });
+    });
+}

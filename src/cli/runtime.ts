@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { loadConfig, type DriftwatchConfig } from '../config.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { openEmbedder } from '../embed/registry.ts';
+import type { Db } from '../store/db.ts';
+import { openDb } from '../store/open.ts';
+import { openTemporal, type TemporalHandle } from '../temporal/connect.ts';
+import { createWorkers, type WorkerRole } from '../temporal/worker.ts';
+
+/** What a CLI command works with; everything is opened lazily and closed once. */
+export interface Runtime {
+  config: DriftwatchConfig;
+  db(): Promise<Db>;
+  temporal(): Promise<TemporalHandle>;
+  embedder(): Promise<Embedder>;
+  /**
+   * Runs workers in this process until `stop()` is called. With the embedded Temporal server started
+   * by this very process nobody else can be polling, so commands that wait on a workflow call this.
+   */
+  startWorkers(role?: WorkerRole): Promise<{ stop(): Promise<void> }>;
+  /** Prints progress to stderr (not to stdout, which carries results). */
+  progress(message: string): void;
+}
+
+export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, options: { quiet?: boolean } = {}): Promise<T> {
+  const config = loadConfig();
+  let db: Promise<Db> | undefined;
+  let temporal: Promise<TemporalHandle> | undefined;
+  let embedder: Promise<Embedder> | undefined;
+  const stops: Array<() => Promise<void>> = [];
+  const progress = (message: string) => {
+    if (!options.quiet) process.stderr.write(`${message}\n`);
+  };
+  const rt: Runtime = {
+    config,
+    db: () => (db ??= openDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.home, 'db') })),
+    temporal: () => {
+      temporal ??= openTemporal(config).then((t) => {
+        if (t.embedded) progress(`temporal: embedded dev server on ${t.address}`);
+        return t;
+      });
+      return temporal;
+    },
+    embedder: () =>
+      (embedder ??= openEmbedder(config.model, { provider: config.provider, logger: progress })),
+    async startWorkers(role = 'all') {
+      const t = await rt.temporal();
+      const workers = await createWorkers({
+        connection: t.nativeConnection,
+        namespace: t.namespace,
+        role,
+        deps: { db: await rt.db(), embedder: rt.embedder, evidenceDir: config.evidenceDir },
+      });
+      const running = Promise.all(workers.map((w) => w.run()));
+      const stop = async () => {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      };
+      stops.push(stop);
+      return { stop };
+    },
+    progress,
+  };
+  try {
+    return await fn(rt);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    if (embedder) await (await embedder.catch(() => undefined))?.close();
+    if (temporal) await (await temporal.catch(() => undefined))?.close();
+    if (db) await (await db.catch(() => undefined))?.close();
+  }
+}
+
+/** Prints a value as JSON (for --json) or through `text`. */
+export function output<T>(value: T, json: boolean | undefined, text: (v: T) => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text(value)}\n`);
+}

@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { ConfigError } from './errors.ts';
+
+/** Everything driftwatch reads from the environment, in one place. */
+export interface DriftwatchConfig {
+  /** Folder for the embedded database, evidence and the Temporal dev server's state (`DRIFTWATCH_HOME`, default `.driftwatch`). */
+  home: string;
+  /** Postgres server URL (`DATABASE_URL`); unset → embedded PGlite under `home/db`. */
+  databaseUrl?: string;
+  /** Temporal frontend `host:port` (`TEMPORAL_ADDRESS`); unset → an embedded dev server started by the CLI. */
+  temporalAddress?: string;
+  /** Temporal namespace (`TEMPORAL_NAMESPACE`, default `default`). */
+  temporalNamespace: string;
+  /** Where evidence files are written (`DRIFTWATCH_EVIDENCE_DIR`, default `home/evidence`). */
+  evidenceDir: string;
+  /** Embedding model: `spectral` (default) or a Git-RSCLIP model folder (`DRIFTWATCH_MODEL`). */
+  model: string;
+  /** ONNX execution provider for model folders (`DRIFTWATCH_PROVIDER`: auto, cpu, cuda, webgpu). */
+  provider: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConfig {
+  const home = resolve(env.DRIFTWATCH_HOME ?? '.driftwatch');
+  const provider = (env.DRIFTWATCH_PROVIDER ?? 'auto') as DriftwatchConfig['provider'];
+  if (!['auto', 'cpu', 'cuda', 'webgpu'].includes(provider)) {
+    throw new ConfigError(`DRIFTWATCH_PROVIDER is "${provider}"; expected auto, cpu, cuda or webgpu`);
+  }
+  const address = env.TEMPORAL_ADDRESS?.trim();
+  if (address && !/^[^\s:/]+:\d+$/.test(address)) {
+    throw new ConfigError(`TEMPORAL_ADDRESS is "${address}"; expected host:port, e.g. localhost:7233`);
+  }
+  return {
+    home,
+    databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    temporalAddress: address || undefined,
+    temporalNamespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+    evidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
+    model: env.DRIFTWATCH_MODEL?.trim() || 'spectral',
+    provider,
+  };
+}
+
+/** The Temporal server binary: `TEMPORAL_CLI`, the one recorded by setup, or `temporal` on PATH. */
+export function temporalCliPath(config: DriftwatchConfig, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TEMPORAL_CLI) return env.TEMPORAL_CLI;
+  const setupFile = join(config.home, 'setup.json');
+  if (existsSync(setupFile)) {
+    const recorded = (JSON.parse(readFileSync(setupFile, 'utf8')) as { temporal?: string }).temporal;
+    if (recorded && existsSync(recorded)) return recorded;
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'temporal'))) return join(dir, 'temporal');
+  }
+  throw new ConfigError(
+    'no Temporal server binary: run `npm run setup`, install the Temporal CLI, set TEMPORAL_CLI, or set TEMPORAL_ADDRESS to a running cluster',
+  );
+}

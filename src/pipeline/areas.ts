@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { AreaError, InputError } from '../errors.ts';
+import { gridCellsForArea, parseArea, type GridCell, type GridSpec, type SourceConfig, type ValidArea } from '../imagery/index.ts';
+import type { Queryable } from '../store/db.ts';
+
+/** An area as stored. */
+export interface AreaRecord {
+  id: string;
+  name: string;
+  area: ValidArea;
+  grid: GridSpec;
+  source: SourceConfig;
+  /** Earliest acquisition date to consider (ISO), when the area was registered with one. */
+  start?: string;
+  createdAt: string;
+}
+
+/** What `addArea` needs. */
+export interface NewArea {
+  /** Stable id: lower-case letters, digits, `-` and `_`. */
+  id: string;
+  /** Display name (defaults to the id). */
+  name?: string;
+  /** GeoJSON Feature, Polygon or MultiPolygon in lon/lat. */
+  geojson: unknown;
+  /** Where acquisitions come from. */
+  source: SourceConfig;
+  /** Chip size in pixels (default 256). */
+  chipPx?: number;
+  /** Pixel size in metres (default 10). */
+  resolutionM?: number;
+  /** Earliest acquisition date to consider (ISO date). */
+  start?: string;
+  /** Largest accepted area in km² (default 10,000). */
+  maxAreaKm2?: number;
+}
+
+const ID = /^[a-z0-9][a-z0-9_-]*$/;
+
+const sourceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('stac-api'),
+    url: z.string().url(),
+    collection: z.string().min(1),
+    preset: z.enum(['earth-search', 'planetary-computer']).optional(),
+  }),
+  z.object({ kind: z.literal('local'), path: z.string().min(1) }),
+]);
+
+export function parseSourceConfig(value: unknown): SourceConfig {
+  const parsed = sourceSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new InputError(`invalid source ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Registers an area (idempotent for the same id and geometry); returns the stored record. */
+export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord> {
+  if (!ID.test(input.id)) {
+    throw new AreaError(`area id "${input.id}" must be lower-case letters, digits, "-" or "_", starting with a letter or digit`);
+  }
+  const area = parseArea(input.geojson, { maxAreaKm2: input.maxAreaKm2 });
+  const source = parseSourceConfig(input.source);
+  const chipPx = input.chipPx ?? 256;
+  const resolutionM = input.resolutionM ?? 10;
+  if (!Number.isInteger(chipPx) || chipPx < 8 || chipPx > 4096) throw new InputError(`chip size ${chipPx} px is not an integer in 8…4096`);
+  if (!(resolutionM > 0)) throw new InputError(`resolution ${resolutionM} m must be positive`);
+  if (input.start !== undefined && Number.isNaN(Date.parse(input.start))) {
+    throw new InputError(`start "${input.start}" is not an ISO date`);
+  }
+  const sourceJson = { ...source, ...(input.start ? { start: input.start } : {}) };
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [input.id, input.name ?? input.id, JSON.stringify(area.geometry), area.bbox, area.epsg, chipPx, resolutionM, JSON.stringify(sourceJson)],
+  );
+  const stored = await getArea(db, input.id);
+  if (rows.length === 0 && JSON.stringify(stored.area.geometry) !== JSON.stringify(area.geometry)) {
+    throw new AreaError(`area "${input.id}" already exists with a different geometry; remove it first or choose another id`);
+  }
+  return stored;
+}
+
+interface AreaRow {
+  id: string;
+  name: string;
+  geometry: ValidArea['geometry'];
+  bbox: number[];
+  epsg: number;
+  chip_px: number;
+  resolution_m: number;
+  source: SourceConfig & { start?: string };
+  created_at: Date;
+}
+
+function toRecord(row: AreaRow): AreaRecord {
+  const { start, ...source } = row.source;
+  const area = parseArea(row.geometry, { maxAreaKm2: Number.POSITIVE_INFINITY });
+  return {
+    id: row.id,
+    name: row.name,
+    area: { ...area, epsg: row.epsg },
+    grid: { epsg: row.epsg, chipPx: row.chip_px, resolutionM: row.resolution_m },
+    source: source as SourceConfig,
+    start,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** The area with this id, or an AreaError naming it. */
+export async function getArea(db: Queryable, id: string): Promise<AreaRecord> {
+  const { rows } = await db.query<AreaRow>('SELECT * FROM areas WHERE id = $1', [id]);
+  const row = rows[0];
+  if (!row) throw new AreaError(`unknown area "${id}"`);
+  return toRecord(row);
+}
+
+export async function listAreas(db: Queryable): Promise<AreaRecord[]> {
+  const { rows } = await db.query<AreaRow>('SELECT * FROM areas ORDER BY id');
+  return rows.map(toRecord);
+}
+
+/** Removes an area and everything recorded for it; returns whether it existed. */
+export async function removeArea(db: Queryable, id: string): Promise<boolean> {
+  const { affectedRows } = await db.query('DELETE FROM areas WHERE id = $1', [id]);
+  return affectedRows > 0;
+}
+
+/** The area's grid cells (stable keys), north-west first. */
+export function areaCells(area: AreaRecord): GridCell[] {
+  return gridCellsForArea(area.area, area.grid);
+}

@@ -1,0 +1,180 @@
+import { DEFAULT_ALERT_THRESHOLD, detectChip, type ChipState } from '../detect/index.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import type { Db } from '../store/db.ts';
+import { parseVector } from '../store/vectors.ts';
+import { getArea } from './areas.ts';
+
+/** Time windows around an event, in days. */
+export interface AssessWindows {
+  /** Days before the event whose acquisitions form the baseline (default 60). */
+  preDays: number;
+  /** Days after the event whose acquisitions are assessed (default 30). */
+  postDays: number;
+}
+
+export const DEFAULT_WINDOWS: AssessWindows = { preDays: 60, postDays: 30 };
+
+/** A prompt's score must rise by this much over the baseline for a changed chip to count for it. */
+export const PROMPT_DELTA_MIN = 0.1;
+
+const DAY = 86_400_000;
+
+/** The pre- and post-event windows of an event date. */
+export function eventWindows(eventDate: string, windows: AssessWindows = DEFAULT_WINDOWS) {
+  const t = Date.parse(eventDate);
+  return {
+    pre: { start: new Date(t - windows.preDays * DAY).toISOString(), end: new Date(t - 1).toISOString() },
+    post: { start: new Date(t).toISOString(), end: new Date(t + windows.postDays * DAY).toISOString() },
+  };
+}
+
+/** One changed chip in the assessment. */
+export interface AssessedChip {
+  key: string;
+  acquisitionId: number;
+  datetime: string;
+  kind: string;
+  score: number;
+  confidence: string | null;
+  promptDeltas: Record<string, number>;
+}
+
+/** What `assessDisaster` returns. */
+export interface Assessment {
+  areaId: string;
+  eventDate: string;
+  preEvent: { start: string; end: string; acquisitions: number };
+  postEvent: { start: string; end: string; acquisitions: number };
+  /** Changed chips: the strongest post-event detection of each chip at or above the threshold. */
+  changedChips: AssessedChip[];
+  /** Per prompt: km² of changed chips whose score for the prompt rose by at least PROMPT_DELTA_MIN. */
+  affectedKm2: Record<string, number>;
+  /** Alerts whose last sighting falls in the post-event window, with their evidence files. */
+  alerts: { id: number; kind: string; confidence: string; chipKeys: string[]; evidence: { kind: string; sha256: string; path: string }[] }[];
+}
+
+/** Scores prompts on stored embeddings of the given acquisitions (idempotent). */
+export async function scoreStoredEmbeddings(
+  db: Db,
+  embedder: Embedder,
+  areaId: string,
+  acquisitionIds: readonly number[],
+  prompts: readonly string[],
+): Promise<number> {
+  if (prompts.length === 0 || acquisitionIds.length === 0) return 0;
+  const text = await embedder.embedTexts(prompts);
+  const { rows } = await db.query<{ chip_id: number; acquisition_id: number; embedding: string }>(
+    `SELECT e.chip_id, e.acquisition_id, e.embedding::text AS embedding FROM embeddings e JOIN chips c ON c.id = e.chip_id
+      WHERE c.area_id = $1 AND e.model_id = $2 AND e.acquisition_id = ANY($3::bigint[])`,
+    [areaId, embedder.id, acquisitionIds],
+  );
+  if (rows.length === 0) return 0;
+  const scores = embedder.score(rows.map((r) => Float32Array.from(parseVector(r.embedding))), text);
+  return db.transaction(async (tx) => {
+    let n = 0;
+    for (const [i, r] of rows.entries()) {
+      for (const [p, prompt] of prompts.entries()) {
+        const res = await tx.query(
+          `INSERT INTO prompt_scores (chip_id, acquisition_id, model_id, prompt, score) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT DO NOTHING`,
+          [r.chip_id, r.acquisition_id, embedder.id, prompt, scores[i]![p]],
+        );
+        n += res.affectedRows;
+      }
+    }
+    return n;
+  });
+}
+
+/**
+ * Disaster-mode detection over processed acquisitions: each post-event state of each chip is compared
+ * with the chip's usable states in the pre-event window. Reads only; the stored monitoring signals and
+ * alerts are left as they are.
+ */
+export async function assessArea(
+  db: Db,
+  input: { areaId: string; eventDate: string; modelId: string; prompts: readonly string[]; windows?: AssessWindows; threshold?: number },
+): Promise<Assessment> {
+  const area = await getArea(db, input.areaId);
+  const { pre, post } = eventWindows(input.eventDate, input.windows);
+  const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const { rows } = await db.query<{
+    key: string;
+    acquisition_id: number;
+    datetime: Date;
+    usable: boolean;
+    valid_fraction: number;
+    stats: Record<string, number>;
+    embedding: string | null;
+    prompts: Record<string, number> | null;
+  }>(
+    `SELECT c.key, o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats, e.embedding::text AS embedding,
+            (SELECT jsonb_object_agg(p.prompt, p.score) FROM prompt_scores p
+              WHERE p.chip_id = o.chip_id AND p.acquisition_id = o.acquisition_id AND p.model_id = $2) AS prompts
+       FROM observations o JOIN chips c ON c.id = o.chip_id JOIN acquisitions a ON a.id = o.acquisition_id
+       JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id AND aa.status = 'processed'
+       LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $2
+      WHERE c.area_id = $1 AND a.datetime BETWEEN $3 AND $4
+      ORDER BY c.key, a.datetime`,
+    [area.id, input.modelId, pre.start, post.end],
+  );
+  const byChip = new Map<string, ChipState[]>();
+  const preIds = new Set<number>();
+  const postIds = new Set<number>();
+  for (const r of rows) {
+    const datetime = new Date(r.datetime).toISOString();
+    (datetime < post.start ? preIds : postIds).add(r.acquisition_id);
+    const list = byChip.get(r.key) ?? [];
+    list.push({
+      acquisitionId: r.acquisition_id,
+      datetime,
+      usable: r.usable,
+      validFraction: r.valid_fraction,
+      embedding: r.embedding ? parseVector(r.embedding) : null,
+      prompts: r.prompts ?? {},
+      stats: r.stats,
+    });
+    byChip.set(r.key, list);
+  }
+  const changedChips: AssessedChip[] = [];
+  for (const [key, states] of byChip) {
+    const baseline = states.filter((s) => s.datetime < post.start);
+    let best: AssessedChip | undefined;
+    for (const s of states.filter((st) => st.datetime >= post.start && st.usable)) {
+      const d = detectChip(s, baseline, { preEvent: pre, threshold });
+      if (d.score >= threshold && (!best || d.score > best.score)) {
+        best = { key, acquisitionId: s.acquisitionId, datetime: s.datetime, kind: d.kind, score: d.score, confidence: d.confidence, promptDeltas: d.promptDeltas };
+      }
+    }
+    if (best) changedChips.push(best);
+  }
+  changedChips.sort((a, b) => a.key.localeCompare(b.key));
+  const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
+  const affectedKm2: Record<string, number> = {};
+  for (const prompt of input.prompts) {
+    const n = changedChips.filter((c) => (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN).length;
+    affectedKm2[prompt] = Math.round(n * cellKm2 * 1e6) / 1e6;
+  }
+  const { rows: alertRows } = await db.query<{ id: number; kind: string; confidence: string; chip_keys: string[] }>(
+    `SELECT id, kind, confidence, chip_keys FROM alerts WHERE area_id = $1 AND last_seen BETWEEN $2 AND $3 ORDER BY id`,
+    [area.id, post.start, post.end],
+  );
+  const alerts: Assessment['alerts'] = [];
+  for (const a of alertRows) {
+    const { rows: ev } = await db.query<{ kind: string; sha256: string; path: string }>(
+      `SELECT ae.kind, ae.sha256, f.path FROM alert_evidence ae JOIN evidence_files f ON f.sha256 = ae.sha256
+        WHERE ae.alert_id = $1 ORDER BY ae.acquisition_id, ae.kind`,
+      [a.id],
+    );
+    alerts.push({ id: a.id, kind: a.kind, confidence: a.confidence, chipKeys: a.chip_keys, evidence: ev });
+  }
+  return {
+    areaId: area.id,
+    eventDate: new Date(input.eventDate).toISOString(),
+    preEvent: { ...pre, acquisitions: preIds.size },
+    postEvent: { ...post, acquisitions: postIds.size },
+    changedChips,
+    affectedKm2,
+    alerts,
+  };
+}

@@ -1,0 +1,261 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import {
+  clusterAlerts,
+  detectChip,
+  matchAlert,
+  renderEvidence,
+  writeEvidenceFile,
+  type AlertCandidate,
+  type ChipDetection,
+  type ChipState,
+  type GridDetection,
+} from '../detect/index.ts';
+import type { RgbImage } from '../imagery/image.ts';
+import type { Db, Queryable } from '../store/db.ts';
+import { parseVector } from '../store/vectors.ts';
+import { getAcquisition } from './acquisitions.ts';
+import { areaCells, getArea } from './areas.ts';
+
+/** One detection call, by reference. */
+export interface DetectInput {
+  areaId: string;
+  acquisitionId: number;
+  modelId: string;
+  /** Disaster mode: the baseline is the usable states inside this window. */
+  preEvent?: { start: string; end: string };
+  /** Alert threshold on the combined score (default: the detector's). */
+  threshold?: number;
+}
+
+/** An alert raised or updated by one acquisition. */
+export interface AlertRef {
+  id: number;
+  kind: string;
+  confidence: string;
+  chipKeys: string[];
+  /** true when this acquisition raised it, false when it updated an open alert. */
+  created: boolean;
+}
+
+export interface DetectResult {
+  scored: number;
+  alerts: AlertRef[];
+}
+
+interface StateRow {
+  chip_id: number;
+  key: string;
+  col: number;
+  row: number;
+  acquisition_id: number;
+  datetime: Date;
+  usable: boolean;
+  valid_fraction: number;
+  stats: Record<string, number>;
+  rgb_sha256: string | null;
+  embedding: string | null;
+  prompts: Record<string, number> | null;
+}
+
+interface ChipSeries {
+  chipId: number;
+  key: string;
+  col: number;
+  row: number;
+  states: Array<ChipState & { rgbSha256: string | null }>;
+}
+
+/** Every chip's states up to and including the acquisition (processed acquisitions and this one). */
+async function loadSeries(db: Queryable, areaId: string, acquisitionId: number, modelId: string, until: string) {
+  const { rows } = await db.query<StateRow>(
+    `SELECT c.id AS chip_id, c.key, c.col, c."row", o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats,
+            o.rgb_sha256, e.embedding::text AS embedding,
+            (SELECT jsonb_object_agg(p.prompt, p.score) FROM prompt_scores p
+              WHERE p.chip_id = o.chip_id AND p.acquisition_id = o.acquisition_id AND p.model_id = $3) AS prompts
+       FROM observations o
+       JOIN chips c ON c.id = o.chip_id
+       JOIN acquisitions a ON a.id = o.acquisition_id
+       JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id
+       LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $3
+      WHERE c.area_id = $1 AND a.datetime <= $4 AND (aa.status = 'processed' OR o.acquisition_id = $2)
+      ORDER BY c.id, a.datetime`,
+    [areaId, acquisitionId, modelId, until],
+  );
+  const byChip = new Map<number, ChipSeries>();
+  for (const r of rows) {
+    let series = byChip.get(r.chip_id);
+    if (!series) {
+      series = { chipId: r.chip_id, key: r.key, col: r.col, row: r.row, states: [] };
+      byChip.set(r.chip_id, series);
+    }
+    series.states.push({
+      acquisitionId: r.acquisition_id,
+      datetime: new Date(r.datetime).toISOString(),
+      usable: r.usable,
+      validFraction: r.valid_fraction,
+      embedding: r.embedding ? parseVector(r.embedding) : null,
+      prompts: r.prompts ?? {},
+      stats: r.stats,
+      rgbSha256: r.rgb_sha256,
+    });
+  }
+  return [...byChip.values()];
+}
+
+async function rgbOf(db: Queryable, evidenceDir: string, sha: string | null | undefined, size: number): Promise<Buffer> {
+  if (sha) {
+    const { rows } = await db.query<{ path: string }>('SELECT path FROM evidence_files WHERE sha256 = $1', [sha]);
+    if (rows[0]) return readFile(join(evidenceDir, rows[0].path));
+  }
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r: 40, g: 40, b: 40 } } })
+    .png()
+    .toBuffer();
+}
+
+/** Mosaics the chips' RGB PNGs over the cluster's bounding box of grid cells. */
+async function mosaic(
+  db: Queryable,
+  evidenceDir: string,
+  tiles: { col: number; row: number; sha: string | null | undefined }[],
+  chipPx: number,
+): Promise<RgbImage> {
+  const minCol = Math.min(...tiles.map((t) => t.col));
+  const maxRow = Math.max(...tiles.map((t) => t.row));
+  const cols = Math.max(...tiles.map((t) => t.col)) - minCol + 1;
+  const rows = maxRow - Math.min(...tiles.map((t) => t.row)) + 1;
+  const composites = await Promise.all(
+    tiles.map(async (t) => ({
+      input: await sharp(await rgbOf(db, evidenceDir, t.sha, chipPx)).resize(chipPx, chipPx).png().toBuffer(),
+      left: (t.col - minCol) * chipPx,
+      top: (maxRow - t.row) * chipPx, // grid rows grow northwards; images grow southwards
+    })),
+  );
+  const { data, info } = await sharp({
+    create: { width: cols * chipPx, height: rows * chipPx, channels: 3, background: { r: 40, g: 40, b: 40 } },
+  })
+    .composite(composites)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+/**
+ * Scores every chip of the acquisition against its own baseline, stores the per-chip signals, groups
+ * changed chips into alerts (updating an open alert the cluster continues), and writes evidence tiles.
+ * Idempotent: signals upsert by (chip, acquisition, model), alerts by (area, cluster key), evidence by hash.
+ */
+export async function detectAcquisition(db: Db, evidenceDir: string, input: DetectInput): Promise<DetectResult> {
+  const area = await getArea(db, input.areaId);
+  const acquisition = await getAcquisition(db, input.acquisitionId);
+  const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
+  const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
+  const detections: (GridDetection & { series: ChipSeries; baselineSha?: string | null })[] = [];
+  for (const s of series) {
+    const current = s.states.find((st) => st.acquisitionId === input.acquisitionId);
+    if (!current) continue;
+    const history = s.states.filter((st) => st.acquisitionId !== input.acquisitionId);
+    const detection: ChipDetection = detectChip(current, history, { preEvent: input.preEvent, threshold: input.threshold });
+    const lastUsable = history.filter((h) => h.usable && (!input.preEvent || h.datetime <= input.preEvent.end)).at(-1);
+    detections.push({ key: s.key, col: s.col, row: s.row, detection, series: s, baselineSha: lastUsable?.rgbSha256 });
+  }
+  await db.transaction(async (tx) => {
+    for (const d of detections) {
+      await tx.query(
+        `INSERT INTO chip_signals (chip_id, acquisition_id, model_id, drift, drift_z, score, signals)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (chip_id, acquisition_id, model_id) DO UPDATE
+           SET drift = EXCLUDED.drift, drift_z = EXCLUDED.drift_z, score = EXCLUDED.score, signals = EXCLUDED.signals`,
+        [d.series.chipId, input.acquisitionId, input.modelId, d.detection.drift, d.detection.driftZ, d.detection.score, JSON.stringify(d.detection)],
+      );
+    }
+  });
+  const candidates = clusterAlerts(detections, { threshold: input.threshold });
+  const alerts: AlertRef[] = [];
+  const cells = areaCells(area);
+  const minCol = Math.min(...cells.map((c) => c.col));
+  const maxRow = Math.max(...cells.map((c) => c.row));
+  const gridCols = Math.max(...cells.map((c) => c.col)) - minCol + 1;
+  const gridRows = maxRow - Math.min(...cells.map((c) => c.row)) + 1;
+  const byKey = new Map(detections.map((d) => [d.key, d]));
+  for (const candidate of candidates) {
+    const ref = await upsertAlert(db, area.id, input.acquisitionId, acquisition.datetime, candidate, cellKm2);
+    alerts.push(ref);
+    const members = candidate.chipKeys.map((k) => byKey.get(k)!).filter(Boolean);
+    const before = await mosaic(db, evidenceDir, members.map((m) => ({ col: m.col, row: m.row, sha: m.baselineSha })), area.grid.chipPx);
+    const after = await mosaic(
+      db,
+      evidenceDir,
+      members.map((m) => ({ col: m.col, row: m.row, sha: m.series.states.find((s) => s.acquisitionId === input.acquisitionId)?.rgbSha256 })),
+      area.grid.chipPx,
+    );
+    const values = new Array<number>(gridCols * gridRows).fill(0);
+    const highlight = new Array<boolean>(gridCols * gridRows).fill(false);
+    for (const d of detections) values[(maxRow - d.row) * gridCols + (d.col - minCol)] = d.detection.score;
+    for (const m of members) highlight[(maxRow - m.row) * gridCols + (m.col - minCol)] = true;
+    const tiles = await renderEvidence({ before, after, heat: { cols: gridCols, rows: gridRows, values, highlight } });
+    for (const kind of ['before', 'after', 'heatmap'] as const) {
+      const file = await writeEvidenceFile(evidenceDir, tiles[kind], 'image/png');
+      await db.query(
+        `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, 'image/png', $2, $3) ON CONFLICT (sha256) DO NOTHING`,
+        [file.sha256, file.bytes, file.path],
+      );
+      await db.query(
+        `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,
+        [ref.id, input.acquisitionId, kind, file.sha256],
+      );
+    }
+  }
+  return { scored: detections.length, alerts };
+}
+
+const RANK = { low: 0, high: 1, highest: 2 } as const;
+
+async function upsertAlert(
+  db: Db,
+  areaId: string,
+  acquisitionId: number,
+  datetime: string,
+  candidate: AlertCandidate,
+  cellKm2: number,
+): Promise<AlertRef> {
+  return db.transaction(async (tx) => {
+    const { rows: open } = await tx.query<{
+      id: number;
+      kind: string;
+      chip_keys: string[];
+      confidence: 'low' | 'high' | 'highest';
+      score: number;
+      prompts: Record<string, number>;
+      first_acquisition_id: number;
+    }>(`SELECT id, kind, chip_keys, confidence, score, prompts, first_acquisition_id FROM alerts WHERE area_id = $1 AND status = 'open'`, [areaId]);
+    const matchId = matchAlert(candidate, open.map((o) => ({ id: o.id, kind: o.kind, chipKeys: o.chip_keys })));
+    const existing = open.find((o) => o.id === matchId);
+    if (existing && existing.first_acquisition_id !== acquisitionId) {
+      const chipKeys = [...new Set([...existing.chip_keys, ...candidate.chipKeys])].sort();
+      const confidence = RANK[candidate.confidence] > RANK[existing.confidence] ? candidate.confidence : existing.confidence;
+      const prompts = { ...existing.prompts };
+      for (const [p, s] of Object.entries(candidate.prompts)) prompts[p] = Math.max(prompts[p] ?? 0, s);
+      await tx.query(
+        `UPDATE alerts SET chip_keys = $2, confidence = $3, score = GREATEST(score, $4), area_km2 = $5, prompts = $6,
+                last_acquisition_id = $7, last_seen = GREATEST(last_seen, $8::timestamptz), updated_at = now()
+          WHERE id = $1`,
+        [existing.id, chipKeys, confidence, candidate.score, chipKeys.length * cellKm2, JSON.stringify(prompts), acquisitionId, datetime],
+      );
+      return { id: existing.id, kind: existing.kind, confidence, chipKeys, created: false };
+    }
+    const { rows } = await tx.query<{ id: number; created: boolean }>(
+      `INSERT INTO alerts (area_id, cluster_key, kind, confidence, score, chip_keys, area_km2, prompts,
+                           first_acquisition_id, last_acquisition_id, first_seen, last_seen)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10)
+       ON CONFLICT (area_id, cluster_key) DO UPDATE SET updated_at = alerts.updated_at
+       RETURNING id, (xmax = 0) AS created`,
+      [areaId, candidate.clusterKey, candidate.kind, candidate.confidence, candidate.score, candidate.chipKeys,
+        candidate.chipKeys.length * cellKm2, JSON.stringify(candidate.prompts), acquisitionId, datetime],
+    );
+    return { id: rows[0]!.id, kind: candidate.kind, confidence: candidate.confidence, chipKeys: candidate.chipKeys, created: true };
+  });
+}

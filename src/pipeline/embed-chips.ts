@@ -1,0 +1,149 @@
+import pgvector from 'pgvector';
+import sharp from 'sharp';
+import { spectralStats, writeEvidenceFile } from '../detect/index.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import type { Chip } from '../imagery/chip.ts';
+import { readChips as defaultReadChips, type Acquisition, type ChipOptions, type GridCell, type GridSpec } from '../imagery/index.ts';
+import type { Db, Queryable } from '../store/db.ts';
+import { registerModel } from '../store/vectors.ts';
+import { getAcquisition } from './acquisitions.ts';
+import { areaCells, getArea } from './areas.ts';
+
+/** Prompts every acquisition is scored against (the detection's prompt signal reads these). */
+export const DEFAULT_PROMPTS = ['flooded area', 'burned area', 'vegetation loss', 'new buildings'] as const;
+
+/** What embedding one acquisition needs. */
+export interface EmbedDeps {
+  db: Db;
+  embedder: Embedder;
+  /** Folder of content-addressed evidence files (chip RGB PNGs land here). */
+  evidenceDir: string;
+  /** Chip reader (injectable so tests can simulate faulty sources). */
+  readChips?: (acquisition: Acquisition, cells: GridCell[], grid: GridSpec, options?: ChipOptions) => Promise<Chip[]>;
+  /** Minimum valid fraction for a chip to be usable (default 0.5). */
+  minValidFraction?: number;
+}
+
+/** One embedding call, by reference. */
+export interface EmbedChipsInput {
+  areaId: string;
+  acquisitionId: number;
+  /** Chips per batch; each batch is read, embedded and stored in one transaction. */
+  batchSize: number;
+  /** First batch to process (resume point after a crash). */
+  startBatch?: number;
+  /** Prompts to score (default DEFAULT_PROMPTS). */
+  prompts?: readonly string[];
+}
+
+/** What embedding one acquisition did. */
+export interface EmbedChipsResult {
+  chips: number;
+  usable: number;
+  /** Rows inserted into `embeddings` by this call (0 when it all existed already). */
+  inserted: number;
+  batches: number;
+}
+
+async function upsertChips(db: Queryable, areaId: string, cells: readonly GridCell[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const c of cells) {
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO chips (area_id, key, epsg, col, "row", bounds, lonlat_bounds) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (area_id, key) DO UPDATE SET key = EXCLUDED.key RETURNING id`,
+      [areaId, c.key, c.epsg, c.col, c.row, c.bounds, c.lonlatBounds],
+    );
+    ids.set(c.key, rows[0]!.id);
+  }
+  return ids;
+}
+
+/**
+ * Reads the acquisition's chips over the area's grid in batches, embeds the usable ones, scores the
+ * prompts and stores chips, observations (valid fraction, spectral stats, RGB evidence), embeddings
+ * and prompt scores. Each batch is one transaction and every insert is `ON CONFLICT DO NOTHING`,
+ * so a retried or resumed call never duplicates rows.
+ */
+export async function embedAcquisitionChips(
+  deps: EmbedDeps,
+  input: EmbedChipsInput,
+  hooks: { signal?: AbortSignal; onBatch?: (nextBatch: number, totalBatches: number) => void } = {},
+): Promise<EmbedChipsResult> {
+  const { db, embedder } = deps;
+  const area = await getArea(db, input.areaId);
+  const acquisition = await getAcquisition(db, input.acquisitionId);
+  const cells = areaCells(area);
+  const batchSize = Math.max(1, input.batchSize);
+  const totalBatches = Math.ceil(cells.length / batchSize);
+  const prompts = input.prompts ?? DEFAULT_PROMPTS;
+  await registerModel(db, { id: embedder.id, dimension: embedder.dimension });
+  const textVectors = await embedder.embedTexts(prompts);
+  const read = deps.readChips ?? defaultReadChips;
+  const result: EmbedChipsResult = { chips: 0, usable: 0, inserted: 0, batches: 0 };
+  for (let b = input.startBatch ?? 0; b < totalBatches; b++) {
+    hooks.signal?.throwIfAborted();
+    const batchCells = cells.slice(b * batchSize, (b + 1) * batchSize);
+    const chips = await read(acquisition, batchCells, area.grid, {
+      signal: hooks.signal,
+      minValidFraction: deps.minValidFraction ?? 0.5,
+    });
+    const usable = chips.filter((c) => c.usable);
+    const vectors = usable.length
+      ? await embedder.embedImages(
+          usable.map((c) => ({ id: c.key, image: c.image, rgb: c.rgb })),
+          { signal: hooks.signal },
+        )
+      : [];
+    const scores = vectors.length ? embedder.score(vectors, textVectors) : [];
+    const rgbFiles = await Promise.all(
+      chips.map(async (c) => {
+        const png = await sharp(Buffer.from(c.rgb.data), {
+          raw: { width: c.rgb.width, height: c.rgb.height, channels: 3 },
+        })
+          .png()
+          .toBuffer();
+        return writeEvidenceFile(deps.evidenceDir, png, 'image/png');
+      }),
+    );
+    const stats = chips.map((c) => (c.validFraction > 0 ? spectralStats(c.image) : {}));
+    result.inserted += await db.transaction(async (tx) => {
+      const chipIds = await upsertChips(tx, area.id, batchCells);
+      for (const [i, file] of rgbFiles.entries()) {
+        await tx.query(
+          `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, 'image/png', $2, $3)
+           ON CONFLICT (sha256) DO NOTHING`,
+          [file.sha256, file.bytes, file.path],
+        );
+        const chip = chips[i]!;
+        await tx.query(
+          `INSERT INTO observations (chip_id, acquisition_id, valid_fraction, usable, stats, rgb_sha256)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chip_id, acquisition_id) DO NOTHING`,
+          [chipIds.get(chip.key), input.acquisitionId, chip.validFraction, chip.usable, JSON.stringify(stats[i]), file.sha256],
+        );
+      }
+      let inserted = 0;
+      for (const [i, chip] of usable.entries()) {
+        const chipId = chipIds.get(chip.key);
+        const res = await tx.query(
+          `INSERT INTO embeddings (chip_id, acquisition_id, model_id, embedding) VALUES ($1, $2, $3, $4::vector)
+           ON CONFLICT (chip_id, acquisition_id, model_id) DO NOTHING`,
+          [chipId, input.acquisitionId, embedder.id, pgvector.toSql(Array.from(vectors[i]!))],
+        );
+        inserted += res.affectedRows;
+        for (const [p, prompt] of prompts.entries()) {
+          await tx.query(
+            `INSERT INTO prompt_scores (chip_id, acquisition_id, model_id, prompt, score) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (chip_id, acquisition_id, model_id, prompt) DO NOTHING`,
+            [chipId, input.acquisitionId, embedder.id, prompt, scores[i]![p]],
+          );
+        }
+      }
+      return inserted;
+    });
+    result.chips += chips.length;
+    result.usable += usable.length;
+    result.batches += 1;
+    hooks.onBatch?.(b + 1, totalBatches);
+  }
+  return result;
+}

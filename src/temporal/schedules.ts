@@ -1,0 +1,95 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle } from '@temporalio/client';
+import { InputError } from '../errors.ts';
+import { IO_TASK_QUEUE } from './task-queues.ts';
+
+/** The schedule id of an area's monitor. */
+export const scheduleId = (areaId: string) => `monitor/${areaId}`;
+
+/** How often an area is monitored. */
+export interface MonitorSpec {
+  /** Interval such as `1d`, `12h`, `5 days` (one of every / cron). */
+  every?: string;
+  /** Cron expression such as `0 6 * * *` (UTC). */
+  cron?: string;
+  /** Missed runs within this window are caught up after downtime (default `1 day`). */
+  catchupWindow?: string;
+  /** Create the schedule paused. */
+  paused?: boolean;
+}
+
+/** Creates (or replaces the spec of) the area's schedule: overlap policy skip, catch-up window. */
+export async function startMonitor(client: Client, areaId: string, spec: MonitorSpec): Promise<ScheduleHandle> {
+  if (!spec.every === !spec.cron) throw new InputError('give exactly one of --every or --cron');
+  const scheduleSpec = spec.every ? { intervals: [{ every: spec.every as `${number}d` }] } : { cronExpressions: [spec.cron!] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'monitorArea',
+    args: [{ areaId }],
+    taskQueue: IO_TASK_QUEUE,
+    workflowId: `monitor/${areaId}`,
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: spec.catchupWindow ?? '1 day' };
+  const existing = client.schedule.getHandle(scheduleId(areaId));
+  try {
+    await existing.describe();
+    await existing.update((prev) => ({ ...prev, spec: scheduleSpec, action, policies }));
+    return existing;
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  return client.schedule.create({
+    scheduleId: scheduleId(areaId),
+    spec: scheduleSpec,
+    action,
+    policies,
+    state: { paused: spec.paused ?? false, note: spec.paused ? 'created paused' : undefined },
+  });
+}
+
+/** The area's schedule, or an InputError naming the area when it has none. */
+export async function monitorHandle(client: Client, areaId: string): Promise<ScheduleHandle> {
+  const handle = client.schedule.getHandle(scheduleId(areaId));
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new InputError(`area "${areaId}" has no monitor schedule; run \`driftwatch monitor start ${areaId}\``);
+    throw err;
+  }
+  return handle;
+}
+
+/**
+ * Replays the schedule over a past period (every run processes what was acquired up to its scheduled
+ * time) and, when `wait` is set, resolves once every backfilled run has finished.
+ */
+export async function backfillMonitor(
+  client: Client,
+  areaId: string,
+  period: { start: Date; end: Date },
+  options: { wait?: boolean; onProgress?: (done: number) => void; timeoutMs?: number } = {},
+): Promise<number> {
+  if (!(period.start < period.end)) throw new InputError(`backfill period ${period.start.toISOString()} … ${period.end.toISOString()} is empty`);
+  const handle = await monitorHandle(client, areaId);
+  const before = (await handle.describe()).info.numActionsTaken;
+  await handle.backfill({ start: period.start, end: period.end, overlap: ScheduleOverlapPolicy.BUFFER_ALL });
+  if (!options.wait) return 0;
+  const deadline = Date.now() + (options.timeoutMs ?? 3_600_000);
+  let stableSince = 0;
+  let last = -1;
+  for (;;) {
+    const d = await handle.describe();
+    const taken = d.info.numActionsTaken - before;
+    const raw = (d.raw.info as { bufferSize?: number | Long | null } | null | undefined)?.bufferSize ?? 0;
+    const buffered = typeof raw === 'object' && raw !== null ? raw.toNumber() : Number(raw);
+    if (taken !== last) {
+      options.onProgress?.(taken);
+      last = taken;
+      stableSince = Date.now();
+    }
+    if (d.info.runningActions.length === 0 && buffered === 0 && Date.now() - stableSince > 3000) return taken;
+    if (Date.now() > deadline) throw new Error(`backfill of ${scheduleId(areaId)} did not finish in time`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+type Long = { toNumber(): number };

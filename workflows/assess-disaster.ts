@@ -1,0 +1,43 @@
+import { executeChild } from '@temporalio/workflow';
+import type { AcquisitionRef } from '../src/pipeline/acquisitions.ts';
+import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
+import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { embed, io } from './activity-proxies.ts';
+import { processAcquisition } from './process-acquisition.ts';
+
+/** Input of `assessDisaster`. */
+export interface AssessDisasterInput {
+  areaId: string;
+  /** ISO date of the event. */
+  eventDate: string;
+  /** Prompts whose affected area is reported (e.g. "flooded area"). */
+  prompts: string[];
+  /** Days before/after the event (default 60 / 30). */
+  windows?: AssessWindows;
+  batchSize?: number;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * On-demand assessment: processes the area's unprocessed acquisitions in the pre-event window (the
+ * baseline) and the post-event window, scores the prompts, and compares each post-event chip with its
+ * pre-event baseline.
+ */
+export async function assessDisaster(input: AssessDisasterInput): Promise<Assessment> {
+  const windows = input.windows ?? { preDays: 60, postDays: 30 };
+  const t = Date.parse(input.eventDate);
+  const window = { start: new Date(t - windows.preDays * DAY).toISOString(), end: new Date(t + windows.postDays * DAY).toISOString() };
+  const pending: AcquisitionRef[] = await io.discoverAcquisitions({ areaId: input.areaId, window });
+  for (const acquisition of pending) {
+    await executeChild(processAcquisition, {
+      workflowId: `process/${input.areaId}/${acquisition.id}`,
+      taskQueue: IO_TASK_QUEUE,
+      args: [{ areaId: input.areaId, acquisition, batchSize: input.batchSize }],
+    });
+  }
+  const modelId = await embed.modelId();
+  const all: AcquisitionRef[] = await io.listProcessed({ areaId: input.areaId, window });
+  await embed.scorePrompts({ areaId: input.areaId, acquisitionIds: all.map((a) => a.id), prompts: input.prompts });
+  return io.assess({ areaId: input.areaId, eventDate: input.eventDate, modelId, prompts: input.prompts, windows });
+}

@@ -1,0 +1,4 @@
+// Workflow definitions registered with the worker. Deterministic code only: activities are imported as types.
+export { assessDisaster } from './assess-disaster.ts';
+export { monitorArea } from './monitor-area.ts';
+export { processAcquisition } from './process-acquisition.ts';
