@@ -16,6 +16,8 @@ export interface DriftwatchConfig {
   evidenceDir: string;
   /** Embedding model: `spectral` (default) or a Git-RSCLIP model folder (`DRIFTWATCH_MODEL`). */
   model: string;
+  /** Path of a `temporal` binary for the embedded dev server (`TEMPORAL_CLI`); default: found by setup or on PATH. */
+  temporalCli?: string;
   /** ONNX execution provider for model folders (`DRIFTWATCH_PROVIDER`: auto, cpu, cuda, webgpu). */
   provider: 'auto' | 'cpu' | 'cuda' | 'webgpu';
 }
@@ -38,12 +40,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
     evidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
     model: env.DRIFTWATCH_MODEL?.trim() || 'spectral',
     provider,
+    temporalCli: env.TEMPORAL_CLI?.trim() || undefined,
   };
 }
 
 /** The Temporal server binary: `TEMPORAL_CLI`, the one recorded by setup, or `temporal` on PATH. */
 export function temporalCliPath(config: DriftwatchConfig, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.TEMPORAL_CLI) return env.TEMPORAL_CLI;
+  if (config.temporalCli) return config.temporalCli;
   const setupFile = join(config.home, 'setup.json');
   if (existsSync(setupFile)) {
     const recorded = (JSON.parse(readFileSync(setupFile, 'utf8')) as { temporal?: string }).temporal;

@@ -18,7 +18,7 @@ export function freePort() {
 }
 
 /** PostgreSQL refuses to run as root: then run it as an unprivileged system user (created once). */
-function runAs() {
+export function runAs() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
   const user = 'driftwatch-pg';
   const id = (flag) => Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
