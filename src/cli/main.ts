@@ -14,6 +14,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/assess.ts'),
   () => import('./commands/alerts.ts'),
   () => import('./commands/sql.ts'),
+  () => import('./commands/demo.ts'),
 ];
 
 export async function buildProgram(): Promise<Command> {
