@@ -1,0 +1,58 @@
+/** The imagery side of driftwatch: areas, sources, COG reading, the stable chip grid and chips. */
+export {
+  parseArea,
+  type AreaGeometry,
+  type AreaOptions,
+  type MultiPolygonGeometry,
+  type PolygonGeometry,
+  type Position,
+  type ValidArea,
+} from './area.ts';
+export {
+  chipKey,
+  cellSize,
+  gridCell,
+  gridCellsForArea,
+  lonLatBounds,
+  DEFAULT_CHIP_PX,
+  DEFAULT_RESOLUTION_M,
+  type GridCell,
+  type GridSpec,
+} from './grid.ts';
+export { utmEpsg, utmZone, transformer, transformBounds, parseEpsg } from './crs.ts';
+export {
+  HINTS,
+  type Acquisition,
+  type ImagerySource,
+  type SearchOptions,
+  type SearchQuery,
+  type SourceConfig,
+} from './source.ts';
+export { openSource } from './open-source.ts';
+export { StacApiSource, type StacApiOptions } from './stac-api-source.ts';
+export { LocalSource, datetimeFromName } from './local-source.ts';
+export { itemToAcquisition, type Preset } from './stac-item.ts';
+export { planetaryComputerSigner, sasToken } from './planetary-computer.ts';
+export { readChips, INVALID_SCL, type ChipOptions } from './chips.ts';
+export { renderRgb, stretchReflectance, RGB_GAMMA, RGB_MAX_REFLECTANCE } from './render.ts';
+export {
+  openRaster,
+  type BandScaling,
+  type OpenRasterOptions,
+  type PartOptions,
+  type RasterInfo,
+  type RasterReader,
+} from './raster-reader.ts';
+export {
+  openByteSource,
+  BlockCache,
+  FileByteSource,
+  HttpByteSource,
+  type ByteSource,
+  type UrlSigner,
+} from './byte-source.ts';
+export { httpStats, DEFAULT_HTTP, type HttpOptions } from './http.ts';
+export { DEFAULT_BANDS, normalizeBandName } from './band-names.ts';
+export type { Chip } from './chip.ts';
+export type { Bbox, ImageValue, RgbImage } from './image.ts';
+export type { Resampling } from './warp.ts';

@@ -1,0 +1,51 @@
+/**
+ * The fixed true-colour stretch used for the model and for evidence tiles, identical for every
+ * acquisition so before/after renderings are comparable:
+ * - reflectance images: each of red, green, blue is clipped to 0…0.3, scaled to 0…1, gamma-encoded with
+ *   exponent 1/2.2 and mapped to 0…255 (round to nearest): out = round(255 × (min(max(r, 0), 0.3) / 0.3)^(1/2.2));
+ * - display images (8-bit values): values are clipped to 0…255 and rounded;
+ * - invalid pixels (mask 0) are black. An image without red/green/blue is rendered grey from its first band.
+ */
+import { InputError } from '../errors.ts';
+import type { ImageValue, RgbImage } from './image.ts';
+
+/** Top of the reflectance stretch. */
+export const RGB_MAX_REFLECTANCE = 0.3;
+/** Gamma of the stretch. */
+export const RGB_GAMMA = 2.2;
+
+/** Byte value of one reflectance under the fixed stretch. */
+export function stretchReflectance(r: number): number {
+  if (!(r > 0)) return 0;
+  const t = Math.min(r, RGB_MAX_REFLECTANCE) / RGB_MAX_REFLECTANCE;
+  return Math.round(255 * Math.pow(t, 1 / RGB_GAMMA));
+}
+
+/** Renders the image's red, green and blue bands with the fixed stretch. */
+export function renderRgb(image: ImageValue): RgbImage {
+  const n = image.width * image.height;
+  if (image.data.length === 0)
+    throw new InputError(`image of ${image.width}×${image.height} has no bands to render`);
+  const pick = (name: string): Float32Array => {
+    const i = image.bands.indexOf(name);
+    return (i >= 0 ? image.data[i] : image.data[0])!;
+  };
+  const rgb = ['red', 'green', 'blue'].every((b) => image.bands.includes(b));
+  const planes = rgb
+    ? [pick('red'), pick('green'), pick('blue')]
+    : [image.data[0]!, image.data[0]!, image.data[0]!];
+  for (const p of planes) {
+    if (p.length !== n)
+      throw new InputError(`band plane of ${p.length} values does not match ${image.width}×${image.height}`);
+  }
+  const out = new Uint8Array(n * 3);
+  const display = image.scale === 'display';
+  for (let i = 0; i < n; i++) {
+    if (image.mask[i] === 0) continue;
+    for (let c = 0; c < 3; c++) {
+      const v = planes[c]![i]!;
+      out[i * 3 + c] = display ? Math.round(Math.min(255, Math.max(0, v))) : stretchReflectance(v);
+    }
+  }
+  return { width: image.width, height: image.height, data: out };
+}
