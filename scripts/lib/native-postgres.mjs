@@ -40,31 +40,43 @@ export async function startNativePostgres(binDir) {
     ...as,
   });
   const port = await freePort();
-  const child = spawn(
-    join(binDir, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-k', dataDir, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: false, ...as },
-  );
-  let log = '';
-  child.stderr.on('data', (d) => (log += d));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      execFileSync(join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-      break;
-    } catch {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
-      await new Promise((r) => setTimeout(r, 100));
+  const launch = async () => {
+    const child = spawn(
+      join(binDir, 'postgres'),
+      ['-D', dataDir, '-p', String(port), '-k', dataDir, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: false, ...as },
+    );
+    let log = '';
+    child.stderr.on('data', (d) => (log += d));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        execFileSync(join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+        return child;
+      } catch {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
-  }
+  };
+  const halt = async (child) => {
+    child.kill('SIGINT');
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  };
+  let child = await launch();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,
     dataDir,
     pid: child.pid,
+    /** Stops the server (fast shutdown: connections are terminated) and starts it again on the same port and data. */
+    async restart(downMs = 0) {
+      await halt(child);
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
+    },
     async stop() {
-      child.kill('SIGINT');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      await halt(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

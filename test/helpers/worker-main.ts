@@ -1,0 +1,31 @@
+// A driftwatch worker in its own process, for crash tests. Env: TEMPORAL_ADDRESS, DB_DIR, EVIDENCE_DIR,
+// EMBED_DELAY_MS (slows every embedding batch so the test can kill it mid-batch).
+import { NativeConnection } from '@temporalio/worker';
+import { SpectralEmbedder } from '../../src/embed/spectral.ts';
+import type { Embedder } from '../../src/embed/embedder.ts';
+import { openDb } from '../../src/store/open.ts';
+import { createWorkers } from '../../src/temporal/worker.ts';
+
+const delay = Number(process.env.EMBED_DELAY_MS ?? 0);
+const base = new SpectralEmbedder();
+const slow: Embedder = {
+  id: base.id,
+  dimension: base.dimension,
+  embedTexts: (p) => base.embedTexts(p),
+  score: (i, t) => base.score(i, t),
+  close: () => base.close(),
+  async embedImages(chips, options) {
+    await new Promise((r) => setTimeout(r, delay));
+    return base.embedImages(chips, options);
+  },
+};
+
+const db = await openDb({ dataDir: process.env.DB_DIR! });
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const workers = await createWorkers({
+  connection,
+  namespace: 'default',
+  deps: { db, embedder: async () => slow, evidenceDir: process.env.EVIDENCE_DIR! },
+});
+process.stdout.write('worker ready\n');
+await Promise.all(workers.map((w) => w.run()));
