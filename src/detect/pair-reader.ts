@@ -1,0 +1,242 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fromFile } from 'geotiff';
+import sharp, { type OutputInfo } from 'sharp';
+import { z } from 'zod';
+import { InputError, RasterError } from '../errors.ts';
+import type { Bbox, ImageValue } from '../imagery/image.ts';
+
+/** What `pair.json` says about a before/after pair. */
+export interface PairMeta {
+  /** Band names in file order (Earth Search names: blue, green, red, nir, swir16, swir22). */
+  bands: string[];
+  /** What the numbers mean, e.g. `uint16 top-of-atmosphere reflectance x10000` or `uint8 display`. */
+  scale: string;
+  /** Kind of change the pair shows (flood, urban-change, …), when given. */
+  kind?: string;
+  /** Date of the before image, when given. */
+  before?: string;
+  /** Date of the after image, when given. */
+  after?: string;
+}
+
+/** A before/after pair read from its folder. */
+export interface Pair {
+  /** The folder name. */
+  id: string;
+  /** The folder. */
+  dir: string;
+  /** Parsed pair.json. */
+  meta: PairMeta;
+  /** The before image. */
+  before: ImageValue;
+  /** The after image, on the same pixel grid as `before`. */
+  after: ImageValue;
+  /** label.png as one byte per pixel (255 changed, 0 unchanged), or null when the pair has none. */
+  label: Uint8Array | null;
+}
+
+const metaSchema = z.object({
+  bands: z.array(z.string().min(1)).min(1),
+  scale: z.string().min(1),
+  kind: z.string().optional(),
+  before: z.string().optional(),
+  after: z.string().optional(),
+});
+
+/** How to turn stored numbers into ImageValue numbers, from pair.json's `scale` text. */
+export interface ScaleRule {
+  /** ImageValue.scale of the result. */
+  scale: ImageValue['scale'];
+  /** Stored numbers are divided by this. */
+  divisor: number;
+}
+
+/**
+ * Reads `scale` text: anything mentioning `display` is 8-bit display values kept as they are;
+ * `reflectance x10000` (or `×10000`) is divided by 10000; plain `reflectance` is taken as is.
+ */
+export function parseScale(text: string, file: string): ScaleRule {
+  const t = text.toLowerCase();
+  if (t.includes('display')) return { scale: 'display', divisor: 1 };
+  if (t.includes('reflectance')) {
+    const m = /[x×]\s*([0-9]+(?:\.[0-9]+)?)/.exec(t);
+    const divisor = m ? Number(m[1]) : 1;
+    if (!(divisor > 0)) throw new InputError(`${file}: scale "${text}" has a non-positive factor`);
+    return { scale: 'reflectance', divisor };
+  }
+  throw new InputError(
+    `${file}: unknown scale "${text}" (expected "... display ..." or "... reflectance [x10000]")`,
+  );
+}
+
+/** The file `dir/<stem>.(tif|tiff|png)`, or undefined. */
+function findImage(dir: string, stem: string): string | undefined {
+  for (const ext of ['tif', 'tiff', 'png']) {
+    const f = join(dir, `${stem}.${ext}`);
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+/** Reads pair.json of a pair folder. */
+export async function readPairMeta(dir: string): Promise<PairMeta> {
+  const file = join(dir, 'pair.json');
+  if (!existsSync(file)) throw new InputError(`pair folder ${dir} has no pair.json`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = metaSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(`${file} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Reads a GeoTIFF (any sample type) or PNG into an ImageValue with the given band names.
+ * Validity: a GeoTIFF's GDAL nodata value in every band (or, when it declares none, 0 in every band),
+ * NaN in any band, or a PNG's alpha = 0 marks a pixel invalid.
+ */
+export async function readRaster(
+  file: string,
+  bands: readonly string[],
+  scaleText: string,
+): Promise<ImageValue> {
+  const rule = parseScale(scaleText, file);
+  const lower = file.toLowerCase();
+  const img = lower.endsWith('.png') ? await readPng(file, bands) : await readTiff(file, bands);
+  if (rule.divisor !== 1)
+    for (const plane of img.data) for (let i = 0; i < plane.length; i++) plane[i]! /= rule.divisor;
+  img.scale = rule.scale;
+  let valid = 0;
+  for (let i = 0; i < img.mask.length; i++) valid += img.mask[i]!;
+  if (valid === 0) throw new InputError(`${file} has no valid pixels (all nodata)`);
+  return img;
+}
+
+async function readPng(file: string, bands: readonly string[]): Promise<ImageValue> {
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await sharp(file).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw new RasterError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const { width, height, channels } = info;
+  const hasAlpha = channels === 2 || channels === 4;
+  const colour = hasAlpha ? channels - 1 : channels;
+  if (colour !== bands.length) {
+    throw new InputError(
+      `${file} has ${colour} colour channel(s) but pair.json names ${bands.length} band(s)`,
+    );
+  }
+  const n = width * height;
+  const planes = bands.map(() => new Float32Array(n));
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let b = 0; b < colour; b++) planes[b]![i] = data[i * channels + b]!;
+    mask[i] = hasAlpha && data[i * channels + colour] === 0 ? 0 : 1;
+  }
+  return { width, height, bands: [...bands], data: planes, mask, crs: null, bounds: null, scale: 'display' };
+}
+
+async function readTiff(file: string, bands: readonly string[]): Promise<ImageValue> {
+  let tiff;
+  try {
+    tiff = await fromFile(file);
+  } catch (err) {
+    throw new RasterError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const image = await tiff.getImage();
+    const width = image.getWidth();
+    const height = image.getHeight();
+    const count = image.getSamplesPerPixel();
+    if (count !== bands.length) {
+      throw new InputError(`${file} has ${count} band(s) but pair.json names ${bands.length}`);
+    }
+    const rasters = await image.readRasters();
+    const nodata = image.getGDALNoData();
+    const n = width * height;
+    const planes: Float32Array[] = [];
+    for (let b = 0; b < count; b++) {
+      const src = rasters[b] as ArrayLike<number> | undefined;
+      if (!src || src.length !== n)
+        throw new RasterError(`${file}: band ${b + 1} is missing or has the wrong size`);
+      planes.push(Float32Array.from(src));
+    }
+    const fill = nodata ?? 0;
+    const mask = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let allFill = true;
+      let nan = false;
+      for (const p of planes) {
+        const v = p[i]!;
+        if (Number.isNaN(v)) nan = true;
+        if (v !== fill) allFill = false;
+      }
+      mask[i] = nan || allFill ? 0 : 1;
+    }
+    let crs: string | null = null;
+    let bounds: Bbox | null = null;
+    const keys = image.getGeoKeys() as Record<string, number> | null;
+    const code = keys?.ProjectedCSTypeGeoKey ?? keys?.GeographicTypeGeoKey;
+    if (code !== undefined && code !== 32767) {
+      crs = `EPSG:${code}`;
+      const bb = image.getBoundingBox();
+      bounds = [bb[0]!, bb[1]!, bb[2]!, bb[3]!];
+    }
+    return { width, height, bands: [...bands], data: planes, mask, crs, bounds, scale: 'reflectance' };
+  } catch (err) {
+    if (err instanceof InputError || err instanceof RasterError) throw err;
+    throw new RasterError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    void tiff.close();
+  }
+}
+
+async function readLabel(file: string, width: number, height: number): Promise<Uint8Array> {
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await sharp(file).extractChannel(0).raw().toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw new RasterError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  if (info.width !== width || info.height !== height) {
+    throw new InputError(`${file} is ${info.width}×${info.height} but the images are ${width}×${height}`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, width * height);
+}
+
+/**
+ * Reads a pair folder: `before.*`, `after.*` (GeoTIFF or PNG), optional `label.png`, `pair.json`.
+ * Both images must have the same size and band count; georeferenced pairs must share one CRS
+ * (no reprojection is done here: warp them onto one grid first).
+ */
+export async function readPair(dir: string): Promise<Pair> {
+  if (!existsSync(dir)) throw new InputError(`pair folder ${dir} does not exist`);
+  const meta = await readPairMeta(dir);
+  const beforeFile = findImage(dir, 'before');
+  const afterFile = findImage(dir, 'after');
+  if (!beforeFile) throw new InputError(`pair folder ${dir} has no before.tif or before.png`);
+  if (!afterFile) throw new InputError(`pair folder ${dir} has no after.tif or after.png`);
+  const before = await readRaster(beforeFile, meta.bands, meta.scale);
+  const after = await readRaster(afterFile, meta.bands, meta.scale);
+  if (before.width !== after.width || before.height !== after.height) {
+    throw new InputError(
+      `${dir}: before is ${before.width}×${before.height} but after is ${after.width}×${after.height}`,
+    );
+  }
+  if (before.crs && after.crs && before.crs !== after.crs) {
+    throw new InputError(
+      `${dir}: before is in ${before.crs} but after is in ${after.crs}; warp them onto one grid`,
+    );
+  }
+  const labelFile = join(dir, 'label.png');
+  const label = existsSync(labelFile) ? await readLabel(labelFile, before.width, before.height) : null;
+  return { id: basename(dir), dir, meta, before, after, label };
+}

@@ -1,0 +1,33 @@
+import type { ImageValue } from '../imagery/image.ts';
+import { COVER_CLASSES, classifyPixels, coverFractions } from './cover.ts';
+import { INDEX_NAMES, hasIndex, indexPlane } from './indices.ts';
+import { meanStd } from './robust.ts';
+
+/**
+ * Chip-level summary of one acquisition's pixels, stored as JSON in observations.stats. Keys:
+ * - `validFraction`: fraction of pixels that are valid (mask 1 and finite in every band);
+ * - `ndvi`, `ndwi`, `mndwi`, `nbr`, `ndbi`: mean index over valid pixels, present only when the image has
+ *   the index's bands (see indices.ts);
+ * - `<class>Fraction` for each cover class (cloud, snow, water, burn, vegetation, built, bare): share of
+ *   the valid pixels in that class (see cover.ts); absent when no pixel is valid.
+ */
+export type SpectralStats = Record<string, number>;
+
+/** The chip-level summary of one image (never throws; an image without valid pixels gives `{ validFraction: 0 }`). */
+export function spectralStats(image: ImageValue): SpectralStats {
+  const classes = classifyPixels(image);
+  let valid = 0;
+  for (let i = 0; i < classes.length; i++) if (classes[i] !== 0) valid++;
+  const stats: SpectralStats = { validFraction: classes.length === 0 ? 0 : valid / classes.length };
+  if (valid === 0) return stats;
+  for (const name of INDEX_NAMES) {
+    if (!hasIndex(image, name)) continue;
+    const plane = indexPlane(image, name)!;
+    for (let i = 0; i < plane.length; i++) if (classes[i] === 0) plane[i] = Number.NaN;
+    const { mean } = meanStd(plane);
+    if (Number.isFinite(mean)) stats[name] = mean;
+  }
+  const fractions = coverFractions(classes);
+  for (const c of COVER_CLASSES) stats[`${c}Fraction`] = fractions[c];
+  return stats;
+}
