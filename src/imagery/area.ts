@@ -181,6 +181,7 @@ function unjumpRing(ring: Ring): Ring {
 }
 
 function normalizeLon(lon: number): number {
+  if (lon >= -180 && lon <= 180) return lon;
   let l = ((((lon + 180) % 360) + 360) % 360) - 180;
   if (l === -180 && lon > 0) l = 180;
   return l;

@@ -79,7 +79,13 @@ export async function startRangeServer(root: string): Promise<RangeServer> {
   };
 }
 
-function serveFile(root: string, path: string, req: IncomingMessage, res: ServerResponse, bytes: { total: number }): void {
+function serveFile(
+  root: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  bytes: { total: number },
+): void {
   const file = join(root, normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, ''));
   if (!existsSync(file) || !statSync(file).isFile()) {
     res.writeHead(404).end('not found');
@@ -90,7 +96,9 @@ function serveFile(root: string, path: string, req: IncomingMessage, res: Server
   const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
   if (!m) {
     bytes.total += data.length;
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': data.length, 'Accept-Ranges': 'bytes' }).end(data);
+    res
+      .writeHead(200, { 'Content-Type': type, 'Content-Length': data.length, 'Accept-Ranges': 'bytes' })
+      .end(data);
     return;
   }
   const start = Number(m[1]);
@@ -102,6 +110,10 @@ function serveFile(root: string, path: string, req: IncomingMessage, res: Server
   const slice = data.subarray(start, end + 1);
   bytes.total += slice.length;
   res
-    .writeHead(206, { 'Content-Type': type, 'Content-Length': slice.length, 'Content-Range': `bytes ${start}-${end}/${data.length}` })
+    .writeHead(206, {
+      'Content-Type': type,
+      'Content-Length': slice.length,
+      'Content-Range': `bytes ${start}-${end}/${data.length}`,
+    })
     .end(slice);
 }
