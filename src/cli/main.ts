@@ -15,6 +15,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/alerts.ts'),
   () => import('./commands/sql.ts'),
   () => import('./commands/demo.ts'),
+  () => import('./commands/serve.ts'),
 ];
 
 export async function buildProgram(): Promise<Command> {
