@@ -1,0 +1,115 @@
+/**
+ * Baselines per chip, from the chip's own history. A state is eligible when it is usable, embedded,
+ * earlier than the current one and not mostly cloud (cloudFraction ≤ 0.5). The baseline is:
+ * - disaster mode (`preEvent`): every eligible state inside the pre-event window (inclusive);
+ * - seasonal: when at least 2 eligible states lie ≥ 300 days earlier within ±45 days of the current
+ *   day of year, the last K of those (the same season of earlier years);
+ * - otherwise the last K eligible states.
+ * Its centre is the element-wise median of the members' embeddings (L2-normalised), the per-key median
+ * of their spectral stats, and the per-prompt median of their prompt scores.
+ */
+import type { ChipState } from './detect-types.ts';
+import type { SpectralStats } from './spectral-stats.ts';
+import { median } from './robust.ts';
+
+/** A state whose valid pixels are more than this share cloud is skipped as if unusable. */
+export const MAX_CLOUD_FRACTION = 0.5;
+/** Default number of acquisitions in a baseline. */
+export const DEFAULT_BASELINE_SIZE = 5;
+/** Same-season window, in days of year either side. */
+export const SEASON_HALF_WINDOW_DAYS = 45;
+/** A same-season state must be at least this many days older. */
+export const SEASON_MIN_AGE_DAYS = 300;
+
+const DAY_MS = 86_400_000;
+
+/** Whether a state can be scored or used in a baseline. */
+export function isScorable(s: ChipState): boolean {
+  return s.usable && s.embedding !== null && !((s.stats.cloudFraction ?? 0) > MAX_CLOUD_FRACTION);
+}
+
+function dayOfYear(t: number): number {
+  const d = new Date(t);
+  return (t - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS;
+}
+
+/** Eligible earlier states, newest first. */
+export function eligibleHistory(current: ChipState, history: readonly ChipState[]): ChipState[] {
+  const now = Date.parse(current.datetime);
+  return history
+    .filter((s) => isScorable(s) && Date.parse(s.datetime) < now)
+    .sort((a, b) => Date.parse(b.datetime) - Date.parse(a.datetime));
+}
+
+/** The baseline members for `current` (see the module comment). */
+export function selectBaseline(
+  current: ChipState,
+  history: readonly ChipState[],
+  options: { baselineSize?: number; preEvent?: { start: string; end: string } } = {},
+): ChipState[] {
+  const eligible = eligibleHistory(current, history);
+  if (options.preEvent) {
+    const start = Date.parse(options.preEvent.start);
+    const end = Date.parse(options.preEvent.end);
+    return eligible.filter((s) => {
+      const t = Date.parse(s.datetime);
+      return t >= start && t <= end;
+    });
+  }
+  const k = Math.max(1, options.baselineSize ?? DEFAULT_BASELINE_SIZE);
+  const now = Date.parse(current.datetime);
+  const doy = dayOfYear(now);
+  const seasonal = eligible.filter((s) => {
+    const t = Date.parse(s.datetime);
+    const d = Math.abs(dayOfYear(t) - doy);
+    return now - t >= SEASON_MIN_AGE_DAYS * DAY_MS && Math.min(d, 365.25 - d) <= SEASON_HALF_WINDOW_DAYS;
+  });
+  return (seasonal.length >= 2 ? seasonal : eligible).slice(0, k);
+}
+
+/** Element-wise median of the vectors, L2-normalised. */
+export function centreEmbedding(vectors: readonly ArrayLike<number>[]): Float32Array {
+  const d = vectors[0]?.length ?? 0;
+  const out = new Float32Array(d);
+  const column = new Float64Array(vectors.length);
+  for (let i = 0; i < d; i++) {
+    vectors.forEach((v, j) => (column[j] = v[i]!));
+    out[i] = median(column);
+  }
+  let norm = 0;
+  for (const v of out) norm += v * v;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < d; i++) out[i]! /= norm;
+  return out;
+}
+
+/** Per-key median of records (a key counts only where present). */
+export function medianRecord(records: readonly Record<string, number>[]): Record<string, number> {
+  const keys = new Set(records.flatMap((r) => Object.keys(r)));
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    const values = records.map((r) => r[k]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (values.length > 0) out[k] = median(values);
+  }
+  return out;
+}
+
+/** Median spectral stats of the members. */
+export function baselineStats(members: readonly ChipState[]): SpectralStats {
+  return medianRecord(members.map((m) => m.stats));
+}
+
+/** 1 − cosine similarity; NaN when a vector is zero or lengths differ. */
+export function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.NaN;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  if (na === 0 || nb === 0) return Number.NaN;
+  return 1 - dot / Math.sqrt(na * nb);
+}

@@ -1,0 +1,168 @@
+/**
+ * detectChip: one chip's current state against its own baseline.
+ * - drift = cosine distance from the current embedding to the baseline centre; driftZ = (drift − typical) /
+ *   spread, where typical and spread are the median and 1.4826·MAD of the distances of the chip's eligible
+ *   history (up to 3K states) to the same centre, spread floored at DRIFT_SIGMA_FLOOR. With fewer than 3
+ *   such states the prior (typical 0, spread DRIFT_PRIOR_SIGMA) is used. Seasonal swings of a field thus
+ *   widen its own spread and do not alarm.
+ * - prompt deltas = current probability − baseline median, for every prompt; the prompt signal uses the
+ *   change prompts only (not cloud, snow, vegetation).
+ * - spectral evidence and the score: see signals.ts. Unusable or mostly cloudy chips are never scored.
+ * - confidence (score ≥ threshold): highest when drift, prompt and spectral fired, high for two, else low.
+ */
+import {
+  baselineStats,
+  centreEmbedding,
+  cosineDistance,
+  eligibleHistory,
+  isScorable,
+  medianRecord,
+  selectBaseline,
+  DEFAULT_BASELINE_SIZE,
+} from './baseline.ts';
+import type {
+  ChangeKind,
+  ChipDetection,
+  ChipState,
+  Confidence,
+  DetectOptions,
+  SignalName,
+} from './detect-types.ts';
+import { median } from './robust.ts';
+import {
+  SIGNAL_THRESHOLDS,
+  combineStrengths,
+  driftStrength,
+  spectralEvidence,
+  spectralStrength,
+  strength,
+  type SpectralEvidence,
+} from './signals.ts';
+
+/** Default alert threshold on score: one signal at its firing threshold. */
+export const DEFAULT_ALERT_THRESHOLD = 0.5;
+/** Drift spread assumed when a chip has fewer than 3 eligible earlier states. */
+export const DRIFT_PRIOR_SIGMA = 0.02;
+/** Smallest drift spread used (keeps a perfectly stable chip from alarming on noise). */
+export const DRIFT_SIGMA_FLOOR = 0.005;
+
+/** Change prompts and the kind each points to. */
+export const CHANGE_PROMPTS: Record<string, ChangeKind> = {
+  'flooded area': 'flood',
+  water: 'flood',
+  'burned area': 'burn',
+  'burned forest': 'burn',
+  'vegetation loss': 'vegetation-loss',
+  'bare soil': 'vegetation-loss',
+  'new buildings': 'construction',
+  'built-up': 'construction',
+};
+
+function empty(baselineCount: number): ChipDetection {
+  return {
+    score: 0,
+    drift: null,
+    driftZ: null,
+    promptDeltas: {},
+    evidence: {},
+    signals: [],
+    kind: 'change',
+    confidence: null,
+    baselineCount,
+  };
+}
+
+/** Confidence from the score and the signals that fired. */
+export function confidenceOf(
+  score: number,
+  signals: readonly SignalName[],
+  threshold: number,
+): Confidence | null {
+  if (!(score >= threshold)) return null;
+  if (signals.length >= 3) return 'highest';
+  return signals.length === 2 ? 'high' : 'low';
+}
+
+/** Kind of change: the strongest of flood, burn, vegetation loss and construction evidence when ≥ 0.5, else `change`. */
+export function kindOf(evidence: SpectralEvidence, promptDeltas: Record<string, number>): ChangeKind {
+  const s: Record<Exclude<ChangeKind, 'change'>, number> = {
+    flood: strength(evidence.waterGain, SIGNAL_THRESHOLDS.waterGain),
+    burn: strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
+    'vegetation-loss': strength(evidence.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
+    construction: 0,
+  };
+  for (const [p, d] of Object.entries(promptDeltas)) {
+    const k = CHANGE_PROMPTS[p];
+    if (k && k !== 'change') s[k] = Math.max(s[k], strength(d, SIGNAL_THRESHOLDS.promptDelta));
+  }
+  let best: ChangeKind = 'change';
+  let top = 0.5 - 1e-12;
+  for (const [k, v] of Object.entries(s) as [Exclude<ChangeKind, 'change'>, number][]) {
+    if (v > top) {
+      top = v;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** Drift z-score of `drift` against the chip's history distances to the centre. */
+export function driftZScore(drift: number, historyDistances: readonly number[]): number {
+  if (historyDistances.length < 3) return drift / DRIFT_PRIOR_SIGMA;
+  const typical = median(historyDistances);
+  const mad = median(historyDistances.map((d) => Math.abs(d - typical)));
+  return (drift - typical) / Math.max(1.4826 * mad, DRIFT_SIGMA_FLOOR);
+}
+
+/** history: earlier states of the same chip (any order); current is not in it. */
+export function detectChip(
+  current: ChipState,
+  history: readonly ChipState[],
+  options: DetectOptions = {},
+): ChipDetection {
+  const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const members = selectBaseline(current, history, options);
+  if (!isScorable(current) || members.length === 0) return empty(members.length);
+
+  const centre = centreEmbedding(members.map((m) => m.embedding!));
+  const drift = cosineDistance(current.embedding!, centre);
+  const k = options.baselineSize ?? DEFAULT_BASELINE_SIZE;
+  const distances = eligibleHistory(current, history)
+    .slice(0, 3 * k)
+    .map((s) => cosineDistance(s.embedding!, centre))
+    .filter(Number.isFinite);
+  const driftZ = Number.isFinite(drift) ? driftZScore(drift, distances) : null;
+
+  const basePrompts = medianRecord(members.map((m) => m.prompts));
+  const promptDeltas: Record<string, number> = {};
+  for (const [p, v] of Object.entries(current.prompts)) {
+    const b = basePrompts[p];
+    if (b !== undefined) promptDeltas[p] = v - b;
+  }
+  const evidence = spectralEvidence(baselineStats(members), current.stats);
+
+  const sDrift = driftStrength(driftZ);
+  const sPrompt = Math.max(
+    0,
+    ...Object.entries(promptDeltas)
+      .filter(([p]) => p in CHANGE_PROMPTS)
+      .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
+  );
+  const sSpectral = spectralStrength(evidence);
+  const signals: SignalName[] = [];
+  if (sDrift >= 0.5) signals.push('drift');
+  if (sPrompt >= 0.5) signals.push('prompt');
+  if (sSpectral >= 0.5) signals.push('spectral');
+  const score = combineStrengths([sDrift, sPrompt, sSpectral]);
+  return {
+    score,
+    drift: Number.isFinite(drift) ? drift : null,
+    driftZ,
+    promptDeltas,
+    evidence,
+    signals,
+    kind: kindOf(evidence, promptDeltas),
+    confidence: confidenceOf(score, signals, threshold),
+    baselineCount: members.length,
+  };
+}

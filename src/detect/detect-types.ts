@@ -1,0 +1,61 @@
+import type { SpectralEvidence } from './signals.ts';
+import type { SpectralStats } from './spectral-stats.ts';
+
+/** What detection knows of one chip at one acquisition (from the database). */
+export interface ChipState {
+  /** Acquisition id. */
+  acquisitionId: number;
+  /** Acquisition time, ISO 8601. */
+  datetime: string;
+  /** Whether the chip had enough valid pixels. */
+  usable: boolean;
+  /** Fraction of valid pixels. */
+  validFraction: number;
+  /** Embedding; null when not embedded (unusable). */
+  embedding: ArrayLike<number> | null;
+  /** Prompt → probability. */
+  prompts: Record<string, number>;
+  /** spectralStats of the chip's image. */
+  stats: SpectralStats;
+}
+
+/** Options of detectChip. */
+export interface DetectOptions {
+  /** K last valid acquisitions in the baseline (default 5). */
+  baselineSize?: number;
+  /** Disaster mode: baseline = usable states in this window. */
+  preEvent?: { start: string; end: string };
+  /** Alert threshold on score (default DEFAULT_ALERT_THRESHOLD). */
+  threshold?: number;
+}
+
+/** What kind of change a detection shows. */
+export type ChangeKind = 'flood' | 'burn' | 'vegetation-loss' | 'construction' | 'change';
+
+/** Alert confidence in the manner of Global Forest Watch. */
+export type Confidence = 'low' | 'high' | 'highest';
+
+/** One signal family. */
+export type SignalName = 'drift' | 'prompt' | 'spectral';
+
+/** The detection result for one chip at one acquisition. */
+export interface ChipDetection {
+  /** Combined score in [0, 1]. */
+  score: number;
+  /** Cosine distance to the baseline centre. */
+  drift: number | null;
+  /** Drift normalised by the chip's own variability. */
+  driftZ: number | null;
+  /** Prompt → current probability minus baseline probability. */
+  promptDeltas: Record<string, number>;
+  /** Spectral evidence where bands allow. */
+  evidence: SpectralEvidence;
+  /** Which signals fired. */
+  signals: SignalName[];
+  /** Kind of change. */
+  kind: ChangeKind;
+  /** null below threshold. */
+  confidence: Confidence | null;
+  /** Members of the baseline; 0 → no baseline yet, score 0. */
+  baselineCount: number;
+}

@@ -1,0 +1,97 @@
+/**
+ * Spectral evidence between a baseline and a current acquisition, and the one documented chip score.
+ *
+ * Evidence (from chip-level SpectralStats, each only where both sides have the bands):
+ * - dNBR = NBR(baseline) − NBR(current), classed by the USGS burn-severity breaks 0.10 / 0.27 / 0.44 / 0.66;
+ * - water gain = waterFraction(current) − waterFraction(baseline): share of the chip newly water
+ *   (water from MNDWI, else NDWI; cover.ts);
+ * - NDVI loss = NDVI(baseline) − NDVI(current).
+ *
+ * Score: each signal gets a strength in [0, 1] that reaches 0.5 exactly at its firing threshold, and
+ * score = 1 − Π(1 − strength): the chance that at least one of independent signals shows change. With
+ * the default alert threshold 0.5, one signal at its firing threshold is enough to alert.
+ */
+import type { SpectralStats } from './spectral-stats.ts';
+import { clamp } from './robust.ts';
+
+/** USGS dNBR severity classes. */
+export type DnbrClass = 'unburned' | 'low' | 'moderate-low' | 'moderate-high' | 'high';
+/** Lower dNBR bounds of low, moderate-low, moderate-high and high severity. */
+export const DNBR_BREAKS = [0.1, 0.27, 0.44, 0.66] as const;
+
+/** The USGS severity class of a dNBR value. */
+export function dnbrClass(dnbr: number): DnbrClass {
+  if (dnbr >= DNBR_BREAKS[3]) return 'high';
+  if (dnbr >= DNBR_BREAKS[2]) return 'moderate-high';
+  if (dnbr >= DNBR_BREAKS[1]) return 'moderate-low';
+  if (dnbr >= DNBR_BREAKS[0]) return 'low';
+  return 'unburned';
+}
+
+/** Spectral evidence of change. */
+export interface SpectralEvidence {
+  /** NBR before − NBR after. */
+  dnbr?: number;
+  /** USGS class of dnbr. */
+  dnbrClass?: DnbrClass;
+  /** Share of the chip that became water. */
+  waterGain?: number;
+  /** NDVI before − NDVI after. */
+  ndviLoss?: number;
+}
+
+/** Firing thresholds of the signals (each strength is 0.5 here). */
+export const SIGNAL_THRESHOLDS = {
+  /** Drift z-score against the chip's own variability. */
+  driftZ: 3,
+  /** Rise of a change prompt's probability over its baseline. */
+  promptDelta: 0.3,
+  /** dNBR of moderate-low severity or worse. */
+  dnbr: DNBR_BREAKS[1],
+  /** A fifth of the chip newly water. */
+  waterGain: 0.2,
+  /** Mean NDVI down by 0.25. */
+  ndviLoss: 0.25,
+} as const;
+
+/** Evidence between baseline stats and current stats. */
+export function spectralEvidence(baseline: SpectralStats, current: SpectralStats): SpectralEvidence {
+  const out: SpectralEvidence = {};
+  if (baseline.nbr !== undefined && current.nbr !== undefined) {
+    out.dnbr = baseline.nbr - current.nbr;
+    out.dnbrClass = dnbrClass(out.dnbr);
+  }
+  if (baseline.waterFraction !== undefined && current.waterFraction !== undefined) {
+    out.waterGain = current.waterFraction - baseline.waterFraction;
+  }
+  if (baseline.ndvi !== undefined && current.ndvi !== undefined) out.ndviLoss = baseline.ndvi - current.ndvi;
+  return out;
+}
+
+/** Strength in [0, 1] of a value against its firing threshold: 0 at 0, 0.5 at the threshold, 1 at twice it. */
+export function strength(value: number | null | undefined, threshold: number): number {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 0;
+  return clamp(value / (2 * threshold));
+}
+
+/** Strength of the drift signal: 0 up to z = 1, 0.5 at z = 3, 1 from z = 5. */
+export function driftStrength(driftZ: number | null): number {
+  if (driftZ === null || !Number.isFinite(driftZ)) return 0;
+  return clamp((driftZ - 1) / (2 * (SIGNAL_THRESHOLDS.driftZ - 1)));
+}
+
+/** Strength of the spectral evidence: the strongest of dNBR, water gain and NDVI loss. */
+export function spectralStrength(e: SpectralEvidence): number {
+  return Math.max(
+    strength(e.dnbr, SIGNAL_THRESHOLDS.dnbr),
+    strength(e.waterGain, SIGNAL_THRESHOLDS.waterGain),
+    strength(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
+  );
+}
+
+/** 1 − Π(1 − s): the one chip score. */
+export function combineStrengths(strengths: readonly number[]): number {
+  let keep = 1;
+  for (const s of strengths) keep *= 1 - clamp(s);
+  return 1 - keep;
+}
