@@ -80,11 +80,11 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
       v[i] = v[i]! * sy;
     }
   }
-  const pad = p.resampling === 'bilinear' ? 1 : 0;
-  const x0 = clamp(Math.floor(umin * sx) - pad, 0, level.width - 1);
-  const y0 = clamp(Math.floor(vmin * sy) - pad, 0, level.height - 1);
-  const x1 = clamp(Math.floor(umax * sx) + 1 + pad, 1, level.width);
-  const y1 = clamp(Math.floor(vmax * sy) + 1 + pad, 1, level.height);
+  // Source pixels needed: nearest takes floor(u); bilinear the two around u − 0.5 (one when centres coincide).
+  const x0 = clamp(Math.floor(umin * sx - 0.5 + SNAP), 0, level.width - 1);
+  const y0 = clamp(Math.floor(vmin * sy - 0.5 + SNAP), 0, level.height - 1);
+  const x1 = clamp(Math.ceil(umax * sx - 0.5 - SNAP) + 1, x0 + 1, level.width);
+  const y1 = clamp(Math.ceil(vmax * sy - 0.5 - SNAP) + 1, y0 + 1, level.height);
   const ww = x1 - x0;
   const wh = y1 - y0;
   const raw = (await level.image.readRasters({
@@ -115,8 +115,9 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
       continue;
     }
     let useBilinear = p.resampling === 'bilinear';
-    let bx = 0;
-    let by = 0;
+    let k00 = 0;
+    let dxk = 0;
+    let dyk = 0;
     let tx = 0;
     let ty = 0;
     if (useBilinear) {
@@ -126,25 +127,26 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
       const ry = Math.round(fy);
       if (Math.abs(fx - rx) < SNAP) fx = rx;
       if (Math.abs(fy - ry) < SNAP) fy = ry;
-      bx = Math.floor(fx);
-      by = Math.floor(fy);
+      const bx = Math.floor(fx);
+      const by = Math.floor(fy);
       tx = fx - bx;
       ty = fy - by;
-      if (tx === 0 && ty === 0 && bx >= 0 && by >= 0 && bx < ww && by < wh) {
-        // Pixel centres coincide: the value is the source value.
-        useBilinear = false;
-      } else if (bx < 0 || by < 0 || bx + 1 >= ww || by + 1 >= wh) useBilinear = false;
+      // A neighbour is only needed along an axis with a fractional offset.
+      dxk = tx === 0 ? 0 : 1;
+      dyk = ty === 0 ? 0 : ww;
+      if (dxk === 0 && dyk === 0) useBilinear = false;
+      else if (bx < 0 || by < 0 || bx + (dxk ? 1 : 0) >= ww || by + (dyk ? 1 : 0) >= wh) useBilinear = false;
+      k00 = by * ww + bx;
     }
     for (let b = 0; b < raw.length; b++) {
       const plane = raw[b]!;
       const s = scalings[b]!;
       let val: number;
       if (useBilinear && s.kind !== 'class') {
-        const k = by * ww + bx;
-        const a00 = plane[k]!;
-        const a10 = plane[k + 1]!;
-        const a01 = plane[k + ww]!;
-        const a11 = plane[k + ww + 1]!;
+        const a00 = plane[k00]!;
+        const a10 = plane[k00 + dxk]!;
+        const a01 = plane[k00 + dyk]!;
+        const a11 = plane[k00 + dyk + dxk]!;
         if (isNodata(b, a00) || isNodata(b, a10) || isNodata(b, a01) || isNodata(b, a11)) {
           val = plane[ny * ww + nx]!;
         } else {
