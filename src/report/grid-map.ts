@@ -17,6 +17,8 @@ export interface GridMapOptions {
   selectedKey?: string;
   /** Largest drawn width in CSS pixels. */
   maxWidth?: number;
+  /** Preferred width of one cell in CSS pixels (default 36). */
+  cellPx?: number;
   /** Whether to draw the colour legend below the map (default true). */
   legend?: boolean;
 }
@@ -32,7 +34,7 @@ export function gridMap(grid: AreaGrid, options: GridMapOptions = {}): SafeHtml 
   const W = cols * S + gap;
   const H = rows * S + gap;
   const maxWidth = options.maxWidth ?? 560;
-  const drawnWidth = Math.min(maxWidth, Math.max(160, cols * 36));
+  const drawnWidth = Math.min(maxWidth, Math.max(160, cols * (options.cellPx ?? 36)));
   const cells = grid.cells.map((c) => {
     const x = (c.col - e.minCol) * S + gap;
     const y = (e.maxRow - c.row) * S + gap;

@@ -146,7 +146,7 @@ form.filters button { font: inherit; font-weight: 600; padding: 7px 16px; border
 form.filters .reset { align-self: center; font-size: .88rem; }
 table.kv { border-collapse: collapse; width: 100%; font-size: .9rem; }
 table.kv th { text-align: left; color: var(--muted); font-weight: 500; padding: 5px 12px 5px 0; white-space: nowrap; vertical-align: top; }
-table.kv td { padding: 5px 0; }
+table.kv td { padding: 5px 18px 5px 0; }
 .empty { text-align: center; padding: 40px; color: var(--muted); }
 .toc { columns: 2 280px; padding-left: 18px; margin: 0; }
 .toc li { margin: 3px 0; break-inside: avoid; }

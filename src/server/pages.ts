@@ -73,11 +73,12 @@ function shell(title: string, chrome: Chrome, body: SafeHtml): string {
   });
 }
 
-function chartBox(history: ChipHistory | undefined, alert?: AlertDetail): SafeHtml {
+function chartBox(history: ChipHistory | undefined, alert?: AlertDetail, width?: number): SafeHtml {
   if (!history) return html`<p class="muted">No chip selected.</p>`;
   return html`<div class="chart-box">
       ${driftChart(history.points, {
         id: `chart-${history.chipId}`,
+        width,
         alertSpan: alert ? [alert.firstSeen, alert.lastSeen] : undefined,
         label: `score and drift of chip ${history.key} over time`,
       })}
@@ -282,7 +283,7 @@ export function alertPage(data: {
       <p class="panel-title" style="margin-top:16px">Evidence files</p>
       ${
         a.evidence.length
-          ? html`<table class="kv">
+          ? html`<table class="kv" style="width:auto">
               ${evidenceRows}
             </table>`
           : html`<p class="muted">None.</p>`
@@ -314,7 +315,7 @@ export function areaPage(data: {
           Latest score per
           chip${data.grid.modelId ? html` · <span class="mono">${data.grid.modelId}</span>` : ''}
         </p>
-        ${gridMap(data.grid, { cellHref: (c) => areaChipHref(a.id, c.key), selectedKey: data.history?.key, maxWidth: 720 })}
+        ${gridMap(data.grid, { cellHref: (c) => areaChipHref(a.id, c.key), selectedKey: data.history?.key, maxWidth: 640, cellPx: 64 })}
       </article>
       <article class="card">
         <p class="panel-title">Area</p>
@@ -342,7 +343,7 @@ export function areaPage(data: {
       <p class="panel-title">
         Drift over time${data.history ? html` · <span class="mono">${data.history.key}</span>` : ''}
       </p>
-      ${data.history ? chartBox(data.history) : html`<p class="muted">Pick a chip on the map to see its history.</p>`}
+      ${data.history ? chartBox(data.history, undefined, 1040) : html`<p class="muted">Pick a chip on the map to see its history.</p>`}
     </section>
     <section>
       <h2>Alerts in ${a.name}</h2>
