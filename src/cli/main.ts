@@ -16,6 +16,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/sql.ts'),
   () => import('./commands/demo.ts'),
   () => import('./commands/serve.ts'),
+  () => import('./commands/chips.ts'),
 ];
 
 export async function buildProgram(): Promise<Command> {
