@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // Expected faults (killed workers, a restarted database) make the Temporal worker log retries; keep errors only.
+    env: { TEMPORAL_LOG_LEVEL: 'ERROR' },
   },
 });

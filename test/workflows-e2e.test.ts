@@ -61,7 +61,7 @@ describe('workflows end to end on a real Temporal server and database', () => {
       const d = await handle.describe();
       const action = d.info.recentActions[before] ?? (d.info.recentActions.length > before ? d.info.recentActions.at(-1) : undefined);
       if (action) {
-        const { workflowId, firstExecutionRunId } = action.action;
+        const { workflowId, firstExecutionRunId } = action.action.workflow;
         histories.push({ workflowId, runId: firstExecutionRunId });
         return env.client.workflow.getHandle(workflowId, firstExecutionRunId).result();
       }
@@ -120,11 +120,11 @@ describe('workflows end to end on a real Temporal server and database', () => {
     const children: { workflowId: string }[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'processAcquisition'` })) children.push({ workflowId: wf.workflowId });
     expect(children.length).toBe(3);
-    const all = [...histories, children[0]!];
+    const all: { workflowId: string; runId?: string }[] = [...histories, children[0]!];
     const bundle = await workflowBundle();
     const types = new Set<string>();
     for (const h of all) {
-      const handle = env.client.workflow.getHandle(h.workflowId, 'runId' in h ? h.runId : undefined);
+      const handle = env.client.workflow.getHandle(h.workflowId, h.runId);
       const history = await handle.fetchHistory();
       types.add((await handle.describe()).type);
       await Worker.runReplayHistory({ workflowBundle: bundle }, history, h.workflowId);

@@ -14,6 +14,7 @@ import { embedAcquisitionChips } from '../../src/pipeline/embed-chips.ts';
 import { openSource } from '../../src/imagery/index.ts';
 import { openDb } from '../../src/store/open.ts';
 import { IO_TASK_QUEUE } from '../../src/temporal/task-queues.ts';
+import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorkers } from '../../src/temporal/worker.ts';
 import { writeSeriesFixture } from '../../test/helpers/series-fixture.ts';
 
@@ -63,6 +64,7 @@ async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
   return ms;
 }
 
+installTemporalRuntime();
 const env = await TestWorkflowEnvironment.createLocal({
   server: { executable: { type: 'existing-path', path: temporalCliPath(loadConfig()) }, ip: '127.0.0.1', extraArgs: ['--log-level', 'error'] },
 });

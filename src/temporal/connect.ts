@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { temporalCliPath, type DriftwatchConfig } from '../config.ts';
+import { installTemporalRuntime } from './runtime.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 
 /** A connection to Temporal for clients and workers. */
@@ -33,6 +34,7 @@ async function freePort(): Promise<number> {
 
 /** Connects to a running cluster, failing within `timeoutMs` with the address in the message. */
 export async function connectTo(address: string, namespace: string, timeoutMs = 5000): Promise<TemporalHandle> {
+  installTemporalRuntime();
   let connection: Connection;
   let nativeConnection: NativeConnection;
   try {
@@ -81,6 +83,7 @@ export async function openTemporal(config: DriftwatchConfig): Promise<TemporalHa
   } catch {
     // no usable lock: start our own
   }
+  installTemporalRuntime();
   const port = await freePort();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { SpectralEmbedder } from '../../src/embed/spectral.ts';
 import type { Embedder } from '../../src/embed/embedder.ts';
 import { openDb } from '../../src/store/open.ts';
+import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorkers } from '../../src/temporal/worker.ts';
 
 const delay = Number(process.env.EMBED_DELAY_MS ?? 0);
@@ -20,6 +21,7 @@ const slow: Embedder = {
   },
 };
 
+installTemporalRuntime();
 const db = await openDb({ dataDir: process.env.DB_DIR! });
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const workers = await createWorkers({

@@ -95,7 +95,7 @@ export function register(program: Command): void {
               args: [{ areaId: DEMO_AREA, eventDate: flood.date, prompts: ['flooded area', 'burned area'], windows: { preDays: 90, postDays: 20 } }],
             }),
           );
-          process.stdout.write(`${formatAssessment(assessment)}\n`);
+          process.stdout.write(`${formatAssessment(assessment!)}\n`);
         }
         await workers.stop();
 
