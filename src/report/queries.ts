@@ -304,7 +304,7 @@ export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS alert_count, count(*) FILTER (WHERE status = 'open')::int AS open_alert_count
            FROM alerts WHERE alerts.area_id = a.id) al
-      ORDER BY a.name, a.id`,
+      ORDER BY a.name COLLATE "C", a.id`,
   );
   return rows.map((r) => ({
     id: String(r.id),

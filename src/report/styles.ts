@@ -124,8 +124,8 @@ a.alert-row:hover { text-decoration: none; border-color: #c7d2fe; transform: tra
 .grid-map .cell-selected { stroke: #0f172a; stroke-width: 2.2; }
 .grid-map a:hover .cell { stroke: #4f46e5; stroke-width: 2; }
 .grid-legend { display: flex; align-items: center; gap: 8px; margin-top: 10px; font-size: .78rem; color: var(--muted); flex-wrap: wrap; }
-.grid-legend .ramp { width: 120px; height: 8px; border-radius: 4px; }
-.legend-key { display: inline-flex; align-items: center; gap: 5px; margin-left: 10px; }
+.grid-legend .ramp { width: 80px; height: 8px; border-radius: 4px; }
+.legend-key { display: inline-flex; align-items: center; gap: 5px; margin-left: 6px; white-space: nowrap; }
 .swatch { width: 12px; height: 12px; border-radius: 3px; display: inline-block; }
 .swatch-alert { border: 2px solid #be123c; }
 .swatch-none { background: #f8fafc; border: 1px solid #e2e8f0; }

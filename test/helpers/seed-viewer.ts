@@ -69,12 +69,12 @@ function signal(key: string, i: number, chipIndex: number): { score: number; dri
       [0.74, 0.86, 0.9, 0.46],
       [0.61, 0.8, 0.83, 0.38],
     ][flood]![i - 6]!;
-    return { score: s, drift: Math.round(s * 32) / 100 };
+    return { score: s, drift: [0.17, 0.26, 0.23, 0.09][i - 6]! + 0.01 * flood };
   }
   const built = BUILT_CHIPS.indexOf(key);
   if (built >= 0 && i >= 8) {
     const s = i === 8 ? 0.35 : [0.68, 0.64][built]!;
-    return { score: s, drift: Math.round(s * 30) / 100 };
+    return { score: s, drift: i === 8 ? 0.06 : 0.16 + 0.01 * built };
   }
   const r = noise(chipIndex, i);
   return {
