@@ -17,6 +17,8 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/demo.ts'),
   () => import('./commands/serve.ts'),
   () => import('./commands/chips.ts'),
+  () => import('./commands/compare.ts'),
+  () => import('./commands/eval.ts'),
 ];
 
 export async function buildProgram(): Promise<Command> {
