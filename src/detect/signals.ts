@@ -7,7 +7,7 @@
  *   (water from MNDWI, else NDWI; cover.ts);
  * - NDVI loss = NDVI(baseline) − NDVI(current).
  *
- * Score: each signal gets a strength in [0, 1] that reaches 0.5 exactly at its firing threshold, and
+ * Score: each signal gets a strength in [0, 1) that reaches 0.5 exactly at its firing threshold, and
  * score = 1 − Π(1 − strength): the chance that at least one of independent signals shows change. With
  * the default alert threshold 0.5, one signal at its firing threshold is enough to alert.
  */
@@ -68,16 +68,19 @@ export function spectralEvidence(baseline: SpectralStats, current: SpectralStats
   return out;
 }
 
-/** Strength in [0, 1] of a value against its firing threshold: 0 at 0, 0.5 at the threshold, 1 at twice it. */
+/**
+ * Strength in [0, 1) of a value against its firing threshold: 1 − 2^(−value / threshold), so 0 at or
+ * below 0, 0.5 at the threshold, 0.75 at twice it; strictly increasing, so scores keep their order.
+ */
 export function strength(value: number | null | undefined, threshold: number): number {
-  if (value === null || value === undefined || !Number.isFinite(value)) return 0;
-  return clamp(value / (2 * threshold));
+  if (value === null || value === undefined || !(value > 0)) return 0;
+  return 1 - Math.pow(2, -value / threshold);
 }
 
-/** Strength of the drift signal: 0 up to z = 1, 0.5 at z = 3, 1 from z = 5. */
+/** Strength of the drift signal: 0 up to z = 1, then strength(z − 1, threshold − 1) (0.5 at z = 3). */
 export function driftStrength(driftZ: number | null): number {
   if (driftZ === null || !Number.isFinite(driftZ)) return 0;
-  return clamp((driftZ - 1) / (2 * (SIGNAL_THRESHOLDS.driftZ - 1)));
+  return strength(driftZ - 1, SIGNAL_THRESHOLDS.driftZ - 1);
 }
 
 /** Strength of the spectral evidence: the strongest of dNBR, water gain and NDVI loss. */

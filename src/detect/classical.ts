@@ -1,0 +1,56 @@
+/**
+ * Classical unsupervised change baselines, per chip:
+ * - change-vector magnitude: each band of each image standardised over the image's valid pixels (mean 0,
+ *   std 1), then the mean over the chip of √(Σ_bands (after − before)²);
+ * - mean absolute difference: mean over the chip and bands of |after − before| in the images' own units.
+ * Only pixels valid in both images count.
+ */
+import type { ImageValue } from '../imagery/image.ts';
+import { jointMask } from './pixel-change.ts';
+import { meanStd } from './robust.ts';
+
+/** Per-pixel change-vector magnitude on per-image standardised bands (NaN where invalid). */
+export function changeVectorMagnitude(before: ImageValue, after: ImageValue): Float32Array {
+  const mask = jointMask(before, after);
+  const standardise = (img: ImageValue, p: Float32Array): Float32Array => {
+    const { mean, std } = meanStd(Float32Array.from(p, (v, i) => (img.mask[i] ? v : Number.NaN)));
+    const s = std > 0 ? std : 1;
+    return Float32Array.from(p, (v) => (v - mean) / s);
+  };
+  const out = new Float32Array(mask.length);
+  before.data.forEach((pb, b) => {
+    const zb = standardise(before, pb);
+    const za = standardise(after, after.data[b]!);
+    for (let i = 0; i < out.length; i++) out[i]! += (za[i]! - zb[i]!) ** 2;
+  });
+  for (let i = 0; i < out.length; i++) out[i] = mask[i] ? Math.sqrt(out[i]!) : Number.NaN;
+  return out;
+}
+
+/** Per-pixel mean absolute difference over bands (NaN where invalid). */
+export function meanAbsoluteDifference(before: ImageValue, after: ImageValue): Float32Array {
+  const mask = jointMask(before, after);
+  const out = new Float32Array(mask.length);
+  before.data.forEach((pb, b) => {
+    const pa = after.data[b]!;
+    for (let i = 0; i < out.length; i++) out[i]! += Math.abs(pa[i]! - pb[i]!) / before.data.length;
+  });
+  for (let i = 0; i < out.length; i++) if (!mask[i]) out[i] = Number.NaN;
+  return out;
+}
+
+/** Mean of the finite values of `map` in the size×size window at (x, y); NaN when none. */
+export function windowMean(map: Float32Array, width: number, x: number, y: number, size: number): number {
+  let s = 0;
+  let n = 0;
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      const v = map[(y + r) * width + x + c]!;
+      if (Number.isFinite(v)) {
+        s += v;
+        n++;
+      }
+    }
+  }
+  return n === 0 ? Number.NaN : s / n;
+}

@@ -1,0 +1,129 @@
+/**
+ * Chip-level evaluation on labelled pairs (`<root>/<set>/<pair>/`): a chip is positive when ≥ 5 % of its
+ * pixels are labelled changed, negative when none are; others are left out. Per set (all its pairs'
+ * chips pooled): AUROC of the compare score, of the two classical baselines (classical.ts) on the same
+ * chips, and F1 of `score ≥ threshold`.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { changeVectorMagnitude, meanAbsoluteDifference, windowMean } from './classical.ts';
+import { comparePair, DEFAULT_PAIR_CHIP } from './compare-pair.ts';
+import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
+import { auroc, f1AtThreshold } from './metrics.ts';
+import { readPair } from './pair-reader.ts';
+
+/** Share of changed pixels from which a chip is positive. */
+export const POSITIVE_SHARE = 0.05;
+
+/** Scores of the evaluated chips of one set. */
+export interface SetChips {
+  /** Compare score per chip. */
+  score: number[];
+  /** Change-vector magnitude per chip. */
+  changeVector: number[];
+  /** Mean absolute difference per chip. */
+  absDifference: number[];
+  /** Label per chip. */
+  positive: boolean[];
+}
+
+/** One row of the evaluation table. */
+export interface SetResult {
+  /** Set name. */
+  set: string;
+  /** Pairs read. */
+  pairs: number;
+  /** Positive chips. */
+  positives: number;
+  /** Negative chips. */
+  negatives: number;
+  /** AUROC of the score. */
+  auroc: number;
+  /** AUROC of change-vector magnitude. */
+  aurocChangeVector: number;
+  /** AUROC of mean absolute difference. */
+  aurocAbsDifference: number;
+  /** F1 at the alert threshold. */
+  f1: number;
+}
+
+/** Options of evaluate. */
+export interface EvaluateOptions {
+  /** Chip size (default 32). */
+  chip?: number;
+  /** Embedder (default spectral). */
+  embedder?: Embedder;
+  /** Alert threshold (default DEFAULT_ALERT_THRESHOLD). */
+  threshold?: number;
+}
+
+function subdirs(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((d) => statSync(join(dir, d)).isDirectory())
+    .sort();
+}
+
+/** Evaluated chips of one set folder. */
+export async function evaluateSetChips(
+  setDir: string,
+  options: EvaluateOptions = {},
+): Promise<SetChips & { pairs: number }> {
+  const size = options.chip ?? DEFAULT_PAIR_CHIP;
+  const out: SetChips & { pairs: number } = {
+    score: [],
+    changeVector: [],
+    absDifference: [],
+    positive: [],
+    pairs: 0,
+  };
+  for (const id of subdirs(setDir)) {
+    const pair = await readPair(join(setDir, id));
+    if (!pair.label) throw new InputError(`pair ${pair.dir} has no label.png to evaluate against`);
+    out.pairs++;
+    const cmp = await comparePair(pair, {
+      chip: size,
+      embedder: options.embedder,
+      threshold: options.threshold,
+    });
+    const cva = changeVectorMagnitude(pair.before, pair.after);
+    const mad = meanAbsoluteDifference(pair.before, pair.after);
+    const w = pair.before.width;
+    for (const chip of cmp.chips) {
+      let changed = 0;
+      for (let r = 0; r < size; r++)
+        for (let c = 0; c < size; c++) if (pair.label[(chip.y + r) * w + chip.x + c]! >= 128) changed++;
+      const share = changed / (size * size);
+      if (share > 0 && share < POSITIVE_SHARE) continue;
+      out.score.push(chip.score);
+      out.changeVector.push(windowMean(cva, w, chip.x, chip.y, size));
+      out.absDifference.push(windowMean(mad, w, chip.x, chip.y, size));
+      out.positive.push(share >= POSITIVE_SHARE);
+    }
+  }
+  return out;
+}
+
+/** Evaluates every set under root (a folder of set folders of pair folders). */
+export async function evaluate(root: string, options: EvaluateOptions = {}): Promise<SetResult[]> {
+  if (!existsSync(root)) throw new InputError(`pairs root ${root} does not exist`);
+  const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const results: SetResult[] = [];
+  for (const set of subdirs(root)) {
+    const chips = await evaluateSetChips(join(root, set), options);
+    const positives = chips.positive.filter(Boolean).length;
+    results.push({
+      set,
+      pairs: chips.pairs,
+      positives,
+      negatives: chips.positive.length - positives,
+      auroc: auroc(chips.score, chips.positive),
+      aurocChangeVector: auroc(chips.changeVector, chips.positive),
+      aurocAbsDifference: auroc(chips.absDifference, chips.positive),
+      f1: f1AtThreshold(chips.score, chips.positive, threshold),
+    });
+  }
+  if (results.length === 0) throw new InputError(`pairs root ${root} has no set folders`);
+  return results;
+}

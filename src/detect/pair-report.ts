@@ -1,0 +1,82 @@
+/**
+ * Evidence of a compared pair: before/after renderings (true colour; images without red, green and blue
+ * but with three display bands are shown in false colour in file order), the chip-score heat-map with
+ * the chips at or above the threshold outlined, and a small HTML page; all written content-addressed.
+ */
+import type { ImageValue, RgbImage } from '../imagery/image.ts';
+import { renderRgb } from '../imagery/render.ts';
+import type { PairComparison } from './compare-pair.ts';
+import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
+import { renderEvidence, writeEvidenceFile } from './evidence.ts';
+
+/** Files written for a pair, relative to the output folder. */
+export interface PairReportFiles {
+  /** Before rendering. */
+  before: string;
+  /** After rendering. */
+  after: string;
+  /** Heat-map of chip scores. */
+  heatmap: string;
+  /** HTML page showing them. */
+  html: string;
+}
+
+/** RGB rendering of a pair image (false colour for three-band display images without RGB). */
+export function renderPairImage(image: ImageValue): RgbImage {
+  const rgb = ['red', 'green', 'blue'].every((b) => image.bands.includes(b));
+  if (rgb || image.scale !== 'display' || image.data.length < 3) return renderRgb(image);
+  const n = image.width * image.height;
+  const data = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    if (!image.mask[i]) continue;
+    for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.round(Math.min(255, Math.max(0, image.data[c]![i]!)));
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+function escape(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/** Renders and writes the pair's evidence under dir. */
+export async function writePairReport(
+  dir: string,
+  title: string,
+  before: ImageValue,
+  after: ImageValue,
+  cmp: PairComparison,
+  threshold = DEFAULT_ALERT_THRESHOLD,
+): Promise<PairReportFiles> {
+  const tiles = await renderEvidence({
+    before: renderPairImage(before),
+    after: renderPairImage(after),
+    heat: {
+      cols: cmp.cols,
+      rows: cmp.rows,
+      values: cmp.chips.map((c) => (c.usable ? c.score : Number.NaN)),
+      highlight: cmp.chips.map((c) => c.score >= threshold),
+    },
+  });
+  const b = await writeEvidenceFile(dir, tiles.before, 'image/png');
+  const a = await writeEvidenceFile(dir, tiles.after, 'image/png');
+  const h = await writeEvidenceFile(dir, tiles.heatmap, 'image/png');
+  const rows = cmp.chips
+    .filter((c) => c.score >= threshold)
+    .sort((x, y) => y.score - x.score)
+    .map((c) => {
+      const fired = Object.entries(c.prompts)
+        .filter(([, p]) => p.delta > 0)
+        .map(([k, p]) => `${escape(k)} ${p.before.toFixed(2)}→${p.after.toFixed(2)}`)
+        .join(', ');
+      return `<tr><td>${c.x}</td><td>${c.y}</td><td>${c.score.toFixed(3)}</td><td>${c.kind}</td><td>${c.confidence ?? ''}</td><td>${c.signals.join(' ')}</td><td>${fired}</td></tr>`;
+    })
+    .join('\n');
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font-family:sans-serif}img{image-rendering:pixelated;width:320px;margin:4px}td,th{padding:2px 8px;text-align:left}</style></head>
+<body><h1>${escape(title)}</h1><p>model ${escape(cmp.model)}, ${cmp.size}-pixel chips, threshold ${threshold}</p>
+<figure><img src="${b.path}" alt="before"><img src="${a.path}" alt="after"><img src="${h.path}" alt="change heat-map"></figure>
+<table><tr><th>x</th><th>y</th><th>score</th><th>kind</th><th>confidence</th><th>signals</th><th>prompts (before→after)</th></tr>
+${rows}</table></body></html>\n`;
+  const page = await writeEvidenceFile(dir, Buffer.from(html, 'utf8'), 'text/html');
+  return { before: b.path, after: a.path, heatmap: h.path, html: page.path };
+}

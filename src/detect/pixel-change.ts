@@ -1,0 +1,117 @@
+/**
+ * Per-pixel change evidence between two co-registered images (same size and bands), for pair comparison.
+ * - `change`: relative radiometric normalisation, then change magnitude. Per band, after is regressed on
+ *   before over pixels valid in both (least squares, so gains/offsets of illumination, atmosphere or
+ *   display stretch between dates are absorbed); each residual is divided by the band's robust residual
+ *   spread (1.4826·MAD); change = √(mean over bands of z²), in robust σ.
+ * - `water`: water appearance, where green and swir16 (else nir) exist: rise of MNDWI (else NDWI) plus
+ *   half the log drop of infrared brightness ln((swir16 + nir + c)_before / (swir16 + nir + c)_after)
+ *   (absent bands left out), both counted only when positive; c = 0.063 in reflectance (16 in display
+ *   units) keeps dark pixels from dominating. Open water raises the water index and absorbs infrared.
+ * - `ndviLoss` = NDVI before − NDVI after; `dnbr` = NBR before − NBR after, where the bands exist.
+ * Invalid pixels (either mask 0) are NaN in every map.
+ */
+import { band, type ImageValue } from '../imagery/image.ts';
+import { reflectanceFactor } from './cover.ts';
+import { indexPlane, type IndexName } from './indices.ts';
+import { median } from './robust.ts';
+
+/** Per-pixel evidence maps (row-major, NaN where invalid or not computable). */
+export interface PixelChange {
+  /** Radiometric change magnitude in robust σ. */
+  change: Float32Array;
+  /** Water appearance, or undefined without the bands. */
+  water?: Float32Array;
+  /** NDVI loss, or undefined without nir and red. */
+  ndviLoss?: Float32Array;
+  /** dNBR, or undefined without nir and swir22. */
+  dnbr?: Float32Array;
+}
+
+/** Offset of the infrared log ratio, in reflectance. */
+export const IR_OFFSET = 16 / 255;
+
+/** Both masks valid. */
+export function jointMask(before: ImageValue, after: ImageValue): Uint8Array {
+  const n = before.width * before.height;
+  const m = new Uint8Array(n);
+  for (let i = 0; i < n; i++) m[i] = before.mask[i] !== 0 && after.mask[i] !== 0 ? 1 : 0;
+  return m;
+}
+
+/** Residuals of after regressed on before for one band, in robust σ (NaN where invalid). */
+export function normalisedResidual(x: Float32Array, y: Float32Array, mask: Uint8Array): Float32Array {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (!mask[i]) continue;
+    n++;
+    sx += x[i]!;
+    sy += y[i]!;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let cxy = 0;
+  let cxx = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (!mask[i]) continue;
+    cxy += (x[i]! - mx) * (y[i]! - my);
+    cxx += (x[i]! - mx) ** 2;
+  }
+  const slope = cxx > 0 ? cxy / cxx : 0;
+  const r = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) r[i] = mask[i] ? y[i]! - (my + slope * (x[i]! - mx)) : Number.NaN;
+  const spread = 1.4826 * median(Float32Array.from(r, Math.abs));
+  const scale = spread > 0 ? spread : 1e-6;
+  for (let i = 0; i < r.length; i++) r[i]! /= scale;
+  return r;
+}
+
+function indexDelta(
+  before: ImageValue,
+  after: ImageValue,
+  name: IndexName,
+  mask: Uint8Array,
+): Float32Array | undefined {
+  const b = indexPlane(before, name);
+  const a = indexPlane(after, name);
+  if (!b || !a) return undefined;
+  return Float32Array.from(b, (v, i) => (mask[i] ? v - a[i]! : Number.NaN));
+}
+
+/** Evidence maps of a pair (see the module comment). */
+export function pixelChange(before: ImageValue, after: ImageValue): PixelChange {
+  const mask = jointMask(before, after);
+  const n = mask.length;
+  const change = new Float32Array(n);
+  for (let b = 0; b < before.data.length; b++) {
+    const z = normalisedResidual(before.data[b]!, after.data[b]!, mask);
+    for (let i = 0; i < n; i++) change[i]! += z[i]! * z[i]!;
+  }
+  for (let i = 0; i < n; i++) change[i] = Math.sqrt(change[i]! / before.data.length);
+
+  const out: PixelChange = { change };
+  const wet = indexDelta(before, after, band(before, 'swir16') ? 'mndwi' : 'ndwi', mask);
+  if (wet) {
+    const k = reflectanceFactor(before);
+    const ir = ['swir16', 'nir'].map((nm) => [band(before, nm), band(after, nm)] as const).filter(([p]) => p);
+    const c = (IR_OFFSET / k) * ir.length;
+    out.water = Float32Array.from(wet, (d, i) => {
+      if (!mask[i]) return Number.NaN;
+      let sb = c;
+      let sa = c;
+      for (const [pb, pa] of ir) {
+        sb += pb![i]!;
+        sa += pa![i]!;
+      }
+      const rise = Number.isFinite(d) ? Math.max(0, -d) : 0;
+      return rise + 0.5 * Math.max(0, Math.log(sb / sa));
+    });
+  }
+  const ndviLoss = indexDelta(before, after, 'ndvi', mask);
+  if (ndviLoss) out.ndviLoss = ndviLoss;
+  const dnbr = indexDelta(before, after, 'nbr', mask);
+  if (dnbr) out.dnbr = dnbr;
+  return out;
+}
