@@ -9,7 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromUrl } from 'geotiff';
-import { gridCell, readChips, type Acquisition, type GridSpec } from '../../src/imagery/index.ts';
+import {
+  gridCell,
+  readChips,
+  type Acquisition,
+  type GridCell,
+  type GridSpec,
+} from '../../src/imagery/index.ts';
 import { hasGdal, makeCog } from '../../test/helpers/cog-fixtures.ts';
 import { startRangeServer } from '../../test/helpers/range-server.ts';
 
@@ -41,7 +47,7 @@ for (const [b, name] of bands.entries()) {
   });
 }
 const server = await startRangeServer(dir);
-const cells = [];
+const cells: GridCell[] = [];
 for (let r = ROW0 + 7; r >= ROW0; r--) for (let c = COL0; c < COL0 + 8; c++) cells.push(gridCell(GRID, c, r));
 const acq: Acquisition = {
   source: 'bench',
