@@ -114,27 +114,47 @@ async function rgbOf(db: Queryable, evidenceDir: string, sha: string | null | un
     .toBuffer();
 }
 
-/** Mosaics the chips' RGB PNGs over the cluster's bounding box of grid cells. */
+/**
+ * Mosaics the RGB PNGs of the cells around a cluster (its bounding box plus one cell, inside the area)
+ * and outlines the cluster's own cells, so a reader sees the change in its surroundings.
+ */
 async function mosaic(
   db: Queryable,
   evidenceDir: string,
-  tiles: { col: number; row: number; sha: string | null | undefined }[],
+  cells: { col: number; row: number; sha: string | null | undefined; member: boolean }[],
   chipPx: number,
 ): Promise<RgbImage> {
-  const minCol = Math.min(...tiles.map((t) => t.col));
-  const maxRow = Math.max(...tiles.map((t) => t.row));
-  const cols = Math.max(...tiles.map((t) => t.col)) - minCol + 1;
-  const rows = maxRow - Math.min(...tiles.map((t) => t.row)) + 1;
+  const members = cells.filter((c) => c.member);
+  const minCol = Math.min(...members.map((t) => t.col)) - 1;
+  const maxCol = Math.max(...members.map((t) => t.col)) + 1;
+  const minRow = Math.min(...members.map((t) => t.row)) - 1;
+  const maxRow = Math.max(...members.map((t) => t.row)) + 1;
+  const shown = cells.filter((c) => c.col >= minCol && c.col <= maxCol && c.row >= minRow && c.row <= maxRow);
+  const left = Math.min(...shown.map((c) => c.col));
+  const top = Math.max(...shown.map((c) => c.row));
+  const width = (Math.max(...shown.map((c) => c.col)) - left + 1) * chipPx;
+  const height = (top - Math.min(...shown.map((c) => c.row)) + 1) * chipPx;
+  const place = (c: { col: number; row: number }) => ({ x: (c.col - left) * chipPx, y: (top - c.row) * chipPx }); // rows grow northwards
   const composites = await Promise.all(
-    tiles.map(async (t) => ({
-      input: await sharp(await rgbOf(db, evidenceDir, t.sha, chipPx)).resize(chipPx, chipPx).png().toBuffer(),
-      left: (t.col - minCol) * chipPx,
-      top: (maxRow - t.row) * chipPx, // grid rows grow northwards; images grow southwards
+    shown.map(async (c) => ({
+      input: await sharp(await rgbOf(db, evidenceDir, c.sha, chipPx)).resize(chipPx, chipPx).png().toBuffer(),
+      left: place(c).x,
+      top: place(c).y,
     })),
   );
-  const { data, info } = await sharp({
-    create: { width: cols * chipPx, height: rows * chipPx, channels: 3, background: { r: 40, g: 40, b: 40 } },
-  })
+  const stroke = Math.max(1, Math.round(chipPx / 32));
+  const outline = members
+    .map((m) => {
+      const p = place(m);
+      return `<rect x="${p.x + stroke / 2}" y="${p.y + stroke / 2}" width="${chipPx - stroke}" height="${chipPx - stroke}" fill="none" stroke="#ff2d55" stroke-width="${stroke}"/>`;
+    })
+    .join('');
+  composites.push({
+    input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${outline}</svg>`),
+    left: 0,
+    top: 0,
+  });
+  const { data, info } = await sharp({ create: { width, height, channels: 3, background: { r: 40, g: 40, b: 40 } } })
     .composite(composites)
     .removeAlpha()
     .raw()
@@ -152,14 +172,22 @@ export async function detectAcquisition(db: Db, evidenceDir: string, input: Dete
   const acquisition = await getAcquisition(db, input.acquisitionId);
   const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
   const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
-  const detections: (GridDetection & { series: ChipSeries; baselineSha?: string | null })[] = [];
+  const detections: (GridDetection & { series: ChipSeries; baselineSha?: string | null; currentSha: string | null })[] = [];
   for (const s of series) {
     const current = s.states.find((st) => st.acquisitionId === input.acquisitionId);
     if (!current) continue;
     const history = s.states.filter((st) => st.acquisitionId !== input.acquisitionId);
     const detection: ChipDetection = detectChip(current, history, { preEvent: input.preEvent, threshold: input.threshold });
     const lastUsable = history.filter((h) => h.usable && (!input.preEvent || h.datetime <= input.preEvent.end)).at(-1);
-    detections.push({ key: s.key, col: s.col, row: s.row, detection, series: s, baselineSha: lastUsable?.rgbSha256 });
+    detections.push({
+      key: s.key,
+      col: s.col,
+      row: s.row,
+      detection,
+      series: s,
+      baselineSha: lastUsable?.rgbSha256,
+      currentSha: current.rgbSha256,
+    });
   }
   await db.transaction(async (tx) => {
     for (const d of detections) {
@@ -179,22 +207,26 @@ export async function detectAcquisition(db: Db, evidenceDir: string, input: Dete
   const maxRow = Math.max(...cells.map((c) => c.row));
   const gridCols = Math.max(...cells.map((c) => c.col)) - minCol + 1;
   const gridRows = maxRow - Math.min(...cells.map((c) => c.row)) + 1;
-  const byKey = new Map(detections.map((d) => [d.key, d]));
   for (const candidate of candidates) {
     const ref = await upsertAlert(db, area.id, input.acquisitionId, acquisition.datetime, candidate, cellKm2);
     alerts.push(ref);
-    const members = candidate.chipKeys.map((k) => byKey.get(k)!).filter(Boolean);
-    const before = await mosaic(db, evidenceDir, members.map((m) => ({ col: m.col, row: m.row, sha: m.baselineSha })), area.grid.chipPx);
+    const members = new Set(candidate.chipKeys);
+    const before = await mosaic(
+      db,
+      evidenceDir,
+      detections.map((d) => ({ col: d.col, row: d.row, sha: d.baselineSha, member: members.has(d.key) })),
+      area.grid.chipPx,
+    );
     const after = await mosaic(
       db,
       evidenceDir,
-      members.map((m) => ({ col: m.col, row: m.row, sha: m.series.states.find((s) => s.acquisitionId === input.acquisitionId)?.rgbSha256 })),
+      detections.map((d) => ({ col: d.col, row: d.row, sha: d.currentSha, member: members.has(d.key) })),
       area.grid.chipPx,
     );
     const values = new Array<number>(gridCols * gridRows).fill(0);
     const highlight = new Array<boolean>(gridCols * gridRows).fill(false);
     for (const d of detections) values[(maxRow - d.row) * gridCols + (d.col - minCol)] = d.detection.score;
-    for (const m of members) highlight[(maxRow - m.row) * gridCols + (m.col - minCol)] = true;
+    for (const d of detections) if (members.has(d.key)) highlight[(maxRow - d.row) * gridCols + (d.col - minCol)] = true;
     const tiles = await renderEvidence({ before, after, heat: { cols: gridCols, rows: gridRows, values, highlight } });
     for (const kind of ['before', 'after', 'heatmap'] as const) {
       const file = await writeEvidenceFile(evidenceDir, tiles[kind], 'image/png');
