@@ -19,7 +19,9 @@ export function toFailure(err: unknown): unknown {
 }
 
 /** Wraps every function of an activity object with `toFailure`. */
-export function withFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+export function withFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  activities: T,
+): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = async (...args: never[]) => {

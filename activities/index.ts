@@ -1,9 +1,19 @@
 import { Context } from '@temporalio/activity';
 import type { Embedder } from '../src/embed/embedder.ts';
 import { openSource, type ImagerySource, type SourceConfig } from '../src/imagery/index.ts';
-import { discoverAcquisitions, listProcessed, markAcquisition, type AcquisitionRef } from '../src/pipeline/acquisitions.ts';
+import {
+  discoverAcquisitions,
+  listProcessed,
+  markAcquisition,
+  type AcquisitionRef,
+} from '../src/pipeline/acquisitions.ts';
 import { getArea } from '../src/pipeline/areas.ts';
-import { assessArea, scoreStoredEmbeddings, type Assessment, type AssessWindows } from '../src/pipeline/assess.ts';
+import {
+  assessArea,
+  scoreStoredEmbeddings,
+  type Assessment,
+  type AssessWindows,
+} from '../src/pipeline/assess.ts';
 import { detectAcquisition, type DetectResult } from '../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips, type EmbedDeps, type EmbedChipsResult } from '../src/pipeline/embed-chips.ts';
 import type { Db } from '../src/store/db.ts';
@@ -64,10 +74,17 @@ export function createActivities(deps: ActivityDeps) {
     }): Promise<EmbedActivityResult> {
       const ctx = Context.current();
       const resume = (ctx.info.heartbeatDetails as EmbedProgress | undefined)?.nextBatch ?? 0;
-      if (resume > 0) ctx.log.info('resuming embedding', { acquisitionId: input.acquisitionId, batch: resume });
+      if (resume > 0)
+        ctx.log.info('resuming embedding', { acquisitionId: input.acquisitionId, batch: resume });
       const embedder = await deps.embedder();
       const result = await embedAcquisitionChips(
-        { db: deps.db, embedder, evidenceDir: deps.evidenceDir, readChips: deps.readChips, minValidFraction: deps.minValidFraction },
+        {
+          db: deps.db,
+          embedder,
+          evidenceDir: deps.evidenceDir,
+          readChips: deps.readChips,
+          minValidFraction: deps.minValidFraction,
+        },
         { ...input, startBatch: resume },
         {
           signal: ctx.cancellationSignal,
@@ -98,13 +115,26 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Processed acquisitions of the area inside the window, oldest first. */
-    async listProcessed(input: { areaId: string; window: { start: string; end: string } }): Promise<AcquisitionRef[]> {
+    async listProcessed(input: {
+      areaId: string;
+      window: { start: string; end: string };
+    }): Promise<AcquisitionRef[]> {
       return listProcessed(deps.db, input.areaId, input.window);
     },
 
     /** Scores extra prompts on stored embeddings (embedding queue: it needs the model). */
-    async scorePrompts(input: { areaId: string; acquisitionIds: number[]; prompts: string[] }): Promise<number> {
-      return scoreStoredEmbeddings(deps.db, await deps.embedder(), input.areaId, input.acquisitionIds, input.prompts);
+    async scorePrompts(input: {
+      areaId: string;
+      acquisitionIds: number[];
+      prompts: string[];
+    }): Promise<number> {
+      return scoreStoredEmbeddings(
+        deps.db,
+        await deps.embedder(),
+        input.areaId,
+        input.acquisitionIds,
+        input.prompts,
+      );
     },
 
     /** Disaster-mode assessment over processed acquisitions around the event. */

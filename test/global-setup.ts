@@ -17,7 +17,10 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const setupFile = join('.driftwatch', 'setup.json');
   if (!existsSync(setupFile)) throw new Error('run `node scripts/setup.mjs` first (npm test does it)');
-  const state = JSON.parse(readFileSync(setupFile, 'utf8')) as { temporal: string; postgresBin: string | null };
+  const state = JSON.parse(readFileSync(setupFile, 'utf8')) as {
+    temporal: string;
+    postgresBin: string | null;
+  };
   project.provide('temporalCli', state.temporal);
   let stop = async () => {};
   let url = process.env.TEST_DATABASE_URL ?? '';

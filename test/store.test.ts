@@ -6,10 +6,18 @@ import { ConfigError, DimensionMismatchError, MigrationError } from '../src/erro
 import type { Db } from '../src/store/db.ts';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../src/store/migrator.ts';
 import { PgDb } from '../src/store/pg-db.ts';
-import { nearestEmbeddings, parseVector, registerModel, storeEmbeddings, vectorCast } from '../src/store/vectors.ts';
+import {
+  nearestEmbeddings,
+  parseVector,
+  registerModel,
+  storeEmbeddings,
+  vectorCast,
+} from '../src/store/vectors.ts';
 import { backends } from './helpers/databases.ts';
 
-const migrationNames = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+const migrationNames = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 
 async function seedChips(db: Db, n: number): Promise<{ chipIds: number[]; acquisitionId: number }> {
   await db.query(
@@ -95,13 +103,15 @@ for (const backend of backends()) {
       const good = { chipId: chip.rows[0]!.id, acquisitionId: acq2.rows[0]!.id, vector: [1, 2, 3] };
       const bad = { chipId: chip.rows[0]!.id, acquisitionId: acq.rows[0]!.id, vector: [1, 2, 3, 4] };
       await expect(storeEmbeddings(db, 'test-3d', [good, bad])).rejects.toThrow(DimensionMismatchError);
-      await expect(storeEmbeddings(db, 'test-3d', [good, bad])).rejects.toThrow(/dimension 4, model "test-3d" has 3/);
+      await expect(storeEmbeddings(db, 'test-3d', [good, bad])).rejects.toThrow(
+        /dimension 4, model "test-3d" has 3/,
+      );
       // The database refuses it too, whatever client writes it.
       await expect(
-        db.query(`INSERT INTO embeddings (chip_id, acquisition_id, model_id, embedding) VALUES ($1, $2, 'test-3d', '[1,2]')`, [
-          good.chipId,
-          good.acquisitionId,
-        ]),
+        db.query(
+          `INSERT INTO embeddings (chip_id, acquisition_id, model_id, embedding) VALUES ($1, $2, 'test-3d', '[1,2]')`,
+          [good.chipId, good.acquisitionId],
+        ),
       ).rejects.toThrow(/has dimension 2, expected 3/);
       const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM embeddings');
       expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
@@ -116,7 +126,9 @@ for (const backend of backends()) {
       const first = migrationNames[0]!;
       writeFileSync(join(dir, first), readMigrations(dir)[0]!.sql + '\n-- edited\n');
       await expect(migrate(db, readMigrations(dir))).rejects.toThrow(MigrationError);
-      await expect(migrate(db, readMigrations(dir))).rejects.toThrow(`migration "${first}" was edited after it was applied`);
+      await expect(migrate(db, readMigrations(dir))).rejects.toThrow(
+        `migration "${first}" was edited after it was applied`,
+      );
 
       const dir2 = mkdtempSync(join(tmpdir(), 'mig-'));
       for (const name of migrationNames) copyFileSync(join(MIGRATIONS_DIR, name), join(dir2, name));
@@ -150,7 +162,10 @@ describe.runIf(native)('concurrent migration on the native server', () => {
     const a = new PgDb({ url });
     const b = new PgDb({ url });
     const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-    const applied = [...ra, ...rb].filter((s) => s.status === 'applied').map((s) => s.name).sort();
+    const applied = [...ra, ...rb]
+      .filter((s) => s.status === 'applied')
+      .map((s) => s.name)
+      .sort();
     expect(applied).toEqual(migrationNames);
     await a.close();
     await b.close();

@@ -8,7 +8,10 @@ import { openTemporal } from '../src/temporal/connect.ts';
 
 describe('Temporal connection', () => {
   it('fails fast with the address in the message when TEMPORAL_ADDRESS is unreachable', async () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', DRIFTWATCH_HOME: mkdtempSync(join(tmpdir(), 'dw-')) });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      DRIFTWATCH_HOME: mkdtempSync(join(tmpdir(), 'dw-')),
+    });
     const started = Date.now();
     const err = await openTemporal(config).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);

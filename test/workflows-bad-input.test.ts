@@ -1,5 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
@@ -59,7 +60,11 @@ describe('bad input and faults in workflows', () => {
     const stop = await runWorkers(env, db);
     try {
       const err = await env.client.workflow
-        .execute('monitorArea', { taskQueue: IO_TASK_QUEUE, workflowId: 'unknown-area', args: [{ areaId: 'nowhere' }] })
+        .execute('monitorArea', {
+          taskQueue: IO_TASK_QUEUE,
+          workflowId: 'unknown-area',
+          args: [{ areaId: 'nowhere' }],
+        })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const activity = (err as WorkflowFailedError).cause;
@@ -76,18 +81,34 @@ describe('bad input and faults in workflows', () => {
 
   it('invalid GeoJSON is refused with a typed error, by the API and by the CLI, and nothing is stored', async () => {
     const db = await openDb({ dataDir: 'memory://' });
-    const unclosed = { type: 'Polygon', coordinates: [[[10, 45], [10.1, 45], [10.1, 45.1], [10, 45.1]]] };
-    await expect(addArea(db, { id: 'bad', geojson: unclosed, source: { kind: 'local', path: dir } })).rejects.toThrow(AreaError);
+    const unclosed = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [10, 45],
+          [10.1, 45],
+          [10.1, 45.1],
+          [10, 45.1],
+        ],
+      ],
+    };
+    await expect(
+      addArea(db, { id: 'bad', geojson: unclosed, source: { kind: 'local', path: dir } }),
+    ).rejects.toThrow(AreaError);
     expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM areas')).rows[0]!.n).toBe(0);
     await db.close();
 
     const file = join(dir, 'bad.geojson');
     writeFileSync(file, JSON.stringify({ type: 'Point', coordinates: [10, 45] }));
     const home = mkdtempSync(join(tmpdir(), 'dw-home-'));
-    const cli = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/main.ts', 'area', 'add', 'bad', file, '--source', dir], {
-      env: { ...process.env, DRIFTWATCH_HOME: home, DATABASE_URL: '' },
-      encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), 'src/cli/main.ts', 'area', 'add', 'bad', file, '--source', dir],
+      {
+        env: { ...process.env, DRIFTWATCH_HOME: home, DATABASE_URL: '' },
+        encoding: 'utf8',
+      },
+    );
     expect(cli.status).toBe(2);
     expect(cli.stderr).toMatch(/^driftwatch: AreaError: .*Point/m);
   });
@@ -99,14 +120,24 @@ describe('bad input and faults in workflows', () => {
     const db = await openDb({ dataDir: 'memory://' });
     const stop = await runWorkers(env, db);
     try {
-      await addArea(db, { id: 'valley', geojson: fixture.area, source: { kind: 'local', path: fixture.catalog }, chipPx: fixture.chipPx });
+      await addArea(db, {
+        id: 'valley',
+        geojson: fixture.area,
+        source: { kind: 'local', path: fixture.catalog },
+        chipPx: fixture.chipPx,
+      });
       const result: MonitorAreaResult = await env.client.workflow.execute('monitorArea', {
         taskQueue: IO_TASK_QUEUE,
         workflowId: 'corrupt-run',
         args: [{ areaId: 'valley', until: '2024-12-31T00:00:00Z' }],
       });
       expect(result).toMatchObject({ processed: 2, failed: 1 });
-      const { rows } = await db.query<{ item_id: string; status: string; error_type: string | null; error: string | null }>(
+      const { rows } = await db.query<{
+        item_id: string;
+        status: string;
+        error_type: string | null;
+        error: string | null;
+      }>(
         `SELECT a.item_id, aa.status, aa.error_type, aa.error FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id ORDER BY a.datetime`,
       );
       expect(rows.map((r) => [r.item_id, r.status, r.error_type])).toEqual([
@@ -124,34 +155,56 @@ describe('bad input and faults in workflows', () => {
   });
 
   const setupFile = join('.driftwatch', 'setup.json');
-  const pgBin = existsSync(setupFile) ? (JSON.parse(readFileSync(setupFile, 'utf8')) as { postgresBin: string | null }).postgresBin : null;
-  it.runIf(pgBin)('a database restarted mid-run costs retries, not rows: the run completes with exact counts', async () => {
-    const pg = (await startNativePostgres(pgBin)) as { url: string; restart(ms: number): Promise<void>; stop(): Promise<void> };
-    const fixtureDir = mkdtempSync(join(dir, 'restart-'));
-    const fixture = await writeSeriesFixture(fixtureDir, { baseUrl: `${server.url}/${fixtureDir.split('/').pop()}` });
-    const db = await openDb({ databaseUrl: pg.url });
-    const stop = await runWorkers(env, db);
-    try {
-      await addArea(db, { id: 'valley', geojson: fixture.area, source: { kind: 'local', path: fixture.catalog }, chipPx: fixture.chipPx });
-      const handle = await env.client.workflow.start('monitorArea', {
-        taskQueue: IO_TASK_QUEUE,
-        workflowId: 'restart-run',
-        args: [{ areaId: 'valley', until: '2024-12-31T00:00:00Z', batchSize: 2 }],
+  const pgBin = existsSync(setupFile)
+    ? (JSON.parse(readFileSync(setupFile, 'utf8')) as { postgresBin: string | null }).postgresBin
+    : null;
+  it.runIf(pgBin)(
+    'a database restarted mid-run costs retries, not rows: the run completes with exact counts',
+    async () => {
+      const pg = (await startNativePostgres(pgBin)) as {
+        url: string;
+        restart(ms: number): Promise<void>;
+        stop(): Promise<void>;
+      };
+      const fixtureDir = mkdtempSync(join(dir, 'restart-'));
+      const fixture = await writeSeriesFixture(fixtureDir, {
+        baseUrl: `${server.url}/${fixtureDir.split('/').pop()}`,
       });
-      for (;;) {
-        const { embeddings } = await rowCounts(db);
-        if (embeddings > 0) break;
-        await new Promise((r) => setTimeout(r, 50));
+      const db = await openDb({ databaseUrl: pg.url });
+      const stop = await runWorkers(env, db);
+      try {
+        await addArea(db, {
+          id: 'valley',
+          geojson: fixture.area,
+          source: { kind: 'local', path: fixture.catalog },
+          chipPx: fixture.chipPx,
+        });
+        const handle = await env.client.workflow.start('monitorArea', {
+          taskQueue: IO_TASK_QUEUE,
+          workflowId: 'restart-run',
+          args: [{ areaId: 'valley', until: '2024-12-31T00:00:00Z', batchSize: 2 }],
+        });
+        for (;;) {
+          const { embeddings } = await rowCounts(db);
+          if (embeddings > 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await pg.restart(1500);
+        const result: MonitorAreaResult = await handle.result();
+        expect(result).toMatchObject({ processed: 3, failed: 0 });
+        const n = fixture.allKeys.length;
+        expect(await rowCounts(db)).toMatchObject({
+          observations: 3 * n,
+          embeddings: 3 * n,
+          chip_signals: 3 * n,
+          alerts: 1,
+        });
+      } finally {
+        await stop();
+        await db.close();
+        await pg.stop();
       }
-      await pg.restart(1500);
-      const result: MonitorAreaResult = await handle.result();
-      expect(result).toMatchObject({ processed: 3, failed: 0 });
-      const n = fixture.allKeys.length;
-      expect(await rowCounts(db)).toMatchObject({ observations: 3 * n, embeddings: 3 * n, chip_signals: 3 * n, alerts: 1 });
-    } finally {
-      await stop();
-      await db.close();
-      await pg.stop();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -42,7 +42,12 @@ describe('workflows end to end on a real Temporal server and database', () => {
       deps: { db, embedder: async () => embedder, evidenceDir },
     });
     running = Promise.all(workers.map((w) => w.run()));
-    await addArea(db, { id: 'valley', geojson: fixture.area, source: { kind: 'local', path: fixture.catalog }, chipPx: fixture.chipPx });
+    await addArea(db, {
+      id: 'valley',
+      geojson: fixture.area,
+      source: { kind: 'local', path: fixture.catalog },
+      chipPx: fixture.chipPx,
+    });
   });
 
   afterAll(async () => {
@@ -59,7 +64,9 @@ describe('workflows end to end on a real Temporal server and database', () => {
     await handle.trigger();
     for (;;) {
       const d = await handle.describe();
-      const action = d.info.recentActions[before] ?? (d.info.recentActions.length > before ? d.info.recentActions.at(-1) : undefined);
+      const action =
+        d.info.recentActions[before] ??
+        (d.info.recentActions.length > before ? d.info.recentActions.at(-1) : undefined);
       if (action) {
         const { workflowId, firstExecutionRunId } = action.action.workflow;
         histories.push({ workflowId, runId: firstExecutionRunId });
@@ -79,7 +86,9 @@ describe('workflows end to end on a real Temporal server and database', () => {
     expect(counts.observations).toBe(chips * 3);
     expect(counts.embeddings).toBe(chips * 3);
     expect(counts.alerts).toBe(1);
-    const { rows } = await db.query<{ kind: string; chip_keys: string[]; confidence: string }>('SELECT kind, chip_keys, confidence FROM alerts');
+    const { rows } = await db.query<{ kind: string; chip_keys: string[]; confidence: string }>(
+      'SELECT kind, chip_keys, confidence FROM alerts',
+    );
     expect(rows[0]!.kind).toBe('flood');
     expect([...rows[0]!.chip_keys].sort()).toEqual(fixture.floodedKeys);
     const evidence = await db.query<{ kind: string; path: string }>(
@@ -87,7 +96,10 @@ describe('workflows end to end on a real Temporal server and database', () => {
     );
     expect(evidence.rows.map((r) => r.kind)).toEqual(['after', 'before', 'heatmap']);
     for (const e of evidence.rows) expect(existsSync(join(evidenceDir, e.path))).toBe(true);
-    console.log(`[e2e] alert ${rows[0]!.kind} (${rows[0]!.confidence}) over ${rows[0]!.chip_keys.length} chips; rows`, counts);
+    console.log(
+      `[e2e] alert ${rows[0]!.kind} (${rows[0]!.confidence}) over ${rows[0]!.chip_keys.length} chips; rows`,
+      counts,
+    );
   });
 
   it('a second run finds nothing new and writes nothing', async () => {
@@ -101,7 +113,9 @@ describe('workflows end to end on a real Temporal server and database', () => {
     const handle = await env.client.workflow.start('assessDisaster', {
       taskQueue: IO_TASK_QUEUE,
       workflowId: 'assess-valley',
-      args: [{ areaId: 'valley', eventDate: '2024-04-15T00:00:00Z', prompts: ['flooded area', 'burned area'] }],
+      args: [
+        { areaId: 'valley', eventDate: '2024-04-15T00:00:00Z', prompts: ['flooded area', 'burned area'] },
+      ],
     });
     histories.push({ workflowId: handle.workflowId });
     const a: Assessment = await handle.result();
@@ -118,7 +132,8 @@ describe('workflows end to end on a real Temporal server and database', () => {
 
   it('replays the recorded histories of every workflow deterministically', async () => {
     const children: { workflowId: string }[] = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'processAcquisition'` })) children.push({ workflowId: wf.workflowId });
+    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'processAcquisition'` }))
+      children.push({ workflowId: wf.workflowId });
     expect(children.length).toBe(3);
     const all: { workflowId: string; runId?: string }[] = [...histories, children[0]!];
     const bundle = await workflowBundle();

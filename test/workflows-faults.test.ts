@@ -18,10 +18,14 @@ import { startTemporal } from './helpers/temporal.ts';
 const require = createRequire(import.meta.url);
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(import.meta.dirname, 'helpers/worker-main.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve('tsx/cli'), join(import.meta.dirname, 'helpers/worker-main.ts')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('worker ready')) resolve(child);
@@ -45,8 +49,18 @@ describe('fault tolerance', () => {
     env = await startTemporal();
     const dbDir = join(mkdtempSync(join(tmpdir(), 'dw-db-')), 'db');
     db = await openDb({ dataDir: dbDir }); // this process owns the embedded database and serves it to the workers
-    await addArea(db, { id: 'valley', geojson: fixture.area, source: { kind: 'local', path: fixture.catalog }, chipPx: fixture.chipPx });
-    workerEnv = { TEMPORAL_ADDRESS: env.address, DB_DIR: dbDir, EVIDENCE_DIR: mkdtempSync(join(tmpdir(), 'dw-ev-')), EMBED_DELAY_MS: '400' };
+    await addArea(db, {
+      id: 'valley',
+      geojson: fixture.area,
+      source: { kind: 'local', path: fixture.catalog },
+      chipPx: fixture.chipPx,
+    });
+    workerEnv = {
+      TEMPORAL_ADDRESS: env.address,
+      DB_DIR: dbDir,
+      EVIDENCE_DIR: mkdtempSync(join(tmpdir(), 'dw-ev-')),
+      EMBED_DELAY_MS: '400',
+    };
   });
 
   afterAll(async () => {
@@ -77,6 +91,14 @@ describe('fault tolerance', () => {
     expect(result).toMatchObject({ processed: 3, failed: 0 });
     const counts = await rowCounts(db);
     const n = fixture.allKeys.length;
-    expect(counts).toMatchObject({ acquisitions: 3, chips: n, observations: 3 * n, embeddings: 3 * n, prompt_scores: 3 * n * 4, chip_signals: 3 * n, alerts: 1 });
+    expect(counts).toMatchObject({
+      acquisitions: 3,
+      chips: n,
+      observations: 3 * n,
+      embeddings: 3 * n,
+      prompt_scores: 3 * n * 4,
+      chip_signals: 3 * n,
+      alerts: 1,
+    });
   }, 120_000);
 });

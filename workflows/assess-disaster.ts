@@ -27,7 +27,10 @@ const DAY = 86_400_000;
 export async function assessDisaster(input: AssessDisasterInput): Promise<Assessment> {
   const windows = input.windows ?? { preDays: 60, postDays: 30 };
   const t = Date.parse(input.eventDate);
-  const window = { start: new Date(t - windows.preDays * DAY).toISOString(), end: new Date(t + windows.postDays * DAY).toISOString() };
+  const window = {
+    start: new Date(t - windows.preDays * DAY).toISOString(),
+    end: new Date(t + windows.postDays * DAY).toISOString(),
+  };
   const pending: AcquisitionRef[] = await io.discoverAcquisitions({ areaId: input.areaId, window });
   for (const acquisition of pending) {
     await executeChild(processAcquisition, {
@@ -38,6 +41,16 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
   }
   const modelId = await embed.modelId();
   const all: AcquisitionRef[] = await io.listProcessed({ areaId: input.areaId, window });
-  await embed.scorePrompts({ areaId: input.areaId, acquisitionIds: all.map((a) => a.id), prompts: input.prompts });
-  return io.assess({ areaId: input.areaId, eventDate: input.eventDate, modelId, prompts: input.prompts, windows });
+  await embed.scorePrompts({
+    areaId: input.areaId,
+    acquisitionIds: all.map((a) => a.id),
+    prompts: input.prompts,
+  });
+  return io.assess({
+    areaId: input.areaId,
+    eventDate: input.eventDate,
+    modelId,
+    prompts: input.prompts,
+    windows,
+  });
 }

@@ -37,7 +37,13 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
   const info = workflowInfo();
   const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
   const until = input.until ?? (scheduled ? scheduled.toISOString() : new Date().toISOString());
-  const result: MonitorAreaResult = input.carried ?? { areaId: input.areaId, until, processed: 0, failed: 0, alertIds: [] };
+  const result: MonitorAreaResult = input.carried ?? {
+    areaId: input.areaId,
+    until,
+    processed: 0,
+    failed: 0,
+    alertIds: [],
+  };
   result.until = until;
   const pending = await io.discoverAcquisitions({ areaId: input.areaId, until });
   for (const [i, acquisition] of pending.entries()) {

@@ -36,9 +36,19 @@ export async function processAcquisition(input: ProcessAcquisitionInput): Promis
       batchSize: input.batchSize ?? 16,
       prompts: input.prompts,
     });
-    const detected = await io.detectChanges({ areaId, acquisitionId: acquisition.id, modelId: embedded.modelId });
+    const detected = await io.detectChanges({
+      areaId,
+      acquisitionId: acquisition.id,
+      modelId: embedded.modelId,
+    });
     await io.markAcquisition({ areaId, acquisitionId: acquisition.id, status: 'processed' });
-    return { acquisitionId: acquisition.id, status: 'processed', chips: embedded.chips, usable: embedded.usable, alerts: detected.alerts };
+    return {
+      acquisitionId: acquisition.id,
+      status: 'processed',
+      chips: embedded.chips,
+      usable: embedded.usable,
+      alerts: detected.alerts,
+    };
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
       const error = { type: err.cause.type ?? 'Error', message: err.cause.message };

@@ -20,24 +20,42 @@ import { writeSeriesFixture } from '../../test/helpers/series-fixture.ts';
 
 const quick = process.argv.includes('--quick');
 const size = quick ? 128 : 256;
-const dates = Array.from({ length: quick ? 3 : 6 }, (_, i) => new Date(Date.UTC(2024, i, 1, 10)).toISOString());
+const dates = Array.from({ length: quick ? 3 : 6 }, (_, i) =>
+  new Date(Date.UTC(2024, i, 1, 10)).toISOString(),
+);
 const dir = mkdtempSync(join(tmpdir(), 'dw-bench-'));
 const fixture = await writeSeriesFixture(dir, { size, chipPx: 32, dates });
 const chipsPerAcq = fixture.allKeys.length;
 const embedder = new SpectralEmbedder();
 const batchSize = 16;
-console.log(`bench:pipeline: ${dates.length} acquisitions × ${chipsPerAcq} chips (${size}×${size} px, chip 32 px, batch ${batchSize})`);
+console.log(
+  `bench:pipeline: ${dates.length} acquisitions × ${chipsPerAcq} chips (${size}×${size} px, chip 32 px, batch ${batchSize})`,
+);
 
 async function direct(): Promise<number> {
   const db = await openDb({ dataDir: 'memory://' });
   const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-bench-ev-'));
-  await addArea(db, { id: 'bench', geojson: fixture.area, source: { kind: 'local', path: fixture.catalog }, chipPx: 32 });
+  await addArea(db, {
+    id: 'bench',
+    geojson: fixture.area,
+    source: { kind: 'local', path: fixture.catalog },
+    chipPx: 32,
+  });
   const started = performance.now();
   const area = await getArea(db, 'bench');
-  const pending = await discoverAcquisitions(db, openSource(area.source), area, { until: '2030-01-01T00:00:00Z' });
+  const pending = await discoverAcquisitions(db, openSource(area.source), area, {
+    until: '2030-01-01T00:00:00Z',
+  });
   for (const acq of pending) {
-    await embedAcquisitionChips({ db, embedder, evidenceDir }, { areaId: 'bench', acquisitionId: acq.id, batchSize });
-    await detectAcquisition(db, evidenceDir, { areaId: 'bench', acquisitionId: acq.id, modelId: embedder.id });
+    await embedAcquisitionChips(
+      { db, embedder, evidenceDir },
+      { areaId: 'bench', acquisitionId: acq.id, batchSize },
+    );
+    await detectAcquisition(db, evidenceDir, {
+      areaId: 'bench',
+      acquisitionId: acq.id,
+      modelId: embedder.id,
+    });
     await markAcquisition(db, 'bench', acq.id, 'processed');
   }
   const ms = performance.now() - started;
@@ -48,8 +66,17 @@ async function direct(): Promise<number> {
 async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
   const db = await openDb({ dataDir: 'memory://' });
   const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-bench-ev-'));
-  await addArea(db, { id: 'bench', geojson: fixture.area, source: { kind: 'local', path: fixture.catalog }, chipPx: 32 });
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', deps: { db, embedder: async () => embedder, evidenceDir } });
+  await addArea(db, {
+    id: 'bench',
+    geojson: fixture.area,
+    source: { kind: 'local', path: fixture.catalog },
+    chipPx: 32,
+  });
+  const workers = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    deps: { db, embedder: async () => embedder, evidenceDir },
+  });
   const running = Promise.all(workers.map((w) => w.run()));
   const started = performance.now();
   await env.client.workflow.execute('monitorArea', {
@@ -66,13 +93,20 @@ async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
 
 installTemporalRuntime();
 const env = await TestWorkflowEnvironment.createLocal({
-  server: { executable: { type: 'existing-path', path: temporalCliPath(loadConfig()) }, ip: '127.0.0.1', extraArgs: ['--log-level', 'error'] },
+  server: {
+    executable: { type: 'existing-path', path: temporalCliPath(loadConfig()) },
+    ip: '127.0.0.1',
+    extraArgs: ['--log-level', 'error'],
+  },
 });
 await direct(); // warm-up: module loading, JIT
 const rounds = quick ? 1 : 2;
 let best = { direct: Infinity, temporal: Infinity };
 for (let r = 0; r < rounds; r++) {
-  best = { direct: Math.min(best.direct, await direct()), temporal: Math.min(best.temporal, await throughTemporal(env)) };
+  best = {
+    direct: Math.min(best.direct, await direct()),
+    temporal: Math.min(best.temporal, await throughTemporal(env)),
+  };
 }
 await env.teardown();
 const chips = chipsPerAcq * dates.length;

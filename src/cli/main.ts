@@ -24,7 +24,9 @@ const modules: Array<() => Promise<CommandModule>> = [
 export async function buildProgram(): Promise<Command> {
   const program = new Command()
     .name('driftwatch')
-    .description('Watch areas of interest through satellite image time series and raise alerts when they change.')
+    .description(
+      'Watch areas of interest through satellite image time series and raise alerts when they change.',
+    )
     .showHelpAfterError()
     .exitOverride();
   for (const load of modules) (await load()).register(program);

@@ -22,7 +22,10 @@ export interface Runtime {
   progress(message: string): void;
 }
 
-export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, options: { quiet?: boolean } = {}): Promise<T> {
+export async function withRuntime<T>(
+  fn: (rt: Runtime) => Promise<T>,
+  options: { quiet?: boolean } = {},
+): Promise<T> {
   const config = loadConfig();
   let db: Promise<Db> | undefined;
   let temporal: Promise<TemporalHandle> | undefined;
@@ -33,7 +36,10 @@ export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, options: {
   };
   const rt: Runtime = {
     config,
-    db: () => (db ??= openDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.home, 'db') })),
+    db: () =>
+      (db ??= openDb(
+        config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.home, 'db') },
+      )),
     temporal: () => {
       temporal ??= openTemporal(config).then((t) => {
         if (t.embedded) progress(`temporal: embedded dev server on ${t.address}`);

@@ -34,12 +34,24 @@ export async function lastProcessed(db: Queryable, areaId: string): Promise<stri
 }
 
 /** Inserts acquisitions and links them to the area; existing rows are left untouched. */
-export async function recordAcquisitions(db: Queryable, areaId: string, found: readonly Acquisition[]): Promise<void> {
+export async function recordAcquisitions(
+  db: Queryable,
+  areaId: string,
+  found: readonly Acquisition[],
+): Promise<void> {
   for (const acq of found) {
     await db.query(
       `INSERT INTO acquisitions (source, item_id, datetime, cloud_cover, epsg, assets, properties)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, item_id) DO NOTHING`,
-      [acq.source, acq.itemId, acq.datetime, acq.cloudCover, acq.epsg, JSON.stringify(acq.assets), JSON.stringify(acq.properties)],
+      [
+        acq.source,
+        acq.itemId,
+        acq.datetime,
+        acq.cloudCover,
+        acq.epsg,
+        JSON.stringify(acq.assets),
+        JSON.stringify(acq.properties),
+      ],
     );
     await db.query(
       `INSERT INTO area_acquisitions (area_id, acquisition_id)
@@ -62,7 +74,8 @@ export async function discoverAcquisitions(
   options: DiscoverOptions = {},
 ): Promise<AcquisitionRef[]> {
   const until = options.until ?? new Date().toISOString();
-  const since = options.window?.start ?? (await lastProcessed(db, area.id)) ?? area.start ?? '1970-01-01T00:00:00Z';
+  const since =
+    options.window?.start ?? (await lastProcessed(db, area.id)) ?? area.start ?? '1970-01-01T00:00:00Z';
   const end = options.window?.end ?? until;
   if (Date.parse(since) > Date.parse(end)) return [];
   const found = await source.search(

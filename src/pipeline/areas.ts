@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { AreaError, InputError } from '../errors.ts';
-import { gridCellsForArea, parseArea, type GridCell, type GridSpec, type SourceConfig, type ValidArea } from '../imagery/index.ts';
+import {
+  gridCellsForArea,
+  parseArea,
+  type GridCell,
+  type GridSpec,
+  type SourceConfig,
+  type ValidArea,
+} from '../imagery/index.ts';
 import type { Queryable } from '../store/db.ts';
 
 /** An area as stored. */
@@ -50,7 +57,9 @@ const sourceSchema = z.discriminatedUnion('kind', [
 export function parseSourceConfig(value: unknown): SourceConfig {
   const parsed = sourceSchema.safeParse(value);
   if (!parsed.success) {
-    throw new InputError(`invalid source ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    throw new InputError(
+      `invalid source ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -58,13 +67,16 @@ export function parseSourceConfig(value: unknown): SourceConfig {
 /** Registers an area (idempotent for the same id and geometry); returns the stored record. */
 export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord> {
   if (!ID.test(input.id)) {
-    throw new AreaError(`area id "${input.id}" must be lower-case letters, digits, "-" or "_", starting with a letter or digit`);
+    throw new AreaError(
+      `area id "${input.id}" must be lower-case letters, digits, "-" or "_", starting with a letter or digit`,
+    );
   }
   const area = parseArea(input.geojson, { maxAreaKm2: input.maxAreaKm2 });
   const source = parseSourceConfig(input.source);
   const chipPx = input.chipPx ?? 256;
   const resolutionM = input.resolutionM ?? 10;
-  if (!Number.isInteger(chipPx) || chipPx < 8 || chipPx > 4096) throw new InputError(`chip size ${chipPx} px is not an integer in 8…4096`);
+  if (!Number.isInteger(chipPx) || chipPx < 8 || chipPx > 4096)
+    throw new InputError(`chip size ${chipPx} px is not an integer in 8…4096`);
   if (!(resolutionM > 0)) throw new InputError(`resolution ${resolutionM} m must be positive`);
   if (input.start !== undefined && Number.isNaN(Date.parse(input.start))) {
     throw new InputError(`start "${input.start}" is not an ISO date`);
@@ -74,11 +86,22 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
     `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [input.id, input.name ?? input.id, JSON.stringify(area.geometry), area.bbox, area.epsg, chipPx, resolutionM, JSON.stringify(sourceJson)],
+    [
+      input.id,
+      input.name ?? input.id,
+      JSON.stringify(area.geometry),
+      area.bbox,
+      area.epsg,
+      chipPx,
+      resolutionM,
+      JSON.stringify(sourceJson),
+    ],
   );
   const stored = await getArea(db, input.id);
   if (rows.length === 0 && JSON.stringify(stored.area.geometry) !== JSON.stringify(area.geometry)) {
-    throw new AreaError(`area "${input.id}" already exists with a different geometry; remove it first or choose another id`);
+    throw new AreaError(
+      `area "${input.id}" already exists with a different geometry; remove it first or choose another id`,
+    );
   }
   return stored;
 }

@@ -50,7 +50,13 @@ export interface Assessment {
   /** Per prompt: km² of changed chips whose score for the prompt rose by at least PROMPT_DELTA_MIN. */
   affectedKm2: Record<string, number>;
   /** Alerts whose last sighting falls in the post-event window, with their evidence files. */
-  alerts: { id: number; kind: string; confidence: string; chipKeys: string[]; evidence: { kind: string; sha256: string; path: string }[] }[];
+  alerts: {
+    id: number;
+    kind: string;
+    confidence: string;
+    chipKeys: string[];
+    evidence: { kind: string; sha256: string; path: string }[];
+  }[];
 }
 
 /** Scores prompts on stored embeddings of the given acquisitions (idempotent). */
@@ -69,7 +75,10 @@ export async function scoreStoredEmbeddings(
     [areaId, embedder.id, acquisitionIds],
   );
   if (rows.length === 0) return 0;
-  const scores = embedder.score(rows.map((r) => Float32Array.from(parseVector(r.embedding))), text);
+  const scores = embedder.score(
+    rows.map((r) => Float32Array.from(parseVector(r.embedding))),
+    text,
+  );
   return db.transaction(async (tx) => {
     let n = 0;
     for (const [i, r] of rows.entries()) {
@@ -93,7 +102,14 @@ export async function scoreStoredEmbeddings(
  */
 export async function assessArea(
   db: Db,
-  input: { areaId: string; eventDate: string; modelId: string; prompts: readonly string[]; windows?: AssessWindows; threshold?: number },
+  input: {
+    areaId: string;
+    eventDate: string;
+    modelId: string;
+    prompts: readonly string[];
+    windows?: AssessWindows;
+    threshold?: number;
+  },
 ): Promise<Assessment> {
   const area = await getArea(db, input.areaId);
   const { pre, post } = eventWindows(input.eventDate, input.windows);
@@ -143,7 +159,15 @@ export async function assessArea(
     for (const s of states.filter((st) => st.datetime >= post.start && st.usable)) {
       const d = detectChip(s, baseline, { preEvent: pre, threshold });
       if (d.score >= threshold && (!best || d.score > best.score)) {
-        best = { key, acquisitionId: s.acquisitionId, datetime: s.datetime, kind: d.kind, score: d.score, confidence: d.confidence, promptDeltas: d.promptDeltas };
+        best = {
+          key,
+          acquisitionId: s.acquisitionId,
+          datetime: s.datetime,
+          kind: d.kind,
+          score: d.score,
+          confidence: d.confidence,
+          promptDeltas: d.promptDeltas,
+        };
       }
     }
     if (best) changedChips.push(best);
@@ -155,7 +179,12 @@ export async function assessArea(
     const n = changedChips.filter((c) => (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN).length;
     affectedKm2[prompt] = Math.round(n * cellKm2 * 1e6) / 1e6;
   }
-  const { rows: alertRows } = await db.query<{ id: number; kind: string; confidence: string; chip_keys: string[] }>(
+  const { rows: alertRows } = await db.query<{
+    id: number;
+    kind: string;
+    confidence: string;
+    chip_keys: string[];
+  }>(
     `SELECT id, kind, confidence, chip_keys FROM alerts WHERE area_id = $1 AND last_seen BETWEEN $2 AND $3 ORDER BY id`,
     [area.id, post.start, post.end],
   );

@@ -68,7 +68,13 @@ interface ChipSeries {
 }
 
 /** Every chip's states up to and including the acquisition (processed acquisitions and this one). */
-async function loadSeries(db: Queryable, areaId: string, acquisitionId: number, modelId: string, until: string) {
+async function loadSeries(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+  modelId: string,
+  until: string,
+) {
   const { rows } = await db.query<StateRow>(
     `SELECT c.id AS chip_id, c.key, c.col, c."row", o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats,
             o.rgb_sha256, e.embedding::text AS embedding,
@@ -104,9 +110,16 @@ async function loadSeries(db: Queryable, areaId: string, acquisitionId: number, 
   return [...byChip.values()];
 }
 
-async function rgbOf(db: Queryable, evidenceDir: string, sha: string | null | undefined, size: number): Promise<Buffer> {
+async function rgbOf(
+  db: Queryable,
+  evidenceDir: string,
+  sha: string | null | undefined,
+  size: number,
+): Promise<Buffer> {
   if (sha) {
-    const { rows } = await db.query<{ path: string }>('SELECT path FROM evidence_files WHERE sha256 = $1', [sha]);
+    const { rows } = await db.query<{ path: string }>('SELECT path FROM evidence_files WHERE sha256 = $1', [
+      sha,
+    ]);
     if (rows[0]) return readFile(join(evidenceDir, rows[0].path));
   }
   return sharp({ create: { width: size, height: size, channels: 3, background: { r: 40, g: 40, b: 40 } } })
@@ -134,10 +147,16 @@ async function mosaic(
   const top = Math.max(...shown.map((c) => c.row));
   const width = (Math.max(...shown.map((c) => c.col)) - left + 1) * chipPx;
   const height = (top - Math.min(...shown.map((c) => c.row)) + 1) * chipPx;
-  const place = (c: { col: number; row: number }) => ({ x: (c.col - left) * chipPx, y: (top - c.row) * chipPx }); // rows grow northwards
+  const place = (c: { col: number; row: number }) => ({
+    x: (c.col - left) * chipPx,
+    y: (top - c.row) * chipPx,
+  }); // rows grow northwards
   const composites = await Promise.all(
     shown.map(async (c) => ({
-      input: await sharp(await rgbOf(db, evidenceDir, c.sha, chipPx)).resize(chipPx, chipPx).png().toBuffer(),
+      input: await sharp(await rgbOf(db, evidenceDir, c.sha, chipPx))
+        .resize(chipPx, chipPx)
+        .png()
+        .toBuffer(),
       left: place(c).x,
       top: place(c).y,
     })),
@@ -150,11 +169,15 @@ async function mosaic(
     })
     .join('');
   composites.push({
-    input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${outline}</svg>`),
+    input: Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${outline}</svg>`,
+    ),
     left: 0,
     top: 0,
   });
-  const { data, info } = await sharp({ create: { width, height, channels: 3, background: { r: 40, g: 40, b: 40 } } })
+  const { data, info } = await sharp({
+    create: { width, height, channels: 3, background: { r: 40, g: 40, b: 40 } },
+  })
     .composite(composites)
     .removeAlpha()
     .raw()
@@ -167,18 +190,31 @@ async function mosaic(
  * changed chips into alerts (updating an open alert the cluster continues), and writes evidence tiles.
  * Idempotent: signals upsert by (chip, acquisition, model), alerts by (area, cluster key), evidence by hash.
  */
-export async function detectAcquisition(db: Db, evidenceDir: string, input: DetectInput): Promise<DetectResult> {
+export async function detectAcquisition(
+  db: Db,
+  evidenceDir: string,
+  input: DetectInput,
+): Promise<DetectResult> {
   const area = await getArea(db, input.areaId);
   const acquisition = await getAcquisition(db, input.acquisitionId);
   const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
   const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
-  const detections: (GridDetection & { series: ChipSeries; baselineSha?: string | null; currentSha: string | null })[] = [];
+  const detections: (GridDetection & {
+    series: ChipSeries;
+    baselineSha?: string | null;
+    currentSha: string | null;
+  })[] = [];
   for (const s of series) {
     const current = s.states.find((st) => st.acquisitionId === input.acquisitionId);
     if (!current) continue;
     const history = s.states.filter((st) => st.acquisitionId !== input.acquisitionId);
-    const detection: ChipDetection = detectChip(current, history, { preEvent: input.preEvent, threshold: input.threshold });
-    const lastUsable = history.filter((h) => h.usable && (!input.preEvent || h.datetime <= input.preEvent.end)).at(-1);
+    const detection: ChipDetection = detectChip(current, history, {
+      preEvent: input.preEvent,
+      threshold: input.threshold,
+    });
+    const lastUsable = history
+      .filter((h) => h.usable && (!input.preEvent || h.datetime <= input.preEvent.end))
+      .at(-1);
     detections.push({
       key: s.key,
       col: s.col,
@@ -196,7 +232,15 @@ export async function detectAcquisition(db: Db, evidenceDir: string, input: Dete
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (chip_id, acquisition_id, model_id) DO UPDATE
            SET drift = EXCLUDED.drift, drift_z = EXCLUDED.drift_z, score = EXCLUDED.score, signals = EXCLUDED.signals`,
-        [d.series.chipId, input.acquisitionId, input.modelId, d.detection.drift, d.detection.driftZ, d.detection.score, JSON.stringify(d.detection)],
+        [
+          d.series.chipId,
+          input.acquisitionId,
+          input.modelId,
+          d.detection.drift,
+          d.detection.driftZ,
+          d.detection.score,
+          JSON.stringify(d.detection),
+        ],
       );
     }
   });
@@ -226,8 +270,13 @@ export async function detectAcquisition(db: Db, evidenceDir: string, input: Dete
     const values = new Array<number>(gridCols * gridRows).fill(0);
     const highlight = new Array<boolean>(gridCols * gridRows).fill(false);
     for (const d of detections) values[(maxRow - d.row) * gridCols + (d.col - minCol)] = d.detection.score;
-    for (const d of detections) if (members.has(d.key)) highlight[(maxRow - d.row) * gridCols + (d.col - minCol)] = true;
-    const tiles = await renderEvidence({ before, after, heat: { cols: gridCols, rows: gridRows, values, highlight } });
+    for (const d of detections)
+      if (members.has(d.key)) highlight[(maxRow - d.row) * gridCols + (d.col - minCol)] = true;
+    const tiles = await renderEvidence({
+      before,
+      after,
+      heat: { cols: gridCols, rows: gridRows, values, highlight },
+    });
     for (const kind of ['before', 'after', 'heatmap'] as const) {
       const file = await writeEvidenceFile(evidenceDir, tiles[kind], 'image/png');
       await db.query(
@@ -263,19 +312,35 @@ async function upsertAlert(
       score: number;
       prompts: Record<string, number>;
       first_acquisition_id: number;
-    }>(`SELECT id, kind, chip_keys, confidence, score, prompts, first_acquisition_id FROM alerts WHERE area_id = $1 AND status = 'open'`, [areaId]);
-    const matchId = matchAlert(candidate, open.map((o) => ({ id: o.id, kind: o.kind, chipKeys: o.chip_keys })));
+    }>(
+      `SELECT id, kind, chip_keys, confidence, score, prompts, first_acquisition_id FROM alerts WHERE area_id = $1 AND status = 'open'`,
+      [areaId],
+    );
+    const matchId = matchAlert(
+      candidate,
+      open.map((o) => ({ id: o.id, kind: o.kind, chipKeys: o.chip_keys })),
+    );
     const existing = open.find((o) => o.id === matchId);
     if (existing && existing.first_acquisition_id !== acquisitionId) {
       const chipKeys = [...new Set([...existing.chip_keys, ...candidate.chipKeys])].sort();
-      const confidence = RANK[candidate.confidence] > RANK[existing.confidence] ? candidate.confidence : existing.confidence;
+      const confidence =
+        RANK[candidate.confidence] > RANK[existing.confidence] ? candidate.confidence : existing.confidence;
       const prompts = { ...existing.prompts };
       for (const [p, s] of Object.entries(candidate.prompts)) prompts[p] = Math.max(prompts[p] ?? 0, s);
       await tx.query(
         `UPDATE alerts SET chip_keys = $2, confidence = $3, score = GREATEST(score, $4), area_km2 = $5, prompts = $6,
                 last_acquisition_id = $7, last_seen = GREATEST(last_seen, $8::timestamptz), updated_at = now()
           WHERE id = $1`,
-        [existing.id, chipKeys, confidence, candidate.score, chipKeys.length * cellKm2, JSON.stringify(prompts), acquisitionId, datetime],
+        [
+          existing.id,
+          chipKeys,
+          confidence,
+          candidate.score,
+          chipKeys.length * cellKm2,
+          JSON.stringify(prompts),
+          acquisitionId,
+          datetime,
+        ],
       );
       return { id: existing.id, kind: existing.kind, confidence, chipKeys, created: false };
     }
@@ -285,9 +350,25 @@ async function upsertAlert(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10)
        ON CONFLICT (area_id, cluster_key) DO UPDATE SET updated_at = alerts.updated_at
        RETURNING id, (xmax = 0) AS created`,
-      [areaId, candidate.clusterKey, candidate.kind, candidate.confidence, candidate.score, candidate.chipKeys,
-        candidate.chipKeys.length * cellKm2, JSON.stringify(candidate.prompts), acquisitionId, datetime],
+      [
+        areaId,
+        candidate.clusterKey,
+        candidate.kind,
+        candidate.confidence,
+        candidate.score,
+        candidate.chipKeys,
+        candidate.chipKeys.length * cellKm2,
+        JSON.stringify(candidate.prompts),
+        acquisitionId,
+        datetime,
+      ],
     );
-    return { id: rows[0]!.id, kind: candidate.kind, confidence: candidate.confidence, chipKeys: candidate.chipKeys, created: true };
+    return {
+      id: rows[0]!.id,
+      kind: candidate.kind,
+      confidence: candidate.confidence,
+      chipKeys: candidate.chipKeys,
+      created: true,
+    };
   });
 }

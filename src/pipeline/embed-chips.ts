@@ -3,7 +3,13 @@ import sharp from 'sharp';
 import { spectralStats, writeEvidenceFile } from '../detect/index.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Chip } from '../imagery/chip.ts';
-import { readChips as defaultReadChips, type Acquisition, type ChipOptions, type GridCell, type GridSpec } from '../imagery/index.ts';
+import {
+  readChips as defaultReadChips,
+  type Acquisition,
+  type ChipOptions,
+  type GridCell,
+  type GridSpec,
+} from '../imagery/index.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { registerModel } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
@@ -19,7 +25,12 @@ export interface EmbedDeps {
   /** Folder of content-addressed evidence files (chip RGB PNGs land here). */
   evidenceDir: string;
   /** Chip reader (injectable so tests can simulate faulty sources). */
-  readChips?: (acquisition: Acquisition, cells: GridCell[], grid: GridSpec, options?: ChipOptions) => Promise<Chip[]>;
+  readChips?: (
+    acquisition: Acquisition,
+    cells: GridCell[],
+    grid: GridSpec,
+    options?: ChipOptions,
+  ) => Promise<Chip[]>;
   /** Minimum valid fraction for a chip to be usable (default 0.5). */
   minValidFraction?: number;
 }
@@ -45,7 +56,11 @@ export interface EmbedChipsResult {
   batches: number;
 }
 
-async function upsertChips(db: Queryable, areaId: string, cells: readonly GridCell[]): Promise<Map<string, number>> {
+async function upsertChips(
+  db: Queryable,
+  areaId: string,
+  cells: readonly GridCell[],
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const c of cells) {
     const { rows } = await db.query<{ id: number }>(
@@ -118,7 +133,14 @@ export async function embedAcquisitionChips(
         await tx.query(
           `INSERT INTO observations (chip_id, acquisition_id, valid_fraction, usable, stats, rgb_sha256)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chip_id, acquisition_id) DO NOTHING`,
-          [chipIds.get(chip.key), input.acquisitionId, chip.validFraction, chip.usable, JSON.stringify(stats[i]), file.sha256],
+          [
+            chipIds.get(chip.key),
+            input.acquisitionId,
+            chip.validFraction,
+            chip.usable,
+            JSON.stringify(stats[i]),
+            file.sha256,
+          ],
         );
       }
       let inserted = 0;

@@ -32,7 +32,9 @@ export interface MigrationStatus {
 
 /** Reads `NNNN_name.sql` files in order; refuses other names and duplicate numbers. */
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const seen = new Map<string, string>();
   return files.map((name) => {
     const m = NAME.exec(name);
@@ -53,7 +55,10 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
  * Safe to run from several processes at once: each transaction takes an advisory lock and re-reads
  * what is applied.
  */
-export async function migrate(db: Db, migrations: Migration[] = readMigrations()): Promise<MigrationStatus[]> {
+export async function migrate(
+  db: Db,
+  migrations: Migration[] = readMigrations(),
+): Promise<MigrationStatus[]> {
   const statuses: MigrationStatus[] = [];
   for (const migration of migrations) {
     const status = await db.transaction(async (tx) => {
@@ -85,7 +90,9 @@ function verify(applied: { name: string; checksum: string }[], migrations: Migra
   for (const row of applied) {
     const file = byName.get(row.name);
     if (!file) {
-      throw new MigrationError(`migration "${row.name}" was applied to this database but its file is missing`);
+      throw new MigrationError(
+        `migration "${row.name}" was applied to this database but its file is missing`,
+      );
     }
     if (file.checksum !== row.checksum) {
       throw new MigrationError(

@@ -23,7 +23,9 @@ export interface DbConfig {
 /** The default config: `DATABASE_URL` when set, else the embedded database under `.driftwatch/db`. */
 export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig {
   const url = env.DATABASE_URL?.trim();
-  return url ? { databaseUrl: url } : { dataDir: env.DRIFTWATCH_DB_DIR ?? join(env.DRIFTWATCH_HOME ?? '.driftwatch', 'db') };
+  return url
+    ? { databaseUrl: url }
+    : { dataDir: env.DRIFTWATCH_DB_DIR ?? join(env.DRIFTWATCH_HOME ?? '.driftwatch', 'db') };
 }
 
 /** Contents of the lock file that says which process serves an embedded database, and where. */

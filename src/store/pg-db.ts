@@ -30,7 +30,9 @@ export function parseDatabaseUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`DATABASE_URL is not a valid URL: "${redactUrl(url)}" (expected postgres://user:password@host:port/database)`);
+    throw new ConfigError(
+      `DATABASE_URL is not a valid URL: "${redactUrl(url)}" (expected postgres://user:password@host:port/database)`,
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError(
@@ -52,13 +54,24 @@ const types = {
   },
 };
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P03',
+]);
 
 /** Maps connection failures to `ServiceUnavailableError`; SQL errors pass through unchanged. */
 export function mapConnectionError(err: unknown, where: string): unknown {
   const code = (err as { code?: string }).code;
   const message = (err as Error).message ?? String(err);
-  if ((code && TRANSIENT_CODES.has(code)) || /timeout|terminated|Connection terminated|not queryable/i.test(message)) {
+  if (
+    (code && TRANSIENT_CODES.has(code)) ||
+    /timeout|terminated|Connection terminated|not queryable/i.test(message)
+  ) {
     return new ServiceUnavailableError(`database at ${where} is unreachable: ${message}`, { cause: err });
   }
   return err;
@@ -69,7 +82,12 @@ function wrapClient(client: pg.ClientBase | pg.Pool, where: string): Queryable {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       try {
         // Extended protocol always: one statement per call, so a query can never end its transaction early.
-        const res = await client.query({ text: sql, values: params as unknown[] | undefined, types, queryMode: 'extended' } as pg.QueryConfig);
+        const res = await client.query({
+          text: sql,
+          values: params as unknown[] | undefined,
+          types,
+          queryMode: 'extended',
+        } as pg.QueryConfig);
         return { rows: res.rows as R[], affectedRows: res.rowCount ?? 0 };
       } catch (err) {
         throw mapConnectionError(err, where);

@@ -28,7 +28,10 @@ export function vectorCast(caps: DbCapabilities, dimension: number): { type: str
 }
 
 function indexName(modelId: string, op: DistanceOperator): string {
-  const safe = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40);
+  const safe = modelId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 40);
   return `embeddings_hnsw_${safe}_${OPCLASS[op].replace('_ops', '')}`;
 }
 
@@ -37,7 +40,11 @@ function literal(s: string): string {
 }
 
 /** Registers a model (idempotent) and creates its partial HNSW index for cosine distance. */
-export async function registerModel(db: Db, model: ModelRecord, operators: DistanceOperator[] = ['<=>']): Promise<void> {
+export async function registerModel(
+  db: Db,
+  model: ModelRecord,
+  operators: DistanceOperator[] = ['<=>'],
+): Promise<void> {
   if (!Number.isInteger(model.dimension) || model.dimension <= 0) {
     throw new InputError(`model "${model.id}" has invalid dimension ${model.dimension}`);
   }
@@ -72,7 +79,9 @@ export interface EmbeddingRow {
 
 /** The model's dimension, or an error naming the unknown model. */
 export async function modelDimension(db: Queryable, modelId: string): Promise<number> {
-  const { rows } = await db.query<{ dimension: number }>('SELECT dimension FROM models WHERE id = $1', [modelId]);
+  const { rows } = await db.query<{ dimension: number }>('SELECT dimension FROM models WHERE id = $1', [
+    modelId,
+  ]);
   const d = rows[0]?.dimension;
   if (d === undefined) throw new InputError(`unknown model "${modelId}": register it first`);
   return d;
@@ -86,7 +95,9 @@ function checkVector(modelId: string, dimension: number, row: EmbeddingRow): voi
   }
   for (let i = 0; i < row.vector.length; i++) {
     if (!Number.isFinite(row.vector[i])) {
-      throw new InputError(`embedding of chip ${row.chipId} / acquisition ${row.acquisitionId} has a non-finite value at ${i}`);
+      throw new InputError(
+        `embedding of chip ${row.chipId} / acquisition ${row.acquisitionId} has a non-finite value at ${i}`,
+      );
     }
   }
 }
@@ -96,7 +107,11 @@ function checkVector(modelId: string, dimension: number, row: EmbeddingRow): voi
  * one stores none. Idempotent: an existing (chip, acquisition, model) row is left as it is.
  * Returns the number of rows inserted.
  */
-export async function storeEmbeddings(db: Db, modelId: string, rows: readonly EmbeddingRow[]): Promise<number> {
+export async function storeEmbeddings(
+  db: Db,
+  modelId: string,
+  rows: readonly EmbeddingRow[],
+): Promise<number> {
   const dimension = await modelDimension(db, modelId);
   for (const row of rows) checkVector(modelId, dimension, row);
   if (rows.length === 0) return 0;
@@ -152,5 +167,9 @@ export async function nearestEmbeddings(
        ORDER BY ${expr} ${operator} $2::${type} LIMIT $3`,
     [modelId, pgvector.toSql(Array.from(query)), k],
   );
-  return rows.map((r) => ({ chipId: r.chip_id, acquisitionId: r.acquisition_id, distance: Number(r.distance) }));
+  return rows.map((r) => ({
+    chipId: r.chip_id,
+    acquisitionId: r.acquisition_id,
+    distance: Number(r.distance),
+  }));
 }

@@ -33,7 +33,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Connects to a running cluster, failing within `timeoutMs` with the address in the message. */
-export async function connectTo(address: string, namespace: string, timeoutMs = 5000): Promise<TemporalHandle> {
+export async function connectTo(
+  address: string,
+  namespace: string,
+  timeoutMs = 5000,
+): Promise<TemporalHandle> {
   installTemporalRuntime();
   let connection: Connection;
   let nativeConnection: NativeConnection;
@@ -79,7 +83,8 @@ export async function openTemporal(config: DriftwatchConfig): Promise<TemporalHa
   const lockPath = join(config.home, 'temporal.server.json');
   try {
     const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number; address: string };
-    if (lock.pid !== process.pid && alive(lock.pid)) return await connectTo(lock.address, config.temporalNamespace);
+    if (lock.pid !== process.pid && alive(lock.pid))
+      return await connectTo(lock.address, config.temporalNamespace);
   } catch {
     // no usable lock: start our own
   }

@@ -1,4 +1,9 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleHandle,
+} from '@temporalio/client';
 import { InputError } from '../errors.ts';
 import { IO_TASK_QUEUE } from './task-queues.ts';
 
@@ -18,9 +23,15 @@ export interface MonitorSpec {
 }
 
 /** Creates (or replaces the spec of) the area's schedule: overlap policy skip, catch-up window. */
-export async function startMonitor(client: Client, areaId: string, spec: MonitorSpec): Promise<ScheduleHandle> {
+export async function startMonitor(
+  client: Client,
+  areaId: string,
+  spec: MonitorSpec,
+): Promise<ScheduleHandle> {
   if (!spec.every === !spec.cron) throw new InputError('give exactly one of --every or --cron');
-  const scheduleSpec = spec.every ? { intervals: [{ every: spec.every as `${number}d` }] } : { cronExpressions: [spec.cron!] };
+  const scheduleSpec = spec.every
+    ? { intervals: [{ every: spec.every as `${number}d` }] }
+    : { cronExpressions: [spec.cron!] };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'monitorArea',
@@ -52,7 +63,10 @@ export async function monitorHandle(client: Client, areaId: string): Promise<Sch
   try {
     await handle.describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new InputError(`area "${areaId}" has no monitor schedule; run \`driftwatch monitor start ${areaId}\``);
+    if (err instanceof ScheduleNotFoundError)
+      throw new InputError(
+        `area "${areaId}" has no monitor schedule; run \`driftwatch monitor start ${areaId}\``,
+      );
     throw err;
   }
   return handle;
@@ -68,7 +82,10 @@ export async function backfillMonitor(
   period: { start: Date; end: Date },
   options: { wait?: boolean; onProgress?: (done: number) => void; timeoutMs?: number } = {},
 ): Promise<number> {
-  if (!(period.start < period.end)) throw new InputError(`backfill period ${period.start.toISOString()} … ${period.end.toISOString()} is empty`);
+  if (!(period.start < period.end))
+    throw new InputError(
+      `backfill period ${period.start.toISOString()} … ${period.end.toISOString()} is empty`,
+    );
   const handle = await monitorHandle(client, areaId);
   const before = (await handle.describe()).info.numActionsTaken;
   await handle.backfill({ start: period.start, end: period.end, overlap: ScheduleOverlapPolicy.BUFFER_ALL });

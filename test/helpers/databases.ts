@@ -29,7 +29,9 @@ export async function freshPostgresUrl(serverUrl: string): Promise<string> {
 
 /** PGlite in memory always; the native Postgres server when the global setup found one. */
 export function backends(): Backend[] {
-  const list: Backend[] = [{ name: 'pglite', open: (o) => openDb({ dataDir: 'memory://', migrate: o?.migrate }) }];
+  const list: Backend[] = [
+    { name: 'pglite', open: (o) => openDb({ dataDir: 'memory://', migrate: o?.migrate }) },
+  ];
   const serverUrl = inject('nativePostgresUrl');
   if (serverUrl) {
     list.push({

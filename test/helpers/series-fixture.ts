@@ -28,7 +28,7 @@ const WATER = [0.08, 0.11, 0.1, 0.07, 0.03, 0.02];
 function noise(seed: number, i: number): number {
   let h = (seed * 374761393 + i * 668265263) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 1274126177) >>> 0;
-  return ((h ^ (h >>> 16)) >>> 0) / 0xffffffff * 2 - 1;
+  return (((h ^ (h >>> 16)) >>> 0) / 0xffffffff) * 2 - 1;
 }
 
 /**
@@ -76,12 +76,24 @@ export async function writeSeriesFixture(
       }
       const file = `${id}-${band}.tif`;
       if (options.corrupt === t && band === 'red') {
-        writeFileSync(join(dir, 'items', file), Buffer.concat([Buffer.from('II*\0'), Buffer.alloc(512, 0xab)]));
+        writeFileSync(
+          join(dir, 'items', file),
+          Buffer.concat([Buffer.from('II*\0'), Buffer.alloc(512, 0xab)]),
+        );
       } else {
-        await writeCog(join(dir, 'items', file), { width: size, height: size, data, epsg, originX, originY, resolution: 10, nodata: 0 }, { tileSize: 64 });
+        await writeCog(
+          join(dir, 'items', file),
+          { width: size, height: size, data, epsg, originX, originY, resolution: 10, nodata: 0 },
+          { tileSize: 64 },
+        );
       }
       const href = options.baseUrl ? `${options.baseUrl}/items/${file}` : `./${file}`;
-      assets[band] = { href, type: 'image/tiff; application=geotiff; profile=cloud-optimized', roles: ['data'], 'raster:bands': [{ scale: 0.0001, offset: 0, nodata: 0 }] };
+      assets[band] = {
+        href,
+        type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+        roles: ['data'],
+        'raster:bands': [{ scale: 0.0001, offset: 0, nodata: 0 }],
+      };
     }
     const item = {
       type: 'Feature',
@@ -96,7 +108,16 @@ export async function writeSeriesFixture(
     writeFileSync(join(dir, 'items', `${id}.json`), JSON.stringify(item));
     links.push({ rel: 'item', href: `./items/${id}.json`, type: 'application/geo+json' });
   }
-  writeFileSync(join(dir, 'catalog.json'), JSON.stringify({ type: 'Catalog', stac_version: '1.0.0', id: 'fixture', description: 'test series', links }));
+  writeFileSync(
+    join(dir, 'catalog.json'),
+    JSON.stringify({
+      type: 'Catalog',
+      stac_version: '1.0.0',
+      id: 'fixture',
+      description: 'test series',
+      links,
+    }),
+  );
   // The area: the raster's footprint shrunk by 5 m, so it covers exactly the raster's chips.
   const inset = 5;
   const ring = [
@@ -118,5 +139,13 @@ export async function writeSeriesFixture(
       if (c < n / 2 && r < n / 2) floodedKeys.push(key);
     }
   }
-  return { catalog: join(dir, 'catalog.json'), area, dates, floodedKeys: floodedKeys.sort(), allKeys: allKeys.sort(), epsg, chipPx };
+  return {
+    catalog: join(dir, 'catalog.json'),
+    area,
+    dates,
+    floodedKeys: floodedKeys.sort(),
+    allKeys: allKeys.sort(),
+    epsg,
+    chipPx,
+  };
 }

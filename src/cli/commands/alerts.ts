@@ -4,7 +4,10 @@ import { getAlert, listAlerts, parseConfidence, type AlertSummary } from '../../
 import { output, withRuntime } from '../runtime.ts';
 
 function line(a: AlertSummary): string {
-  const prompts = a.prompts.slice(0, 2).map((p) => `${p.prompt} ${p.score.toFixed(2)}`).join(', ');
+  const prompts = a.prompts
+    .slice(0, 2)
+    .map((p) => `${p.prompt} ${p.score.toFixed(2)}`)
+    .join(', ');
   return `#${a.id}\t${a.areaId}\t${a.kind}\t${a.confidence}\tscore ${a.score.toFixed(2)}\t${a.chipKeys.length} chip(s), ${a.areaKm2.toFixed(2)} km²\t${a.firstSeen.slice(0, 10)} … ${a.lastSeen.slice(0, 10)}\t${prompts}`;
 }
 
@@ -52,7 +55,9 @@ export function register(program: Command): void {
           [
             line(a),
             ...a.chips.map((c) => `  chip ${c.key}\tscore ${c.score?.toFixed(2) ?? '-'}`),
-            ...a.evidence.map((e) => `  ${e.kind}\t${e.datetime.slice(0, 10)}\t${rt.config.evidenceDir}/${e.path}`),
+            ...a.evidence.map(
+              (e) => `  ${e.kind}\t${e.datetime.slice(0, 10)}\t${rt.config.evidenceDir}/${e.path}`,
+            ),
           ].join('\n'),
         );
       });

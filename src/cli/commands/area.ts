@@ -10,7 +10,12 @@ import { output, withRuntime } from '../runtime.ts';
 export function sourceFromFlags(source: string, collection?: string, preset?: string): SourceConfig {
   if (/^https?:\/\//.test(source)) {
     if (!collection) throw new InputError(`--collection is required with the STAC API source ${source}`);
-    return { kind: 'stac-api', url: source, collection, ...(preset ? { preset: preset as 'earth-search' | 'planetary-computer' } : {}) };
+    return {
+      kind: 'stac-api',
+      url: source,
+      collection,
+      ...(preset ? { preset: preset as 'earth-search' | 'planetary-computer' } : {}),
+    };
   }
   return { kind: 'local', path: resolve(source) };
 }
@@ -36,7 +41,10 @@ export function register(program: Command): void {
     .description('register an area from a GeoJSON file (Polygon/MultiPolygon, lon/lat)')
     .argument('<id>', 'area id: lower-case letters, digits, - and _')
     .argument('<geojson>', 'GeoJSON file')
-    .requiredOption('--source <url|path>', 'STAC API URL, or a local folder of GeoTIFFs / static STAC catalog.json')
+    .requiredOption(
+      '--source <url|path>',
+      'STAC API URL, or a local folder of GeoTIFFs / static STAC catalog.json',
+    )
     .option('--collection <name>', 'STAC collection (STAC API sources)', 'sentinel-2-l2a')
     .option('--preset <name>', 'earth-search or planetary-computer (STAC API sources)')
     .option('--name <name>', 'display name')
@@ -58,7 +66,12 @@ export function register(program: Command): void {
           start: o.start,
           maxAreaKm2: o.maxArea,
         });
-        output(record, o.json, (r) => `area ${r.id}: ${r.area.areaKm2.toFixed(2)} km², EPSG:${r.grid.epsg}, ${areaCells(r).length} chips of ${r.grid.chipPx} px`);
+        output(
+          record,
+          o.json,
+          (r) =>
+            `area ${r.id}: ${r.area.areaKm2.toFixed(2)} km², EPSG:${r.grid.epsg}, ${areaCells(r).length} chips of ${r.grid.chipPx} px`,
+        );
       });
     });
   area
@@ -71,7 +84,12 @@ export function register(program: Command): void {
         output(areas, o.json, (list) =>
           list.length === 0
             ? 'no areas'
-            : list.map((r) => `${r.id}\t${r.name}\tEPSG:${r.grid.epsg}\t${r.area.areaKm2.toFixed(2)} km²\t${areaCells(r).length} chips`).join('\n'),
+            : list
+                .map(
+                  (r) =>
+                    `${r.id}\t${r.name}\tEPSG:${r.grid.epsg}\t${r.area.areaKm2.toFixed(2)} km²\t${areaCells(r).length} chips`,
+                )
+                .join('\n'),
         );
       });
     });

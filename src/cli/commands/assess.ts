@@ -13,7 +13,10 @@ export function formatAssessment(a: Assessment): string {
     `  assessed: ${a.postEvent.acquisitions} acquisition(s) ${a.postEvent.start.slice(0, 10)} … ${a.postEvent.end.slice(0, 10)}`,
     `  changed chips: ${a.changedChips.length}`,
     ...Object.entries(a.affectedKm2).map(([p, km2]) => `  ${p}: ${km2.toFixed(2)} km²`),
-    ...a.alerts.map((al) => `  alert #${al.id} ${al.kind} (${al.confidence}), ${al.chipKeys.length} chip(s), evidence ${al.evidence.map((e) => e.kind).join('/')}`),
+    ...a.alerts.map(
+      (al) =>
+        `  alert #${al.id} ${al.kind} (${al.confidence}), ${al.chipKeys.length} chip(s), evidence ${al.evidence.map((e) => e.kind).join('/')}`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -29,7 +32,8 @@ export function register(program: Command): void {
     .option('--post-days <n>', 'days after the event to assess', (v) => Number(v), 30)
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
-      if (Number.isNaN(Date.parse(o.eventDate))) throw new InputError(`--event-date "${o.eventDate}" is not an ISO date`);
+      if (Number.isNaN(Date.parse(o.eventDate)))
+        throw new InputError(`--event-date "${o.eventDate}" is not an ISO date`);
       await withRuntime(async (rt) => {
         await getArea(await rt.db(), areaId);
         const t = await rt.temporal();
@@ -38,7 +42,14 @@ export function register(program: Command): void {
         const result: Assessment = await t.client.workflow.execute('assessDisaster', {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `assess/${areaId}/${o.eventDate}/${Date.now()}`,
-          args: [{ areaId, eventDate: o.eventDate, prompts: o.prompt, windows: { preDays: o.preDays, postDays: o.postDays } }],
+          args: [
+            {
+              areaId,
+              eventDate: o.eventDate,
+              prompts: o.prompt,
+              windows: { preDays: o.preDays, postDays: o.postDays },
+            },
+          ],
         });
         await worker?.stop();
         output(result, o.json, formatAssessment);

@@ -24,13 +24,21 @@ export interface DemoScore {
   falseChips: string[];
 }
 
-export function scoreAlerts(alertChips: ReadonlySet<string>, truth: { kind: string; date: string; positive: string[] }[]): DemoScore {
+export function scoreAlerts(
+  alertChips: ReadonlySet<string>,
+  truth: { kind: string; date: string; positive: string[] }[],
+): DemoScore {
   const all = new Set(truth.flatMap((t) => t.positive));
   const hits = [...alertChips].filter((k) => all.has(k)).length;
   return {
     precision: alertChips.size ? hits / alertChips.size : 0,
     recall: all.size ? hits / all.size : 0,
-    perEvent: truth.map((t) => ({ kind: t.kind, date: t.date, truth: t.positive.length, found: t.positive.filter((k) => alertChips.has(k)).length })),
+    perEvent: truth.map((t) => ({
+      kind: t.kind,
+      date: t.date,
+      truth: t.positive.length,
+      found: t.positive.filter((k) => alertChips.has(k)).length,
+    })),
     falseChips: [...alertChips].filter((k) => !all.has(k)).sort(),
   };
 }
@@ -46,7 +54,9 @@ async function step<T>(rt: Runtime, label: string, fn: () => Promise<T>): Promis
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('generate a synthetic Sentinel-2 series with a flood and a wildfire, monitor it, assess the flood, write a report')
+    .description(
+      'generate a synthetic Sentinel-2 series with a flood and a wildfire, monitor it, assess the flood, write a report',
+    )
     .option('--seed <n>', 'generator seed', (v) => Number(v), 7)
     .option('--keep', 'keep results of an earlier demo run instead of starting the demo area afresh')
     .action(async (o) => {
@@ -56,8 +66,12 @@ export function register(program: Command): void {
         const manifestPath = join(dataDir, 'manifest.json');
         const manifest: DemoManifest = existsSync(manifestPath)
           ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as DemoManifest)
-          : await step(rt, `generating the demo series (seed ${o.seed})`, () => generateDemoSeries(dataDir, { seed: o.seed }));
-        rt.progress(`demo: ${manifest.items.length} acquisitions in EPSG:${manifest.epsg}, events: ${manifest.events.map((e) => `${e.kind} ${e.date.slice(0, 10)}`).join(', ')}`);
+          : await step(rt, `generating the demo series (seed ${o.seed})`, () =>
+              generateDemoSeries(dataDir, { seed: o.seed }),
+            );
+        rt.progress(
+          `demo: ${manifest.items.length} acquisitions in EPSG:${manifest.epsg}, events: ${manifest.events.map((e) => `${e.kind} ${e.date.slice(0, 10)}`).join(', ')}`,
+        );
 
         const db = await rt.db();
         if (!o.keep) await removeArea(db, DEMO_AREA);
@@ -92,7 +106,14 @@ export function register(program: Command): void {
             t.client.workflow.execute('assessDisaster', {
               taskQueue: IO_TASK_QUEUE,
               workflowId: `assess/${DEMO_AREA}/${flood.date}/${Date.now()}`,
-              args: [{ areaId: DEMO_AREA, eventDate: flood.date, prompts: ['flooded area', 'burned area'], windows: { preDays: 90, postDays: 20 } }],
+              args: [
+                {
+                  areaId: DEMO_AREA,
+                  eventDate: flood.date,
+                  prompts: ['flooded area', 'burned area'],
+                  windows: { preDays: 90, postDays: 20 },
+                },
+              ],
             }),
           );
           process.stdout.write(`${formatAssessment(assessment!)}\n`);
@@ -102,14 +123,19 @@ export function register(program: Command): void {
         const alerts = await db.readOnly((tx) => listAlerts(tx, { areaId: DEMO_AREA }));
         process.stdout.write(`\nalerts (${alerts.length}):\n`);
         for (const a of alerts) {
-          process.stdout.write(`  #${a.id} ${a.kind.padEnd(15)} ${a.confidence.padEnd(8)} ${a.chipKeys.length} chip(s) ${a.areaKm2.toFixed(2)} km²  ${a.firstSeen.slice(0, 10)} … ${a.lastSeen.slice(0, 10)}\n`);
+          process.stdout.write(
+            `  #${a.id} ${a.kind.padEnd(15)} ${a.confidence.padEnd(8)} ${a.chipKeys.length} chip(s) ${a.areaKm2.toFixed(2)} km²  ${a.firstSeen.slice(0, 10)} … ${a.lastSeen.slice(0, 10)}\n`,
+          );
         }
         const truth = await truthChips(dataDir, manifest, area.grid.chipPx);
         const score = scoreAlerts(
           new Set(alerts.flatMap((a) => a.chipKeys)),
           truth.map((t) => ({ kind: t.event.kind, date: t.event.date, positive: t.positive })),
         );
-        for (const e of score.perEvent) process.stdout.write(`  truth ${e.kind} ${e.date.slice(0, 10)}: ${e.found}/${e.truth} chips alerted\n`);
+        for (const e of score.perEvent)
+          process.stdout.write(
+            `  truth ${e.kind} ${e.date.slice(0, 10)}: ${e.found}/${e.truth} chips alerted\n`,
+          );
         process.stdout.write(`  alerted chips outside any event: ${score.falseChips.length}\n`);
 
         const reportPath = await step(rt, 'writing the report', () =>
@@ -125,7 +151,9 @@ export function register(program: Command): void {
         );
         const shown = relative(process.cwd(), reportPath) || reportPath;
         process.stdout.write(`\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-        process.stdout.write(`demo: precision ${score.precision.toFixed(2)} recall ${score.recall.toFixed(2)} report ${shown}\n`);
+        process.stdout.write(
+          `demo: precision ${score.precision.toFixed(2)} recall ${score.recall.toFixed(2)} report ${shown}\n`,
+        );
       });
     });
 }

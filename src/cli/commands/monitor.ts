@@ -12,10 +12,12 @@ function date(flag: string, value: string): Date {
 }
 
 export function register(program: Command): void {
-  const monitor = program.command('monitor').description('scheduled monitoring of areas (Temporal schedules)');
+  const monitor = program
+    .command('monitor')
+    .description('scheduled monitoring of areas (Temporal schedules)');
   monitor
     .command('start')
-    .description('create or update the area\'s schedule (overlap: skip)')
+    .description("create or update the area's schedule (overlap: skip)")
     .argument('<area>', 'area id')
     .option('--every <interval>', 'interval, e.g. 1d, 12h, 5 days')
     .option('--cron <expr>', 'cron expression (UTC), e.g. "0 6 * * *"')
@@ -31,7 +33,9 @@ export function register(program: Command): void {
           catchupWindow: o.catchupWindow,
           paused: o.paused,
         });
-        process.stdout.write(`schedule ${scheduleId(areaId)} ${o.paused ? 'created paused' : 'active'} (${o.cron ?? `every ${o.every ?? '1 day'}`})\n`);
+        process.stdout.write(
+          `schedule ${scheduleId(areaId)} ${o.paused ? 'created paused' : 'active'} (${o.cron ?? `every ${o.every ?? '1 day'}`})\n`,
+        );
       });
     });
   for (const [name, verb] of [
@@ -63,7 +67,9 @@ export function register(program: Command): void {
     });
   monitor
     .command('backfill')
-    .description('replay the schedule over a past period; each run processes what was acquired up to its time')
+    .description(
+      'replay the schedule over a past period; each run processes what was acquired up to its time',
+    )
     .argument('<area>', 'area id')
     .requiredOption('--from <date>', 'start of the period (ISO)')
     .requiredOption('--to <date>', 'end of the period (ISO)')
@@ -72,12 +78,21 @@ export function register(program: Command): void {
       await withRuntime(async (rt) => {
         const t = await rt.temporal();
         const worker = o.wait && t.embedded ? await rt.startWorkers() : undefined;
-        const runs = await backfillMonitor(t.client, areaId, { start: date('--from', o.from), end: date('--to', o.to) }, {
-          wait: o.wait,
-          onProgress: (n) => rt.progress(`backfill: ${n} run(s) started`),
-        });
+        const runs = await backfillMonitor(
+          t.client,
+          areaId,
+          { start: date('--from', o.from), end: date('--to', o.to) },
+          {
+            wait: o.wait,
+            onProgress: (n) => rt.progress(`backfill: ${n} run(s) started`),
+          },
+        );
         await worker?.stop();
-        process.stdout.write(o.wait ? `backfill of ${scheduleId(areaId)}: ${runs} run(s) finished\n` : `backfill of ${scheduleId(areaId)} requested\n`);
+        process.stdout.write(
+          o.wait
+            ? `backfill of ${scheduleId(areaId)}: ${runs} run(s) finished\n`
+            : `backfill of ${scheduleId(areaId)} requested\n`,
+        );
       });
     });
   monitor
@@ -97,8 +112,11 @@ export function register(program: Command): void {
           args: [{ areaId }],
         });
         await worker?.stop();
-        output(result, o.json, (r: { processed: number; failed: number; alertIds: number[] }) =>
-          `processed ${r.processed}, failed ${r.failed}, alerts ${r.alertIds.join(', ') || 'none'}`,
+        output(
+          result,
+          o.json,
+          (r: { processed: number; failed: number; alertIds: number[] }) =>
+            `processed ${r.processed}, failed ${r.failed}, alerts ${r.alertIds.join(', ') || 'none'}`,
         );
       });
     });
@@ -109,7 +127,8 @@ export function register(program: Command): void {
     .action(async (o) => {
       await withRuntime(async (rt) => {
         const t = await rt.temporal();
-        const rows: { scheduleId: string; paused: boolean; spec: string; nextRun?: string; runs: number }[] = [];
+        const rows: { scheduleId: string; paused: boolean; spec: string; nextRun?: string; runs: number }[] =
+          [];
         for await (const s of t.client.schedule.list()) {
           if (!s.scheduleId.startsWith('monitor/')) continue;
           const d = await t.client.schedule.getHandle(s.scheduleId).describe();
@@ -122,7 +141,14 @@ export function register(program: Command): void {
           });
         }
         output(rows, o.json, (list) =>
-          list.length === 0 ? 'no schedules' : list.map((r) => `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}`).join('\n'),
+          list.length === 0
+            ? 'no schedules'
+            : list
+                .map(
+                  (r) =>
+                    `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}`,
+                )
+                .join('\n'),
         );
       });
     });
