@@ -139,6 +139,9 @@ export class PgDb implements Db {
     } catch (err) {
       throw mapConnectionError(err, this.description);
     }
+    // A checked-out client whose server goes away emits 'error'; the failing query reports it instead.
+    const ignore = () => {};
+    client.on('error', ignore);
     const tx = wrapClient(client, this.description);
     let broken: unknown;
     try {
@@ -154,6 +157,7 @@ export class PgDb implements Db {
       }
       throw err;
     } finally {
+      client.off('error', ignore);
       client.release(broken instanceof Error ? broken : undefined);
     }
   }
