@@ -118,19 +118,31 @@ export async function readRaster(
 }
 
 async function readPng(file: string, bands: readonly string[]): Promise<ImageValue> {
-  let data: Buffer;
-  let info: OutputInfo;
+  let decoded: { data: Buffer; info: OutputInfo } | undefined;
+  let stored = 0;
   try {
-    ({ data, info } = await sharp(file).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+    const meta = await sharp(file).metadata();
+    stored = (meta.channels ?? 0) - (meta.hasAlpha ? 1 : 0);
+    if (stored === bands.length) {
+      // sharp decodes greyscale to sRGB unless told to keep one channel
+      const pipeline = stored === 1 ? sharp(file).toColourspace('b-w') : sharp(file);
+      decoded = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    }
   } catch (err) {
     throw new RasterError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
+  if (!decoded) {
+    throw new InputError(
+      `${file} has ${stored} colour channel(s) but pair.json names ${bands.length} band(s)`,
+    );
+  }
+  const { data, info } = decoded;
   const { width, height, channels } = info;
   const hasAlpha = channels === 2 || channels === 4;
   const colour = hasAlpha ? channels - 1 : channels;
   if (colour !== bands.length) {
     throw new InputError(
-      `${file} has ${colour} colour channel(s) but pair.json names ${bands.length} band(s)`,
+      `${file} decodes to ${colour} colour channel(s) but pair.json names ${bands.length} band(s)`,
     );
   }
   const n = width * height;

@@ -1,9 +1,10 @@
 /**
  * Per-pixel change evidence between two co-registered images (same size and bands), for pair comparison.
  * - `change`: relative radiometric normalisation, then change magnitude. Per band, after is regressed on
- *   before over pixels valid in both (least squares, so gains/offsets of illumination, atmosphere or
- *   display stretch between dates are absorbed); each residual is divided by the band's robust residual
- *   spread (1.4826·MAD); change = √(mean over bands of z²), in robust σ.
+ *   before over pseudo-invariant pixels valid in both (least squares, refitted without outliers, so
+ *   gains/offsets of illumination, atmosphere or display stretch between dates are absorbed); each
+ *   residual is divided by the band's robust residual spread (1.4826·MAD); change = √(mean over bands
+ *   of z²), in robust σ.
  * - `water`: water appearance, where green and swir16 (else nir) exist: rise of MNDWI (else NDWI) plus
  *   half the log drop of infrared brightness ln((swir16 + nir + c)_before / (swir16 + nir + c)_after)
  *   (absent bands left out), both counted only when positive; c = 0.063 in reflectance (16 in display
@@ -39,31 +40,67 @@ export function jointMask(before: ImageValue, after: ImageValue): Uint8Array {
   return m;
 }
 
-/** Residuals of after regressed on before for one band, in robust σ (NaN where invalid). */
-export function normalisedResidual(x: Float32Array, y: Float32Array, mask: Uint8Array): Float32Array {
+/** Least-squares fit y ≈ a + b·x over pixels where use[i] is 1. */
+function fitLine(x: Float32Array, y: Float32Array, use: Uint8Array): { a: number; b: number } {
   let n = 0;
   let sx = 0;
   let sy = 0;
   for (let i = 0; i < x.length; i++) {
-    if (!mask[i]) continue;
+    if (!use[i]) continue;
     n++;
     sx += x[i]!;
     sy += y[i]!;
   }
+  if (n === 0) return { a: 0, b: 1 };
   const mx = sx / n;
   const my = sy / n;
   let cxy = 0;
   let cxx = 0;
   for (let i = 0; i < x.length; i++) {
-    if (!mask[i]) continue;
+    if (!use[i]) continue;
     cxy += (x[i]! - mx) * (y[i]! - my);
     cxx += (x[i]! - mx) ** 2;
   }
-  const slope = cxx > 0 ? cxy / cxx : 0;
+  const b = cxx > 0 ? cxy / cxx : 0;
+  return { a: my - b * mx, b };
+}
+
+/** Smallest residual spread, in reflectance (about one 8-bit display step): noise-free images stay finite. */
+export const NOISE_FLOOR = 0.005;
+
+/** Residuals past which a pixel is not taken as pseudo-invariant when refitting, in robust σ. */
+export const INVARIANT_SIGMA = 2.5;
+
+/**
+ * Residuals of after regressed on before for one band, in robust σ (NaN where invalid). The relation starts
+ * as after = before + median(after − before), then is refitted twice by least squares on the
+ * pseudo-invariant pixels (|residual| ≤ INVARIANT_SIGMA σ), so large changes do not bend it. σ is at
+ * least `floor` (NOISE_FLOOR in the image's units).
+ */
+export function normalisedResidual(
+  x: Float32Array,
+  y: Float32Array,
+  mask: Uint8Array,
+  floor = 0,
+): Float32Array {
   const r = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) r[i] = mask[i] ? y[i]! - (my + slope * (x[i]! - mx)) : Number.NaN;
-  const spread = 1.4826 * median(Float32Array.from(r, Math.abs));
-  const scale = spread > 0 ? spread : 1e-6;
+  let use = mask;
+  let scale = 1e-6;
+  for (let pass = 0; pass < 3; pass++) {
+    const { a, b } =
+      pass === 0
+        ? { a: median(Float32Array.from(y, (v, i) => (mask[i] ? v - x[i]! : Number.NaN))), b: 1 }
+        : fitLine(x, y, use);
+    for (let i = 0; i < x.length; i++) r[i] = mask[i] ? y[i]! - (a + b * x[i]!) : Number.NaN;
+    const abs = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) abs[i] = use[i] ? Math.abs(r[i]!) : Number.NaN;
+    const spread = 1.4826 * median(abs);
+    scale = Math.max(spread, floor, 1e-12);
+    const next = new Uint8Array(x.length);
+    for (let i = 0; i < x.length; i++)
+      next[i] = mask[i] && Math.abs(r[i]!) <= INVARIANT_SIGMA * scale ? 1 : 0;
+    use = next;
+  }
   for (let i = 0; i < r.length; i++) r[i]! /= scale;
   return r;
 }
@@ -86,7 +123,12 @@ export function pixelChange(before: ImageValue, after: ImageValue): PixelChange 
   const n = mask.length;
   const change = new Float32Array(n);
   for (let b = 0; b < before.data.length; b++) {
-    const z = normalisedResidual(before.data[b]!, after.data[b]!, mask);
+    const z = normalisedResidual(
+      before.data[b]!,
+      after.data[b]!,
+      mask,
+      NOISE_FLOOR / reflectanceFactor(before),
+    );
     for (let i = 0; i < n; i++) change[i]! += z[i]! * z[i]!;
   }
   for (let i = 0; i < n; i++) change[i] = Math.sqrt(change[i]! / before.data.length);
