@@ -392,7 +392,8 @@ def main() -> None:
     # Tokenizer: tokenizer.json converted from the SentencePiece model, checked against the slow one.
     fast = convert_tokenizer(slow)
     check_tokenizer(slow, fast, TEXT_MAX_LENGTH)
-    fast.save(str(out / "tokenizer.json"))
+    if args.towers == "both":
+        fast.save(str(out / "tokenizer.json"))
 
     # Towers.
     probe_pixels = torch.from_numpy(np.random.default_rng(1).uniform(-1, 1, (2, 3, size, size)).astype(np.float32))
