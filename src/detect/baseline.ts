@@ -94,6 +94,43 @@ export function medianRecord(records: readonly Record<string, number>[]): Record
   return out;
 }
 
+/** States of the chip's own past that define its envelope (about two years of monthly acquisitions). */
+export const ENVELOPE_SIZE = 24;
+/** Eligible earlier states a chip needs before monitoring may alert on it. */
+export const MIN_HISTORY = 3;
+
+/**
+ * The chip's envelope: per key, the extreme of its eligible history in the direction that would mean
+ * change — lowest NDVI and NBR, highest water and burn fractions — so that a state the chip has shown before
+ * (a field bare in winter, a river in spate) is not evidence of change when it recurs.
+ */
+export function envelopeStats(states: readonly ChipState[]): SpectralStats {
+  const out: SpectralStats = {};
+  const take = (key: string, pick: (values: number[]) => number) => {
+    const values = states
+      .map((s) => s.stats[key])
+      .filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (values.length > 0) out[key] = pick(values);
+  };
+  take('ndvi', (v) => Math.min(...v));
+  take('nbr', (v) => Math.min(...v));
+  take('ndviLow', (v) => Math.min(...v));
+  take('nbrLow', (v) => Math.min(...v));
+  take('waterFraction', (v) => Math.max(...v));
+  take('burnFraction', (v) => Math.max(...v));
+  return out;
+}
+
+/** Per prompt, the highest probability the chip has had in its eligible history. */
+export function envelopePrompts(states: readonly ChipState[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of states) {
+    for (const [p, v] of Object.entries(s.prompts))
+      if (Number.isFinite(v)) out[p] = Math.max(out[p] ?? -Infinity, v);
+  }
+  return out;
+}
+
 /** Median spectral stats of the members. */
 export function baselineStats(members: readonly ChipState[]): SpectralStats {
   return medianRecord(members.map((m) => m.stats));

@@ -5,14 +5,27 @@
  *   history (up to 3K states) to the same centre, spread floored at DRIFT_SIGMA_FLOOR. With fewer than 3
  *   such states the prior (typical 0, spread DRIFT_PRIOR_SIGMA) is used. Seasonal swings of a field thus
  *   widen its own spread and do not alarm.
- * - prompt deltas = current probability − baseline median, for every prompt; the prompt signal uses the
+ * - reference for prompts and spectral evidence:
+ *   - monitoring (no `preEvent`): the chip's envelope over its eligible history (up to ENVELOPE_SIZE
+ *     states): lowest NDVI and NBR, highest water fraction, highest prompt probabilities. Change is a
+ *     state the chip has not shown before, so seasonal states that recur (bare fields in winter and after
+ *     harvest) are not evidence. A chip needs MIN_HISTORY eligible earlier states before it can alert.
+ *   - disaster mode (`preEvent`): the median of the pre-event states (one state suffices).
+ * - prompt deltas = current probability − reference, for every prompt; the prompt signal uses the
  *   change prompts only (not cloud, snow, vegetation).
- * - spectral evidence and the score: see signals.ts. Unusable or mostly cloudy chips are never scored.
+ * - spectral evidence: see signals.ts. Unusable or mostly cloudy chips are never scored.
+ * - score = 1 − (1 − s_prompt)(1 − s_spectral)(1 − min(s_drift, max(s_prompt, s_spectral))): drift
+ *   corroborates a kind of change but never alerts on its own (a chip that merely looks different — a new
+ *   season in its first year — is not an alert).
  * - confidence (score ≥ threshold): highest when drift, prompt and spectral fired, high for two, else low.
  */
 import {
   baselineStats,
   centreEmbedding,
+  envelopePrompts,
+  envelopeStats,
+  ENVELOPE_SIZE,
+  MIN_HISTORY,
   cosineDistance,
   eligibleHistory,
   isScorable,
@@ -83,11 +96,25 @@ export function confidenceOf(
   return signals.length === 2 ? 'high' : 'low';
 }
 
-/** Kind of change: the strongest of flood, burn, vegetation loss and construction evidence when ≥ 0.5, else `change`. */
+/** Kinds from most to least specific: a burn or a flood also removes vegetation, not the other way round. */
+const SPECIFICITY: readonly Exclude<ChangeKind, 'change'>[] = [
+  'flood',
+  'burn',
+  'construction',
+  'vegetation-loss',
+];
+
+/**
+ * Kind of change: among flood, burn, construction and vegetation-loss evidence (spectral or prompt) of
+ * strength ≥ 0.5, the most specific; `change` when none reaches 0.5.
+ */
 export function kindOf(evidence: SpectralEvidence, promptDeltas: Record<string, number>): ChangeKind {
   const s: Record<Exclude<ChangeKind, 'change'>, number> = {
     flood: strength(evidence.waterGain, SIGNAL_THRESHOLDS.waterGain),
-    burn: strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
+    burn: Math.max(
+      strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
+      strength(evidence.burnGain, SIGNAL_THRESHOLDS.burnGain),
+    ),
     'vegetation-loss': strength(evidence.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
     construction: 0,
   };
@@ -95,15 +122,31 @@ export function kindOf(evidence: SpectralEvidence, promptDeltas: Record<string, 
     const k = CHANGE_PROMPTS[p];
     if (k && k !== 'change') s[k] = Math.max(s[k], strength(d, SIGNAL_THRESHOLDS.promptDelta));
   }
-  let best: ChangeKind = 'change';
-  let top = 0.5 - 1e-12;
-  for (const [k, v] of Object.entries(s) as [Exclude<ChangeKind, 'change'>, number][]) {
-    if (v > top) {
-      top = v;
-      best = k;
-    }
+  return SPECIFICITY.find((k) => s[k] >= 0.5) ?? 'change';
+}
+
+/**
+ * Whether the measured spectral evidence fails to support a prompt's kind of change: a flood prompt where
+ * little new water appeared, a burn prompt without a real NBR drop or new burn scar, a vegetation-loss
+ * prompt without a real NDVI drop (each: less than half its firing threshold). Prompts raise confidence; they do not overrule a measurement. Kinds without a
+ * spectral counterpart (construction), and images without the bands, are never contradicted.
+ */
+export function contradicted(kind: ChangeKind, e: SpectralEvidence): boolean {
+  // Unsupported: the measurement the prompt names moved less than half way to its own firing threshold.
+  const weak = (v: number | undefined, threshold: number) => v !== undefined && !(v >= threshold / 2);
+  switch (kind) {
+    case 'flood':
+      return weak(e.waterGain, SIGNAL_THRESHOLDS.waterGain);
+    case 'burn':
+      return (
+        weak(e.dnbr, SIGNAL_THRESHOLDS.dnbr) &&
+        (e.burnGain === undefined || weak(e.burnGain, SIGNAL_THRESHOLDS.burnGain))
+      );
+    case 'vegetation-loss':
+      return weak(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss);
+    default:
+      return false;
   }
-  return best;
 }
 
 /** Drift z-score of `drift` against the chip's history distances to the centre. */
@@ -127,25 +170,34 @@ export function detectChip(
   const centre = centreEmbedding(members.map((m) => m.embedding!));
   const drift = cosineDistance(current.embedding!, centre);
   const k = options.baselineSize ?? DEFAULT_BASELINE_SIZE;
-  const distances = eligibleHistory(current, history)
+  const eligible = eligibleHistory(current, history);
+  const distances = eligible
     .slice(0, 3 * k)
     .map((s) => cosineDistance(s.embedding!, centre))
     .filter(Number.isFinite);
   const driftZ = Number.isFinite(drift) ? driftZScore(drift, distances) : null;
 
-  const basePrompts = medianRecord(members.map((m) => m.prompts));
+  const monitoring = !options.preEvent;
+  if (monitoring && eligible.length < MIN_HISTORY) {
+    return { ...empty(members.length), drift: Number.isFinite(drift) ? drift : null, driftZ };
+  }
+  const envelope = eligible.slice(0, ENVELOPE_SIZE);
+  const basePrompts = monitoring ? envelopePrompts(envelope) : medianRecord(members.map((m) => m.prompts));
   const promptDeltas: Record<string, number> = {};
   for (const [p, v] of Object.entries(current.prompts)) {
     const b = basePrompts[p];
     if (b !== undefined) promptDeltas[p] = v - b;
   }
-  const evidence = spectralEvidence(baselineStats(members), current.stats);
+  const evidence = spectralEvidence(
+    monitoring ? envelopeStats(envelope) : baselineStats(members),
+    current.stats,
+  );
 
   const sDrift = driftStrength(driftZ);
   const sPrompt = Math.max(
     0,
     ...Object.entries(promptDeltas)
-      .filter(([p]) => p in CHANGE_PROMPTS)
+      .filter(([p]) => p in CHANGE_PROMPTS && !contradicted(CHANGE_PROMPTS[p]!, evidence))
       .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
   );
   const sSpectral = spectralStrength(evidence);
@@ -153,7 +205,7 @@ export function detectChip(
   if (sDrift >= 0.5) signals.push('drift');
   if (sPrompt >= 0.5) signals.push('prompt');
   if (sSpectral >= 0.5) signals.push('spectral');
-  const score = combineStrengths([sDrift, sPrompt, sSpectral]);
+  const score = combineStrengths([sPrompt, sSpectral, Math.min(sDrift, Math.max(sPrompt, sSpectral))]);
   return {
     score,
     drift: Number.isFinite(drift) ? drift : null,

@@ -2,10 +2,13 @@
  * Spectral evidence between a baseline and a current acquisition, and the one documented chip score.
  *
  * Evidence (from chip-level SpectralStats, each only where both sides have the bands):
- * - dNBR = NBR(baseline) − NBR(current), classed by the USGS burn-severity breaks 0.10 / 0.27 / 0.44 / 0.66;
+ * - dNBR = NBR(baseline) − NBR(current) (of the low tails where present, see spectralEvidence), classed by the USGS burn-severity breaks 0.10 / 0.27 / 0.44 / 0.66;
  * - water gain = waterFraction(current) − waterFraction(baseline): share of the chip newly water
  *   (water from MNDWI, else NDWI; cover.ts);
- * - NDVI loss = NDVI(baseline) − NDVI(current).
+ * - NDVI loss = NDVI(baseline) − NDVI(current);
+ * - burn gain = burnFraction(current) − burnFraction(baseline): share of the chip newly burn scar
+ *   (NBR < −0.1 and NDVI < 0.2; cover.ts), so a fire covering part of a chip counts even where the chip's
+ *   mean dNBR stays low.
  *
  * Score: each signal gets a strength in [0, 1) that reaches 0.5 exactly at its firing threshold, and
  * score = 1 − Π(1 − strength): the chance that at least one of independent signals shows change. With
@@ -38,6 +41,8 @@ export interface SpectralEvidence {
   waterGain?: number;
   /** NDVI before − NDVI after. */
   ndviLoss?: number;
+  /** Share of the chip that became burn scar. */
+  burnGain?: number;
 }
 
 /** Firing thresholds of the signals (each strength is 0.5 here). */
@@ -52,19 +57,42 @@ export const SIGNAL_THRESHOLDS = {
   waterGain: 0.2,
   /** Mean NDVI down by 0.25. */
   ndviLoss: 0.25,
+  /** A twentieth of the chip newly burn scar (the share that makes a chip "changed" in evaluation). */
+  burnGain: 0.05,
 } as const;
 
-/** Evidence between baseline stats and current stats. */
+/** The key to compare: the low tail (`<index>Low`) when both sides have it, else the chip mean. */
+function tailOrMean(
+  baseline: SpectralStats,
+  current: SpectralStats,
+  index: 'nbr' | 'ndvi',
+): [number, number] | undefined {
+  const low = `${index}Low`;
+  if (baseline[low] !== undefined && current[low] !== undefined) return [baseline[low], current[low]];
+  if (baseline[index] !== undefined && current[index] !== undefined) return [baseline[index], current[index]];
+  return undefined;
+}
+
+/**
+ * Evidence between baseline stats and current stats. dNBR and NDVI loss compare the chips' low tails
+ * (5th percentiles, see spectral-stats.ts) where both have them — the drop of the most affected
+ * twentieth of the chip — and the chip means otherwise.
+ */
 export function spectralEvidence(baseline: SpectralStats, current: SpectralStats): SpectralEvidence {
   const out: SpectralEvidence = {};
-  if (baseline.nbr !== undefined && current.nbr !== undefined) {
-    out.dnbr = baseline.nbr - current.nbr;
+  const nbr = tailOrMean(baseline, current, 'nbr');
+  if (nbr) {
+    out.dnbr = nbr[0] - nbr[1];
     out.dnbrClass = dnbrClass(out.dnbr);
   }
   if (baseline.waterFraction !== undefined && current.waterFraction !== undefined) {
     out.waterGain = current.waterFraction - baseline.waterFraction;
   }
-  if (baseline.ndvi !== undefined && current.ndvi !== undefined) out.ndviLoss = baseline.ndvi - current.ndvi;
+  const ndvi = tailOrMean(baseline, current, 'ndvi');
+  if (ndvi) out.ndviLoss = ndvi[0] - ndvi[1];
+  if (baseline.burnFraction !== undefined && current.burnFraction !== undefined) {
+    out.burnGain = current.burnFraction - baseline.burnFraction;
+  }
   return out;
 }
 
@@ -83,10 +111,11 @@ export function driftStrength(driftZ: number | null): number {
   return strength(driftZ - 1, SIGNAL_THRESHOLDS.driftZ - 1);
 }
 
-/** Strength of the spectral evidence: the strongest of dNBR, water gain and NDVI loss. */
+/** Strength of the spectral evidence: the strongest of dNBR, burn gain, water gain and NDVI loss. */
 export function spectralStrength(e: SpectralEvidence): number {
   return Math.max(
     strength(e.dnbr, SIGNAL_THRESHOLDS.dnbr),
+    strength(e.burnGain, SIGNAL_THRESHOLDS.burnGain),
     strength(e.waterGain, SIGNAL_THRESHOLDS.waterGain),
     strength(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
   );
