@@ -4,7 +4,9 @@
  * this order; a rule needing an absent band is skipped (RGB-only images use the weaker RGB rules):
  * 1. cloud: visible brightness > 0.3 and (swir16 > 0.2 when present, else colour spread / brightness < 0.15)
  * 2. snow: mndwi > 0.4 and green > 0.25 (needs swir16)
- * 3. water: mndwi > 0 (swir16), else ndwi > 0 (nir), else RGB: brightness < 0.2 and blue ≥ red
+ * 3. water: mndwi > 0 and swir16 < WATER_MAX_SWIR16 (swir16), else ndwi > 0 (nir), else RGB: brightness < 0.2
+ *    and blue ≥ red. Water absorbs shortwave infrared almost completely; MNDWI > 0 alone also flags dark
+ *    city blocks and shadows in top-of-atmosphere images, where path radiance lifts green above swir16.
  * 4. burn: nbr < −0.1 and ndvi < 0.2 (needs nir, swir22, red)
  * 5. vegetation: ndvi > 0.3 (nir, red), else RGB: excess green 2g − r − b > 0.04
  * 6. built: ndbi > 0 and ndvi < 0.2 (needs swir16, nir, red)
@@ -12,6 +14,9 @@
  */
 import { band, type ImageValue } from '../imagery/image.ts';
 import { normalizedDifference } from './indices.ts';
+
+/** Largest swir16 reflectance of water (clear water reflects a few percent at 1.6 µm). */
+export const WATER_MAX_SWIR16 = 0.05;
 
 /** Cover class names, in the order of their codes (1…7; 0 = invalid pixel). */
 export const COVER_CLASSES = ['cloud', 'snow', 'water', 'burn', 'vegetation', 'built', 'bare'] as const;
@@ -61,7 +66,13 @@ export function classifyPixels(image: ImageValue): Uint8Array {
     let cls: CoverClass = 'bare';
     if (bright > 0.3 && (s16 ? sw1 > 0.2 : (hi - lo) / bright < 0.15)) cls = 'cloud';
     else if (s16 && green && mndwi > 0.4 && g > 0.25) cls = 'snow';
-    else if (s16 && green ? mndwi > 0 : nir && green ? ndwi > 0 : red && blue && bright < 0.2 && b >= r)
+    else if (
+      s16 && green
+        ? mndwi > 0 && sw1 < WATER_MAX_SWIR16
+        : nir && green
+          ? ndwi > 0
+          : red && blue && bright < 0.2 && b >= r
+    )
       cls = 'water';
     else if (nir && s22 && red && nbr < -0.1 && ndvi < 0.2) cls = 'burn';
     else if (nir && red ? ndvi > 0.3 : red && green && blue ? 2 * g - r - b > 0.04 : false)

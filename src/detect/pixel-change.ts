@@ -9,6 +9,11 @@
  *   half the log drop of infrared brightness ln((swir16 + nir + c)_before / (swir16 + nir + c)_after)
  *   (absent bands left out), both counted only when positive; c = 0.063 in reflectance (16 in display
  *   units) keeps dark pixels from dominating. Open water raises the water index and absorbs infrared.
+ *   The sum is then weighted by how much the after pixel looks like water at all (afterWaterLikeness):
+ *   water absorbs near infrared, so its NIR stays at or below its green (vegetation, soil and roofs reflect
+ *   far more NIR than green), and water is dark in the visible (clouds, haze and snow are bright in every
+ *   band). Without that test, haze or cloud in the after image (green up more than SWIR: MNDWI rises) and
+ *   darkening vegetation (cloud shadow, harvest) read as new water.
  * - `ndviLoss` = NDVI before − NDVI after; `dnbr` = NBR before − NBR after, where the bands exist.
  * Invalid pixels (either mask 0) are NaN in every map.
  */
@@ -31,6 +36,39 @@ export interface PixelChange {
 
 /** Offset of the infrared log ratio, in reflectance. */
 export const IR_OFFSET = 16 / 255;
+
+/** NIR above green (reflectance) up to which a pixel fully counts as water-like (turbid, shallow, mixed edges). */
+export const WATER_NIR_EXCESS_FULL = 0.05;
+/** NIR above green (reflectance) from which a pixel no longer counts as water-like (vegetation, soil, roofs). */
+export const WATER_NIR_EXCESS_NONE = 0.15;
+/** Green reflectance up to which a pixel fully counts as water-like (even turbid water stays below it). */
+export const WATER_GREEN_FULL = 0.2;
+/** Green reflectance from which a pixel no longer counts as water-like (cloud, haze, snow). */
+export const WATER_GREEN_NONE = 0.3;
+
+/** 1 at or below `full`, 0 at or above `none`, linear between. */
+function ramp(v: number, full: number, none: number): number {
+  if (!(v > full)) return 1;
+  return v >= none ? 0 : (none - v) / (none - full);
+}
+
+/**
+ * How much each pixel of `image` looks like water, in [0, 1] (NaN where invalid): the product of a ramp on
+ * NIR − green (WATER_NIR_EXCESS_FULL…NONE, where nir exists) and a ramp on green (WATER_GREEN_FULL…NONE), in
+ * reflectance. Undefined without green.
+ */
+export function afterWaterLikeness(image: ImageValue, mask: Uint8Array): Float32Array | undefined {
+  const green = band(image, 'green');
+  if (!green) return undefined;
+  const nir = band(image, 'nir');
+  const k = reflectanceFactor(image);
+  return Float32Array.from(green, (g, i) => {
+    if (!mask[i]) return Number.NaN;
+    const gr = g * k;
+    const excess = nir ? ramp(nir[i]! * k - gr, WATER_NIR_EXCESS_FULL, WATER_NIR_EXCESS_NONE) : 1;
+    return excess * ramp(gr, WATER_GREEN_FULL, WATER_GREEN_NONE);
+  });
+}
 
 /** Both masks valid. */
 export function jointMask(before: ImageValue, after: ImageValue): Uint8Array {
@@ -139,6 +177,7 @@ export function pixelChange(before: ImageValue, after: ImageValue): PixelChange 
     const k = reflectanceFactor(before);
     const ir = ['swir16', 'nir'].map((nm) => [band(before, nm), band(after, nm)] as const).filter(([p]) => p);
     const c = (IR_OFFSET / k) * ir.length;
+    const like = afterWaterLikeness(after, mask);
     out.water = Float32Array.from(wet, (d, i) => {
       if (!mask[i]) return Number.NaN;
       let sb = c;
@@ -148,7 +187,7 @@ export function pixelChange(before: ImageValue, after: ImageValue): PixelChange 
         sa += pa![i]!;
       }
       const rise = Number.isFinite(d) ? Math.max(0, -d) : 0;
-      return rise + 0.5 * Math.max(0, Math.log(sb / sa));
+      return (rise + 0.5 * Math.max(0, Math.log(sb / sa))) * (like ? like[i]! : 1);
     });
   }
   const ndviLoss = indexDelta(before, after, 'ndvi', mask);
