@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.ts';
 
 /** Everything driftwatch reads from the environment, in one place. */
@@ -47,8 +48,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
 /** The Temporal server binary: `TEMPORAL_CLI`, the one recorded by setup, or `temporal` on PATH. */
 export function temporalCliPath(config: DriftwatchConfig, env: NodeJS.ProcessEnv = process.env): string {
   if (config.temporalCli) return config.temporalCli;
-  const setupFile = join(config.home, 'setup.json');
-  if (existsSync(setupFile)) {
+  // Setup records the binary in the project's .driftwatch/setup.json (and a custom home may have its own).
+  const projectHome = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.driftwatch');
+  for (const setupFile of [join(config.home, 'setup.json'), join(projectHome, 'setup.json')]) {
+    if (!existsSync(setupFile)) continue;
     const recorded = (JSON.parse(readFileSync(setupFile, 'utf8')) as { temporal?: string }).temporal;
     if (recorded && existsSync(recorded)) return recorded;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectChip, spectralStats, type ChipState } from '../src/detect/index.ts';
 import { envelopePrompts, envelopeStats, MIN_HISTORY } from '../src/detect/baseline.ts';
-import { contradicted } from '../src/detect/detect-chip.ts';
+import { chipScore, contradicted } from '../src/detect/detect-chip.ts';
 import { spectralEvidence } from '../src/detect/signals.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 
@@ -144,14 +144,21 @@ describe('monitoring detection against the chip envelope', () => {
     expect(d.score).toBeGreaterThan(0.5);
   });
 
-  it('lets a prompt count only where its own measurement moved at least half way to its threshold', () => {
-    expect(contradicted('flood', { waterGain: 0.05 })).toBe(true);
-    expect(contradicted('flood', { waterGain: 0.1 })).toBe(false);
-    expect(contradicted('burn', { dnbr: 0.1, burnGain: 0.03 })).toBe(false);
-    expect(contradicted('burn', { dnbr: 0.1, burnGain: 0.01 })).toBe(true);
-    expect(contradicted('vegetation-loss', { ndviLoss: 0.1 })).toBe(true);
+  it('lets a prompt count only where its own measurement fired: where bands can measure a change, they decide', () => {
+    expect(contradicted('flood', { waterGain: 0.04 })).toBe(true);
+    expect(contradicted('flood', { waterGain: 0.05 })).toBe(false);
+    expect(contradicted('burn', { dnbr: 0.1, burnGain: 0.05 })).toBe(false);
+    expect(contradicted('burn', { dnbr: 0.27, burnGain: 0 })).toBe(false);
+    expect(contradicted('burn', { dnbr: 0.26, burnGain: 0.04 })).toBe(true);
+    expect(contradicted('vegetation-loss', { ndviLoss: 0.2 })).toBe(true);
     expect(contradicted('vegetation-loss', {})).toBe(false); // no bands to say otherwise (RGB)
     expect(contradicted('construction', { ndviLoss: -1 })).toBe(false);
+  });
+
+  it('does not let weak signals add up: nothing fired, the score is the strongest evidence alone', () => {
+    expect(chipScore(0.9, 0.4, 0.45)).toBe(0.45);
+    expect(chipScore(0.9, 0, 0.5)).toBe(0.75); // drift corroborates up to the evidence's own strength
+    expect(chipScore(0.2, 0.5, 0.5)).toBeCloseTo(1 - 0.5 * 0.5 * 0.8, 12);
   });
 
   it('summarises the low tail of NDVI and NBR over land pixels only (clouds and water left out)', () => {

@@ -9,7 +9,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAlerts, type AlertSummary } from '../src/report/queries.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
-import { seededViewerFixture, type ViewerFixture } from './helpers/viewer-fixture.ts';
+import { demoViewerFixture, type ViewerFixture } from './helpers/viewer-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -24,7 +24,9 @@ describe.skipIf(!haveChromium)('viewer in headless Chromium', () => {
   let alerts: AlertSummary[];
 
   beforeAll(async () => {
-    fixture = await seededViewerFixture();
+    // The viewer after a real demo run (a small series, so the suite stays fast).
+    fixture = await demoViewerFixture();
+    expect((fixture as { demoOutput?: string }).demoOutput).toMatch(/^demo: precision \d\.\d\d recall \d\.\d\d report /m);
     alerts = await fixture.db.readOnly((q) => listAlerts(q));
     server = await startServer(fixture.db, { port: 0, host: '127.0.0.1', evidenceDir: fixture.evidenceDir });
     userDataDir = mkdtempSync(join(tmpdir(), 'driftwatch-chromium-'));
@@ -43,7 +45,7 @@ describe.skipIf(!haveChromium)('viewer in headless Chromium', () => {
       ],
       viewport: { width: 1280, height: 900 },
     });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await context?.close();

@@ -97,7 +97,7 @@ export function medianRecord(records: readonly Record<string, number>[]): Record
 /** States of the chip's own past that define its envelope (about two years of monthly acquisitions). */
 export const ENVELOPE_SIZE = 24;
 /** Eligible earlier states a chip needs before monitoring may alert on it. */
-export const MIN_HISTORY = 3;
+export const MIN_HISTORY = 2;
 
 /**
  * The chip's envelope: per key, the extreme of its eligible history in the direction that would mean

@@ -14,9 +14,10 @@
  * - prompt deltas = current probability − reference, for every prompt; the prompt signal uses the
  *   change prompts only (not cloud, snow, vegetation).
  * - spectral evidence: see signals.ts. Unusable or mostly cloudy chips are never scored.
- * - score = 1 − (1 − s_prompt)(1 − s_spectral)(1 − min(s_drift, max(s_prompt, s_spectral))): drift
- *   corroborates a kind of change but never alerts on its own (a chip that merely looks different — a new
- *   season in its first year — is not an alert).
+ * - score (chipScore): a chip alerts only when a signal of a kind of change — prompt or spectral — fires
+ *   on its own; the other signals then raise the score. Drift corroborates but never alerts on its own (a
+ *   chip that merely looks different — a new season in its first year — is not an alert), and weak signals
+ *   below their thresholds do not add up to an alert.
  * - confidence (score ≥ threshold): highest when drift, prompt and spectral fired, high for two, else low.
  */
 import {
@@ -108,12 +109,16 @@ const SPECIFICITY: readonly Exclude<ChangeKind, 'change'>[] = [
  * Kind of change: among flood, burn, construction and vegetation-loss evidence (spectral or prompt) of
  * strength ≥ 0.5, the most specific; `change` when none reaches 0.5.
  */
-export function kindOf(evidence: SpectralEvidence, promptDeltas: Record<string, number>): ChangeKind {
+export function kindOf(
+  evidence: SpectralEvidence,
+  promptDeltas: Record<string, number>,
+  waterThreshold: number = SIGNAL_THRESHOLDS.waterGain,
+): ChangeKind {
   const s: Record<Exclude<ChangeKind, 'change'>, number> = {
-    flood: strength(evidence.waterGain, SIGNAL_THRESHOLDS.waterGain),
+    flood: strength(evidence.waterGain, waterThreshold),
     burn: Math.max(
       strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
-      strength(evidence.burnGain, SIGNAL_THRESHOLDS.burnGain),
+      strength(evidence.burnGain, SIGNAL_THRESHOLDS.coverGain),
     ),
     'vegetation-loss': strength(evidence.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
     construction: 0,
@@ -127,26 +132,38 @@ export function kindOf(evidence: SpectralEvidence, promptDeltas: Record<string, 
 
 /**
  * Whether the measured spectral evidence fails to support a prompt's kind of change: a flood prompt where
- * little new water appeared, a burn prompt without a real NBR drop or new burn scar, a vegetation-loss
- * prompt without a real NDVI drop (each: less than half its firing threshold). Prompts raise confidence; they do not overrule a measurement. Kinds without a
- * spectral counterpart (construction), and images without the bands, are never contradicted.
+ * new water did not reach its threshold, a burn prompt without a firing dNBR or burn gain, a
+ * vegetation-loss prompt without a firing NDVI loss. Where the bands can measure a kind of change, the
+ * measurement decides whether it happened; the prompt corroborates and names it. Kinds without a
+ * spectral counterpart (construction), and images without the bands (RGB), are never contradicted.
  */
 export function contradicted(kind: ChangeKind, e: SpectralEvidence): boolean {
-  // Unsupported: the measurement the prompt names moved less than half way to its own firing threshold.
-  const weak = (v: number | undefined, threshold: number) => v !== undefined && !(v >= threshold / 2);
+  // Unsupported: the measurement the prompt names did not reach its own firing threshold.
+  const weak = (v: number | undefined, threshold: number) => v !== undefined && !(v >= threshold);
   switch (kind) {
     case 'flood':
-      return weak(e.waterGain, SIGNAL_THRESHOLDS.waterGain);
+      return weak(e.waterGain, SIGNAL_THRESHOLDS.coverGain);
     case 'burn':
       return (
         weak(e.dnbr, SIGNAL_THRESHOLDS.dnbr) &&
-        (e.burnGain === undefined || weak(e.burnGain, SIGNAL_THRESHOLDS.burnGain))
+        (e.burnGain === undefined || weak(e.burnGain, SIGNAL_THRESHOLDS.coverGain))
       );
     case 'vegetation-loss':
       return weak(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss);
     default:
       return false;
   }
+}
+
+/**
+ * The one chip score in [0, 1]. With e = max(s_prompt, s_spectral), the strongest evidence of a kind of
+ * change: below 0.5 (nothing fired) the score is e itself; otherwise
+ * 1 − (1 − s_prompt)(1 − s_spectral)(1 − min(s_drift, e)). Non-decreasing in every strength.
+ */
+export function chipScore(sDrift: number, sPrompt: number, sSpectral: number): number {
+  const e = Math.max(sPrompt, sSpectral);
+  if (e < 0.5) return e;
+  return combineStrengths([sPrompt, sSpectral, Math.min(sDrift, e)]);
 }
 
 /** Drift z-score of `drift` against the chip's history distances to the centre. */
@@ -205,7 +222,7 @@ export function detectChip(
   if (sDrift >= 0.5) signals.push('drift');
   if (sPrompt >= 0.5) signals.push('prompt');
   if (sSpectral >= 0.5) signals.push('spectral');
-  const score = combineStrengths([sPrompt, sSpectral, Math.min(sDrift, Math.max(sPrompt, sSpectral))]);
+  const score = chipScore(sDrift, sPrompt, sSpectral);
   return {
     score,
     drift: Number.isFinite(drift) ? drift : null,
@@ -213,7 +230,7 @@ export function detectChip(
     promptDeltas,
     evidence,
     signals,
-    kind: kindOf(evidence, promptDeltas),
+    kind: kindOf(evidence, promptDeltas, SIGNAL_THRESHOLDS.coverGain),
     confidence: confidenceOf(score, signals, threshold),
     baselineCount: members.length,
   };

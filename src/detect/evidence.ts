@@ -5,7 +5,7 @@
  * blue (0) through pale yellow (0.5) to red (1); non-finite values are grey; highlighted cells get a
  * one-pixel white outline.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -125,7 +125,8 @@ export async function writeEvidenceFile(
   const full = join(dir, path);
   if (!existsSync(full)) {
     await mkdir(dir, { recursive: true });
-    const tmp = `${full}.${process.pid}.${Date.now()}.tmp`;
+    // A unique temporary name: identical tiles (e.g. two all-cloud chips) may be written at the same moment.
+    const tmp = `${full}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, full);
   }

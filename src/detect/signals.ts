@@ -53,12 +53,15 @@ export const SIGNAL_THRESHOLDS = {
   promptDelta: 0.3,
   /** dNBR of moderate-low severity or worse. */
   dnbr: DNBR_BREAKS[1],
-  /** A fifth of the chip newly water. */
+  /** Pairs: water appearance (per-pixel, 90th percentile of the chip) of 0.2. */
   waterGain: 0.2,
   /** Mean NDVI down by 0.25. */
   ndviLoss: 0.25,
-  /** A twentieth of the chip newly burn scar (the share that makes a chip "changed" in evaluation). */
-  burnGain: 0.05,
+  /**
+   * Time series: a twentieth of the chip newly water or burn scar (the share of pixels that makes a chip
+   * "changed" in evaluation). Pairs measure water appearance per pixel instead (waterGain).
+   */
+  coverGain: 0.05,
 } as const;
 
 /** The key to compare: the low tail (`<index>Low`) when both sides have it, else the chip mean. */
@@ -111,12 +114,15 @@ export function driftStrength(driftZ: number | null): number {
   return strength(driftZ - 1, SIGNAL_THRESHOLDS.driftZ - 1);
 }
 
-/** Strength of the spectral evidence: the strongest of dNBR, burn gain, water gain and NDVI loss. */
+/**
+ * Strength of the time-series spectral evidence: the strongest of dNBR, NDVI loss, and the shares of the
+ * chip newly burn scar or water (each 0.5 at SIGNAL_THRESHOLDS.coverGain).
+ */
 export function spectralStrength(e: SpectralEvidence): number {
   return Math.max(
     strength(e.dnbr, SIGNAL_THRESHOLDS.dnbr),
-    strength(e.burnGain, SIGNAL_THRESHOLDS.burnGain),
-    strength(e.waterGain, SIGNAL_THRESHOLDS.waterGain),
+    strength(e.burnGain, SIGNAL_THRESHOLDS.coverGain),
+    strength(e.waterGain, SIGNAL_THRESHOLDS.coverGain),
     strength(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
   );
 }

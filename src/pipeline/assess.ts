@@ -1,4 +1,4 @@
-import { DEFAULT_ALERT_THRESHOLD, detectChip, type ChipState } from '../detect/index.ts';
+import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, detectChip, type ChipState } from '../detect/index.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Db } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
@@ -47,7 +47,7 @@ export interface Assessment {
   postEvent: { start: string; end: string; acquisitions: number };
   /** Changed chips: the strongest post-event detection of each chip at or above the threshold. */
   changedChips: AssessedChip[];
-  /** Per prompt: km² of changed chips whose score for the prompt rose by at least PROMPT_DELTA_MIN. */
+  /** Per prompt: km² of changed chips of the prompt's kind of change, or whose score for the prompt rose by at least PROMPT_DELTA_MIN. */
   affectedKm2: Record<string, number>;
   /** Alerts whose last sighting falls in the post-event window, with their evidence files. */
   alerts: {
@@ -176,7 +176,8 @@ export async function assessArea(
   const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
   const affectedKm2: Record<string, number> = {};
   for (const prompt of input.prompts) {
-    const n = changedChips.filter((c) => (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN).length;
+    const kind = CHANGE_PROMPTS[prompt];
+    const n = changedChips.filter((c) => c.kind === kind || (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN).length;
     affectedKm2[prompt] = Math.round(n * cellKm2 * 1e6) / 1e6;
   }
   const { rows: alertRows } = await db.query<{

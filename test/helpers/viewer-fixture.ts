@@ -36,3 +36,31 @@ export async function seededViewerFixture(): Promise<ViewerFixture> {
     },
   };
 }
+
+/**
+ * The database of a real `driftwatch demo` run (a small 256-px series, so 16 chips over 12 acquisitions),
+ * in a temporary DRIFTWATCH_HOME. The demo process has exited when this resolves; the test opens its
+ * embedded database.
+ */
+export async function demoViewerFixture(): Promise<ViewerFixture & { demoOutput: string }> {
+  const { spawnSync } = await import('node:child_process');
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const home = mkdtempSync(join(tmpdir(), 'driftwatch-demo-'));
+  const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/main.ts', 'demo', '--size', '256'], {
+    env: { ...process.env, DRIFTWATCH_HOME: home, DATABASE_URL: '', TEMPORAL_ADDRESS: '' },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (run.status !== 0) throw new Error(`demo failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  const db = await openDb({ dataDir: join(home, 'db') });
+  return {
+    db,
+    evidenceDir: join(home, 'evidence'),
+    demoOutput: run.stdout,
+    async close() {
+      await db.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -58,16 +58,17 @@ export function register(program: Command): void {
       'generate a synthetic Sentinel-2 series with a flood and a wildfire, monitor it, assess the flood, write a report',
     )
     .option('--seed <n>', 'generator seed', (v) => Number(v), 7)
+    .option('--size <px>', 'raster size in pixels, a multiple of 64 (512 → 8 × 8 chips)', (v) => Number(v), 512)
     .option('--keep', 'keep results of an earlier demo run instead of starting the demo area afresh')
     .action(async (o) => {
       const started = Date.now();
       await withRuntime(async (rt) => {
-        const dataDir = join(rt.config.home, 'demo', `series-${o.seed}`);
+        const dataDir = join(rt.config.home, 'demo', `series-${o.seed}-${o.size}`);
         const manifestPath = join(dataDir, 'manifest.json');
         const manifest: DemoManifest = existsSync(manifestPath)
           ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as DemoManifest)
           : await step(rt, `generating the demo series (seed ${o.seed})`, () =>
-              generateDemoSeries(dataDir, { seed: o.seed }),
+              generateDemoSeries(dataDir, { seed: o.seed, size: o.size }),
             );
         rt.progress(
           `demo: ${manifest.items.length} acquisitions in EPSG:${manifest.epsg}, events: ${manifest.events.map((e) => `${e.kind} ${e.date.slice(0, 10)}`).join(', ')}`,
@@ -137,6 +138,14 @@ export function register(program: Command): void {
             `  truth ${e.kind} ${e.date.slice(0, 10)}: ${e.found}/${e.truth} chips alerted\n`,
           );
         process.stdout.write(`  alerted chips outside any event: ${score.falseChips.length}\n`);
+        const eventItems = new Set(manifest.events.flatMap((e) => e.acquisitionIds));
+        const { rows: firstItems } = await db.query<{ item_id: string }>(
+          `SELECT a.item_id FROM alerts al JOIN acquisitions a ON a.id = al.first_acquisition_id WHERE al.area_id = $1`,
+          [DEMO_AREA],
+        );
+        const offEvent = firstItems.filter((r) => !eventItems.has(r.item_id)).length;
+        const cloudy = manifest.items.filter((i) => i.cloudy).map((i) => i.datetime.slice(0, 10));
+        process.stdout.write(`  alerts raised on cloudy (${cloudy.join(', ')}) or season-only dates: ${offEvent}\n`);
 
         const reportPath = await step(rt, 'writing the report', () =>
           writeReport(db, {
