@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { InputError } from '../../errors.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 function table(rows: Record<string, unknown>[]): string {
@@ -30,7 +31,16 @@ export function register(program: Command): void {
     .action(async (query: string, o) => {
       await withRuntime(async (rt) => {
         const db = await rt.db();
-        const { rows } = await db.readOnly((tx) => tx.query<Record<string, unknown>>(query));
+        const { rows } = await db
+          .readOnly((tx) => tx.query<Record<string, unknown>>(query))
+          .catch((err: unknown) => {
+            const e = err as { code?: unknown; message?: string };
+            // Errors the database reports about the query itself (syntax, read-only, unknown column…).
+            if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
+              throw new InputError(`query failed: ${e.message} (SQLSTATE ${e.code})`);
+            }
+            throw err;
+          });
         output(rows, o.json, table);
       });
     });
