@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { detectChip, spectralStats, type ChipState } from '../src/detect/index.ts';
+import { detectChip, spectralStats } from '../src/detect/index.ts';
+import type { ImageValue } from '../src/imagery/image.ts';
 import { envelopePrompts, envelopeStats, MIN_HISTORY } from '../src/detect/baseline.ts';
 import { chipScore, contradicted } from '../src/detect/detect-chip.ts';
 import { spectralEvidence } from '../src/detect/signals.ts';
-import type { ImageValue } from '../src/imagery/image.ts';
-
-function state(
-  id: number,
-  datetime: string,
-  stats: Record<string, number>,
-  extra: Partial<ChipState> = {},
-): ChipState {
-  return {
-    acquisitionId: id,
-    datetime,
-    usable: true,
-    validFraction: 1,
-    embedding: [1, 0, 0],
-    prompts: {},
-    stats,
-    ...extra,
-  };
-}
+import { chipState as state } from './helpers/chip-states.ts';
 
 /** A field through its first year: bare in winter, green in early summer. */
 const field = [

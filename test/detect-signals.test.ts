@@ -1,47 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  detectChip,
-  dnbrClass,
-  spectralStats,
-  DEFAULT_ALERT_THRESHOLD,
-  type ChipState,
-} from '../src/detect/index.ts';
+import { detectChip, dnbrClass, spectralStats, DEFAULT_ALERT_THRESHOLD } from '../src/detect/index.ts';
 import { selectBaseline } from '../src/detect/baseline.ts';
 import { combineStrengths, spectralEvidence, strength } from '../src/detect/signals.ts';
 import { auroc, f1AtThreshold } from '../src/detect/metrics.ts';
-import type { ImageValue } from '../src/imagery/image.ts';
-
-function image(bands: Record<string, number>, size = 4): ImageValue {
-  const n = size * size;
-  return {
-    width: size,
-    height: size,
-    bands: Object.keys(bands),
-    data: Object.values(bands).map((v) => new Float32Array(n).fill(v)),
-    mask: new Uint8Array(n).fill(1),
-    crs: null,
-    bounds: null,
-    scale: 'reflectance',
-  };
-}
-
-function state(
-  id: number,
-  datetime: string,
-  stats: Record<string, number>,
-  extra: Partial<ChipState> = {},
-): ChipState {
-  return {
-    acquisitionId: id,
-    datetime,
-    usable: true,
-    validFraction: 1,
-    embedding: [1, 0, 0],
-    prompts: {},
-    stats,
-    ...extra,
-  };
-}
+import { constantImage as image, chipState as state } from './helpers/chip-states.ts';
 
 describe('spectral signals', () => {
   it('classes dNBR by the USGS breaks 0.10 / 0.27 / 0.44 / 0.66', () => {

@@ -15,6 +15,7 @@ import type { ModelManifest } from '../src/embed/model-manifest.ts';
 import { openEmbedder, openSessionCount } from '../src/embed/registry.ts';
 import { SiglipTokenizer } from '../src/embed/siglip-tokenizer.ts';
 import { ConfigError, DimensionMismatchError, InputError, ModelError } from '../src/errors.ts';
+import { cosineSimilarity } from '../src/embed/cosine.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'tiny-git-rsclip');
 
@@ -30,18 +31,6 @@ const refs = JSON.parse(readFileSync(join(FIXTURE, 'references.json'), 'utf8')) 
 const EXACT = ['references/gradient-256.png', 'references/blocks-256.png', 'references/tiles-512.png'];
 /** 300×200: sharp's cubic enlargement (200 → 256 rows) differs from PIL's by a few levels. */
 const OFF_SIZE = 'references/stripes-300x200.png';
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 const noImage = {
   width: 1,
@@ -117,13 +106,13 @@ describe('parity with PyTorch on the tiny model', () => {
   it('reproduces image embeddings (cosine ≥ 0.9999) where resizing is exact', () => {
     for (const file of EXACT) {
       const i = refs.images.findIndex((im) => im.file === file);
-      expect(cosine(images[i]!, refs.images[i]!.embedding), file).toBeGreaterThanOrEqual(0.9999);
+      expect(cosineSimilarity(images[i]!, refs.images[i]!.embedding), file).toBeGreaterThanOrEqual(0.9999);
     }
   });
 
   it('stays within cosine 0.99 for an off-size chip that sharp enlarges', () => {
     const i = refs.images.findIndex((im) => im.file === OFF_SIZE);
-    expect(cosine(images[i]!, refs.images[i]!.embedding)).toBeGreaterThanOrEqual(0.99);
+    expect(cosineSimilarity(images[i]!, refs.images[i]!.embedding)).toBeGreaterThanOrEqual(0.99);
   });
 
   it('returns L2-normalised vectors', () => {
@@ -144,7 +133,7 @@ describe('parity with PyTorch on the tiny model', () => {
 
   it('reproduces text embeddings (cosine ≥ 0.9999)', () => {
     refs.prompts.forEach((p, i) =>
-      expect(cosine(texts[i]!, p.embedding), p.text).toBeGreaterThanOrEqual(0.9999),
+      expect(cosineSimilarity(texts[i]!, p.embedding), p.text).toBeGreaterThanOrEqual(0.9999),
     );
   });
 
@@ -160,9 +149,11 @@ describe('parity with PyTorch on the tiny model', () => {
     const fp16 = await GitRsclipEmbedder.open(FIXTURE, { provider: 'cpu', precision: 'fp16' });
     try {
       const v = await fp16.embedImages(chips.slice(0, 2));
-      v.forEach((vec, i) => expect(cosine(vec, refs.images[i]!.embedding)).toBeGreaterThanOrEqual(0.9999));
+      v.forEach((vec, i) =>
+        expect(cosineSimilarity(vec, refs.images[i]!.embedding)).toBeGreaterThanOrEqual(0.9999),
+      );
       const t = await fp16.embedTexts([refs.prompts[0]!.text]);
-      expect(cosine(t[0]!, refs.prompts[0]!.embedding)).toBeGreaterThanOrEqual(0.9999);
+      expect(cosineSimilarity(t[0]!, refs.prompts[0]!.embedding)).toBeGreaterThanOrEqual(0.9999);
     } finally {
       await fp16.close();
     }
@@ -172,7 +163,9 @@ describe('parity with PyTorch on the tiny model', () => {
     const int8 = await GitRsclipEmbedder.open(FIXTURE, { provider: 'cpu', precision: 'int8' });
     try {
       const v = await int8.embedImages(chips.slice(0, 2));
-      v.forEach((vec, i) => expect(cosine(vec, refs.images[i]!.embedding)).toBeGreaterThanOrEqual(0.999));
+      v.forEach((vec, i) =>
+        expect(cosineSimilarity(vec, refs.images[i]!.embedding)).toBeGreaterThanOrEqual(0.999),
+      );
     } finally {
       await int8.close();
     }
@@ -184,7 +177,7 @@ describe('parity breaks when a part is wrong', () => {
     const e = await GitRsclipEmbedder.open(dir, { provider: 'cpu' });
     try {
       const v = await e.embedImages(input);
-      return v.map((vec, i) => cosine(vec, refs.images[i]!.embedding));
+      return v.map((vec, i) => cosineSimilarity(vec, refs.images[i]!.embedding));
     } finally {
       await e.close();
     }
@@ -226,7 +219,7 @@ describe('parity breaks when a part is wrong', () => {
     const e = await GitRsclipEmbedder.open(dir, { provider: 'cpu' });
     try {
       const [t] = await e.embedTexts([refs.prompts[1]!.text]); // "Buildings under construction!"
-      expect(cosine(t!, refs.prompts[1]!.embedding)).toBeLessThan(0.9999);
+      expect(cosineSimilarity(t!, refs.prompts[1]!.embedding)).toBeLessThan(0.9999);
     } finally {
       await e.close();
     }
@@ -379,7 +372,7 @@ describe('bad input', () => {
       mask: new Uint8Array([1, 0]),
     };
     const [v] = await embedder.embedImages([{ ...chips[0]!, image }]);
-    expect(cosine(v!, refs.images[0]!.embedding)).toBeGreaterThanOrEqual(0.9999);
+    expect(cosineSimilarity(v!, refs.images[0]!.embedding)).toBeGreaterThanOrEqual(0.9999);
   });
 
   it('score() refuses vectors of another dimension', () => {
@@ -408,8 +401,8 @@ describe('batches, progress and cancellation', () => {
       [5, 5],
     ]);
     expect(v).toHaveLength(5);
-    expect(cosine(v[4]!, v[0]!)).toBeCloseTo(1, 6);
-    expect(cosine(v[2]!, refs.images[2]!.embedding)).toBeGreaterThanOrEqual(0.9999);
+    expect(cosineSimilarity(v[4]!, v[0]!)).toBeCloseTo(1, 6);
+    expect(cosineSimilarity(v[2]!, refs.images[2]!.embedding)).toBeGreaterThanOrEqual(0.9999);
   });
 
   it('stops between batches when the signal aborts', async () => {
@@ -483,7 +476,7 @@ describe('execution providers and the registry', () => {
     await b.embedTexts(['fields']);
     expect(openSessionCount()).toBe(2);
     const [v] = await b.embedImages([chips[0]!]);
-    expect(cosine(v!, refs.images[0]!.embedding)).toBeGreaterThanOrEqual(0.9999);
+    expect(cosineSimilarity(v!, refs.images[0]!.embedding)).toBeGreaterThanOrEqual(0.9999);
     await b.close();
     expect(openSessionCount()).toBe(0);
   });

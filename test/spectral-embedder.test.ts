@@ -2,21 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { SpectralEmbedder, SPECTRAL_DIMENSION, SPECTRAL_PROMPTS } from '../src/embed/spectral.ts';
 import { BAND_OFFSET, BAND_FEATURES, coverOffset, spectralFeatures } from '../src/embed/spectral-features.ts';
-import type { ImageValue } from '../src/imagery/image.ts';
+import { constantImage as image } from './helpers/chip-states.ts';
 
-function image(bands: Record<string, number>, size = 4, mask?: Uint8Array): ImageValue {
-  const n = size * size;
-  return {
-    width: size,
-    height: size,
-    bands: Object.keys(bands),
-    data: Object.values(bands).map((v) => new Float32Array(n).fill(v)),
-    mask: mask ?? new Uint8Array(n).fill(1),
-    crs: null,
-    bounds: null,
-    scale: 'reflectance',
-  };
-}
 const rgb = { width: 4, height: 4, data: new Uint8Array(48) };
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const water = image({ green: 0.1, nir: 0.02, swir16: 0.01 });

@@ -14,6 +14,7 @@ import type { EmbedInput } from '../../src/embed/embedder.ts';
 import { GitRsclipEmbedder } from '../../src/embed/git-rsclip.ts';
 import { normalisationTables, preprocessBatch } from '../../src/embed/rgb-preprocess.ts';
 import type { ModelManifest } from '../../src/embed/model-manifest.ts';
+import { cosineSimilarity } from '../../src/embed/cosine.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const PYTHON = join(ROOT, '.driftwatch', 'export-venv', 'bin', 'python');
@@ -150,18 +151,6 @@ function cycle(chips: EmbedInput[], count: number): EmbedInput[] {
   return Array.from({ length: count }, (_, i) => chips[i % chips.length]!);
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
 async function timeNode(embedder: GitRsclipEmbedder, chips: EmbedInput[], batch: number) {
   const start = performance.now();
   const vectors = await embedder.embedImages(chips, { batchSize: batch });
@@ -236,9 +225,11 @@ async function main(): Promise<void> {
       pyRate = Math.max(pyRate, count / p.seconds);
       int8Rate = Math.max(int8Rate, count / q.seconds);
       if (round === 0) {
-        node.vectors.forEach((v, i) => (nodePyMin = Math.min(nodePyMin, cosine(v, p.embeddings[i]!))));
+        node.vectors.forEach(
+          (v, i) => (nodePyMin = Math.min(nodePyMin, cosineSimilarity(v, p.embeddings[i]!))),
+        );
         if (batch === RUNS[RUNS.length - 1]![0]) {
-          q.vectors.forEach((v, i) => int8Cosines.push(cosine(v, node.vectors[i]!)));
+          q.vectors.forEach((v, i) => int8Cosines.push(cosineSimilarity(v, node.vectors[i]!)));
         }
       }
     }

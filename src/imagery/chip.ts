@@ -1,19 +1,11 @@
-import type { Bbox, ImageValue, RgbImage } from './image.ts';
+import type { GridCell } from './grid.ts';
+import type { ImageValue, RgbImage } from './image.ts';
 
-/** One cell of an area's stable chip grid, as seen in one acquisition. */
-export interface Chip {
-  /** Stable grid key `EPSG:<code>/<cell metres>/<col>/<row>`: the same ground gets the same key in every acquisition. */
-  key: string;
-  /** EPSG code of the grid (the area's UTM zone). */
-  epsg: number;
-  /** Grid column: floor(x / cell). */
-  col: number;
-  /** Grid row: floor(y / cell). */
-  row: number;
-  /** Bounds in EPSG:<epsg>. */
-  bounds: Bbox;
-  /** Bounds in lon/lat: west, south, east, north. */
-  lonlatBounds: Bbox;
+/**
+ * One cell of an area's stable chip grid (its key, grid position and bounds: the same ground gets the
+ * same key in every acquisition), as seen in one acquisition.
+ */
+export interface Chip extends GridCell {
   /** The band stack (reflectance as float) with its validity mask. */
   image: ImageValue;
   /** Fraction of valid pixels. */
