@@ -26,8 +26,15 @@ describe.skipIf(!haveChromium)('viewer in headless Chromium', () => {
   beforeAll(async () => {
     // The viewer after a real demo run (a small series, so the suite stays fast).
     fixture = await demoViewerFixture();
-    expect((fixture as { demoOutput?: string }).demoOutput).toMatch(/^demo: precision \d\.\d\d recall \d\.\d\d report /m);
+    const output = (fixture as { demoOutput?: string }).demoOutput ?? '';
+    // The demo found both events, and nothing on cloudy or season-only dates.
+    const line = /^demo: precision (\d\.\d\d) recall (\d\.\d\d) report /m.exec(output);
+    expect(line, output).not.toBeNull();
+    expect(Number(line![1])).toBeGreaterThanOrEqual(0.9);
+    expect(Number(line![2])).toBeGreaterThanOrEqual(0.9);
+    expect(output).toMatch(/or season-only dates: 0$/m);
     alerts = await fixture.db.readOnly((q) => listAlerts(q));
+    expect(alerts.map((a) => a.kind).sort()).toEqual(['burn', 'flood']);
     server = await startServer(fixture.db, { port: 0, host: '127.0.0.1', evidenceDir: fixture.evidenceDir });
     userDataDir = mkdtempSync(join(tmpdir(), 'driftwatch-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
