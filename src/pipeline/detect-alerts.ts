@@ -185,6 +185,16 @@ async function mosaic(
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
+/** Among the last few usable states, the clearest (fewest masked pixels), newest first on ties: the "before" tile. */
+function beforeState<T extends { usable: boolean; validFraction: number }>(
+  history: readonly T[],
+): T | undefined {
+  const recent = history.filter((h) => h.usable).slice(-4);
+  let best: T | undefined;
+  for (const h of recent) if (!best || h.validFraction >= best.validFraction) best = h;
+  return best;
+}
+
 /**
  * Scores every chip of the acquisition against its own baseline, stores the per-chip signals, groups
  * changed chips into alerts (updating an open alert the cluster continues), and writes evidence tiles.
@@ -212,16 +222,14 @@ export async function detectAcquisition(
       preEvent: input.preEvent,
       threshold: input.threshold,
     });
-    const lastUsable = history
-      .filter((h) => h.usable && (!input.preEvent || h.datetime <= input.preEvent.end))
-      .at(-1);
+    const before = beforeState(history.filter((h) => !input.preEvent || h.datetime <= input.preEvent.end));
     detections.push({
       key: s.key,
       col: s.col,
       row: s.row,
       detection,
       series: s,
-      baselineSha: lastUsable?.rgbSha256,
+      baselineSha: before?.rgbSha256,
       currentSha: current.rgbSha256,
     });
   }
