@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Idempotent setup, run before `npm test` and `npm run demo`.
+// 0. The Node packages (`npm ci`) when node_modules is missing or older than package-lock.json.
 // 1. A Temporal server binary: $TEMPORAL_CLI, else `temporal` on PATH, else .driftwatch/bin/temporal,
 //    else built from the CLI's Go module (needs Go >= 1.25) into .driftwatch/bin.
 // 2. A native PostgreSQL with pgvector for the tests' second backend: PyPI's `pgserver` wheel in
 //    .driftwatch/venv (optional; skipped with a message when Python is missing).
 // Writes what it found to .driftwatch/setup.json. Prints one line per step.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,6 +86,17 @@ function ensurePgserver() {
   return dir;
 }
 
+function ensureNodeModules() {
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing the Node packages (npm ci)…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`npm ci failed (exit ${result.status})`);
+}
+
+ensureNodeModules();
 const previous = existsSync(join(home, 'setup.json')) ? JSON.parse(readFileSync(join(home, 'setup.json'), 'utf8')) : {};
 const temporal = ensureTemporal();
 log(`temporal: ${temporal.path} (${temporal.route})`);
