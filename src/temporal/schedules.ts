@@ -44,6 +44,9 @@ export async function startMonitor(
   try {
     await existing.describe();
     await existing.update((prev) => ({ ...prev, spec: scheduleSpec, action, policies }));
+    // Starting a monitor again resumes it unless asked to keep it paused.
+    if (spec.paused) await existing.pause('paused from the CLI');
+    else await existing.unpause('started from the CLI');
     return existing;
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
@@ -55,6 +58,27 @@ export async function startMonitor(
     policies,
     state: { paused: spec.paused ?? false, note: spec.paused ? 'created paused' : undefined },
   });
+}
+
+/** A schedule's spec in words: `every 1d`, `every 6h`, or its cron/calendar entries. */
+export function describeSpec(spec: {
+  intervals?: { every: number | string }[];
+  calendars?: unknown[];
+}): string {
+  const parts = (spec.intervals ?? []).map((i) => {
+    const ms = typeof i.every === 'number' ? i.every : Number(i.every);
+    if (!Number.isFinite(ms)) return `every ${i.every}`;
+    const units: [number, string][] = [
+      [86_400_000, 'd'],
+      [3_600_000, 'h'],
+      [60_000, 'm'],
+      [1000, 's'],
+    ];
+    const [size, unit] = units.find(([u]) => ms % u === 0) ?? [1, 'ms'];
+    return `every ${ms / size}${unit}`;
+  });
+  if (spec.calendars?.length) parts.push(`${spec.calendars.length} calendar spec(s)`);
+  return parts.join(', ') || 'no spec';
 }
 
 /** The area's schedule, or an InputError naming the area when it has none. */

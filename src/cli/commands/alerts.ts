@@ -5,6 +5,7 @@ import { output, withRuntime } from '../runtime.ts';
 
 function line(a: AlertSummary): string {
   const prompts = a.prompts
+    .filter((p) => p.score >= 0.05)
     .slice(0, 2)
     .map((p) => `${p.prompt} ${p.score.toFixed(2)}`)
     .join(', ');

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.ts';
 import { getArea } from '../../pipeline/areas.ts';
-import { backfillMonitor, monitorHandle, scheduleId, startMonitor } from '../../temporal/schedules.ts';
+import {
+  backfillMonitor,
+  describeSpec,
+  monitorHandle,
+  scheduleId,
+  startMonitor,
+} from '../../temporal/schedules.ts';
 import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
 import { output, withRuntime } from '../runtime.ts';
 
@@ -135,7 +141,7 @@ export function register(program: Command): void {
           rows.push({
             scheduleId: s.scheduleId,
             paused: d.state.paused,
-            spec: JSON.stringify(d.spec.intervals ?? d.spec.calendars ?? []),
+            spec: describeSpec(d.spec as Parameters<typeof describeSpec>[0]),
             nextRun: d.info.nextActionTimes[0]?.toISOString(),
             runs: d.info.numActionsTaken,
           });
@@ -146,7 +152,7 @@ export function register(program: Command): void {
             : list
                 .map(
                   (r) =>
-                    `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}`,
+                    `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\t${r.spec}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}`,
                 )
                 .join('\n'),
         );
