@@ -13,16 +13,31 @@ const as = runAs();
 if (command === 'start') {
   const dataDir = mkdtempSync(join(tmpdir(), 'driftwatch-ci-pg-'));
   if (as.uid !== undefined) chownSync(dataDir, as.uid, as.gid);
-  execFileSync(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'ignore', ...as });
+  execFileSync(
+    join(binDir, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'],
+    { stdio: 'ignore', ...as },
+  );
   const port = await freePort();
   const child = spawn(
     join(binDir, 'pg_ctl'),
-    ['-D', dataDir, '-l', join(dataDir, 'server.log'), '-w', '-o', `-p ${port} -k ${dataDir} -h 127.0.0.1 -c fsync=off -c max_connections=200`, 'start'],
+    [
+      '-D',
+      dataDir,
+      '-l',
+      join(dataDir, 'server.log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dataDir} -h 127.0.0.1 -c fsync=off -c max_connections=200`,
+      'start',
+    ],
     { stdio: 'ignore', ...as },
   );
   const code = await new Promise((r) => child.once('exit', r));
   if (code !== 0) throw new Error(`pg_ctl start exited with ${code}`);
-  process.stdout.write(`export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:${port}/postgres\nexport CI_PGDATA=${dataDir}\n`);
+  process.stdout.write(
+    `export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:${port}/postgres\nexport CI_PGDATA=${dataDir}\n`,
+  );
 } else if (command === 'stop') {
   execFileSync(join(binDir, 'pg_ctl'), ['-D', dataDirArg, '-m', 'fast', 'stop'], { stdio: 'ignore', ...as });
   rmSync(dataDirArg, { recursive: true, force: true });

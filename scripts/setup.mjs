@@ -62,9 +62,16 @@ function ensurePgserver() {
   const python = join(venv, 'bin', 'python');
   const find = () => {
     if (!existsSync(python)) return undefined;
-    const out = spawnSync(python, ['-c', 'import pgserver, os; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))'], {
-      encoding: 'utf8',
-    });
+    const out = spawnSync(
+      python,
+      [
+        '-c',
+        'import pgserver, os; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     const dir = out.stdout.trim();
     return out.status === 0 && existsSync(join(dir, 'postgres')) ? dir : undefined;
   };
@@ -92,15 +99,25 @@ function ensureNodeModules() {
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
   log('installing the Node packages (npm ci)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`npm ci failed (exit ${result.status})`);
 }
 
 ensureNodeModules();
-const previous = existsSync(join(home, 'setup.json')) ? JSON.parse(readFileSync(join(home, 'setup.json'), 'utf8')) : {};
+const previous = existsSync(join(home, 'setup.json'))
+  ? JSON.parse(readFileSync(join(home, 'setup.json'), 'utf8'))
+  : {};
 const temporal = ensureTemporal();
 log(`temporal: ${temporal.path} (${temporal.route})`);
 const postgresBin = process.env.DRIFTWATCH_SKIP_PGSERVER ? undefined : ensurePgserver();
 log(postgresBin ? `native postgres: ${postgresBin}` : 'native postgres: not available');
-const state = { ...previous, temporal: temporal.path, temporalRoute: temporal.route, postgresBin: postgresBin ?? null };
+const state = {
+  ...previous,
+  temporal: temporal.path,
+  temporalRoute: temporal.route,
+  postgresBin: postgresBin ?? null,
+};
 writeFileSync(join(home, 'setup.json'), JSON.stringify(state, null, 2) + '\n');

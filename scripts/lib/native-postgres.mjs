@@ -21,11 +21,16 @@ export function freePort() {
 export function runAs() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
   const user = 'driftwatch-pg';
-  const id = (flag) => Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag) =>
+    Number(
+      execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user], { stdio: 'ignore' });
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user], {
+      stdio: 'ignore',
+    });
     return { uid: id('-u'), gid: id('-g') };
   }
 }
@@ -35,15 +40,32 @@ export async function startNativePostgres(binDir) {
   const dataDir = mkdtempSync(join(tmpdir(), 'driftwatch-pg-'));
   const as = runAs();
   if (as.uid !== undefined) chownSync(dataDir, as.uid, as.gid);
-  execFileSync(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
-    stdio: 'ignore',
-    ...as,
-  });
+  execFileSync(
+    join(binDir, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'],
+    {
+      stdio: 'ignore',
+      ...as,
+    },
+  );
   const port = await freePort();
   const launch = async () => {
     const child = spawn(
       join(binDir, 'postgres'),
-      ['-D', dataDir, '-p', String(port), '-k', dataDir, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-k',
+        dataDir,
+        '-h',
+        '127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=200',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], detached: false, ...as },
     );
     let log = '';
@@ -51,10 +73,13 @@ export async function startNativePostgres(binDir) {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        execFileSync(join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+        execFileSync(join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], {
+          stdio: 'ignore',
+        });
         return child;
       } catch {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`postgres did not start: ${log}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

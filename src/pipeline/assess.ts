@@ -177,7 +177,9 @@ export async function assessArea(
   const affectedKm2: Record<string, number> = {};
   for (const prompt of input.prompts) {
     const kind = CHANGE_PROMPTS[prompt];
-    const n = changedChips.filter((c) => c.kind === kind || (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN).length;
+    const n = changedChips.filter(
+      (c) => c.kind === kind || (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN,
+    ).length;
     affectedKm2[prompt] = Math.round(n * cellKm2 * 1e6) / 1e6;
   }
   const { rows: alertRows } = await db.query<{

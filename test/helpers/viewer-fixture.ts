@@ -47,11 +47,15 @@ export async function demoViewerFixture(): Promise<ViewerFixture & { demoOutput:
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
   const home = mkdtempSync(join(tmpdir(), 'driftwatch-demo-'));
-  const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/main.ts', 'demo', '--size', '256'], {
-    env: { ...process.env, DRIFTWATCH_HOME: home, DATABASE_URL: '', TEMPORAL_ADDRESS: '' },
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [require.resolve('tsx/cli'), 'src/cli/main.ts', 'demo', '--size', '256'],
+    {
+      env: { ...process.env, DRIFTWATCH_HOME: home, DATABASE_URL: '', TEMPORAL_ADDRESS: '' },
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   if (run.status !== 0) throw new Error(`demo failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
   const db = await openDb({ dataDir: join(home, 'db') });
   return {

@@ -58,7 +58,12 @@ export function register(program: Command): void {
       'generate a synthetic Sentinel-2 series with a flood and a wildfire, monitor it, assess the flood, write a report',
     )
     .option('--seed <n>', 'generator seed', (v) => Number(v), 7)
-    .option('--size <px>', 'raster size in pixels, a multiple of 64 (512 → 8 × 8 chips)', (v) => Number(v), 512)
+    .option(
+      '--size <px>',
+      'raster size in pixels, a multiple of 64 (512 → 8 × 8 chips)',
+      (v) => Number(v),
+      512,
+    )
     .option('--keep', 'keep results of an earlier demo run instead of starting the demo area afresh')
     .action(async (o) => {
       const started = Date.now();
@@ -145,7 +150,9 @@ export function register(program: Command): void {
         );
         const offEvent = firstItems.filter((r) => !eventItems.has(r.item_id)).length;
         const cloudy = manifest.items.filter((i) => i.cloudy).map((i) => i.datetime.slice(0, 10));
-        process.stdout.write(`  alerts raised on cloudy (${cloudy.join(', ')}) or season-only dates: ${offEvent}\n`);
+        process.stdout.write(
+          `  alerts raised on cloudy (${cloudy.join(', ')}) or season-only dates: ${offEvent}\n`,
+        );
 
         const reportPath = await step(rt, 'writing the report', () =>
           writeReport(db, {
