@@ -125,8 +125,12 @@ export function evidenceTiles(a: AlertDetail, links: Links): SafeHtml {
   </div>`;
 }
 
+/** Prompt scores that rose noticeably (≥ PROMPT_SHOWN) over the baseline, as bars. */
+export const PROMPT_SHOWN = 0.05;
+
 /** Prompts that fired, with their scores as bars. */
-export function promptList(prompts: PromptScore[]): SafeHtml {
+export function promptList(all: PromptScore[]): SafeHtml {
+  const prompts = all.filter((p) => p.score >= PROMPT_SHOWN);
   if (prompts.length === 0) return html`<p class="muted">No prompt fired.</p>`;
   return html`<div class="prompts">
     ${prompts.map(
