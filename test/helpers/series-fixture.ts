@@ -38,7 +38,15 @@ function noise(seed: number, i: number): number {
  */
 export async function writeSeriesFixture(
   dir: string,
-  options: { baseUrl?: string; size?: number; chipPx?: number; corrupt?: number; dates?: string[] } = {},
+  options: {
+    baseUrl?: string;
+    size?: number;
+    chipPx?: number;
+    corrupt?: number;
+    dates?: string[];
+    /** Flooded pixel rectangle per acquisition index (default: the north-west quarter on the last one). */
+    floods?: Record<number, { x0: number; y0: number; x1: number; y1: number }>;
+  } = {},
 ): Promise<SeriesFixture> {
   const size = options.size ?? 128;
   const chipPx = options.chipPx ?? 32;
@@ -47,7 +55,7 @@ export async function writeSeriesFixture(
   const originX = 1560 * 320; // 499 200 m, a multiple of every cell size used here
   const originY = 15625 * 320; // 5 000 000 m
   const dates = options.dates ?? ['2024-03-01T10:00:00Z', '2024-04-01T10:00:00Z', '2024-05-01T10:00:00Z'];
-  const flood = { x0: 0, y0: 0, x1: size / 2, y1: size / 2 }; // north-west quarter, whole chips
+  const floods = options.floods ?? { [dates.length - 1]: { x0: 0, y0: 0, x1: size / 2, y1: size / 2 } }; // north-west quarter
   mkdirSync(join(dir, 'items'), { recursive: true });
   const toLonLat = transformer(epsg, 4326);
   const corners = [
@@ -62,13 +70,14 @@ export async function writeSeriesFixture(
   const links: unknown[] = [];
   for (const [t, datetime] of dates.entries()) {
     const id = `S2-fixture-${datetime.slice(0, 10)}`;
-    const flooded = t === dates.length - 1;
+    const flood = floods[t];
     const assets: Record<string, unknown> = {};
     for (const [b, band] of BANDS.entries()) {
       const data = new Uint16Array(size * size);
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
-          const inFlood = flooded && x >= flood.x0 && x < flood.x1 && y >= flood.y0 && y < flood.y1;
+          const inFlood =
+            flood !== undefined && x >= flood.x0 && x < flood.x1 && y >= flood.y0 && y < flood.y1;
           const spectrum = inFlood ? WATER : x < size / 2 ? FOREST : FIELD;
           const v = spectrum[b]! * (1 + 0.04 * noise(t * 7 + b, y * size + x));
           data[y * size + x] = Math.max(1, Math.round(v * 10000));
