@@ -1,7 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,12 +14,12 @@ import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
 import { startTemporal } from './helpers/temporal.ts';
 
-const require = createRequire(import.meta.url);
-
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  // `node --import tsx` runs the worker in this very process (the tsx CLI would fork a child, and killing
+  // the CLI would leave the worker running).
   const child = spawn(
     process.execPath,
-    [require.resolve('tsx/cli'), join(import.meta.dirname, 'helpers/worker-main.ts')],
+    ['--import', 'tsx', join(import.meta.dirname, 'helpers/worker-main.ts')],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -100,5 +99,24 @@ describe('fault tolerance', () => {
       chip_signals: 3 * n,
       alerts: 1,
     });
+    // The replacement worker resumed the interrupted embedding from its last heartbeat, not from batch 0.
+    const starts: number[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'processAcquisition'` })) {
+      const history = await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      for (const event of history.events ?? []) {
+        if (event.activityTaskStartedEventAttributes)
+          console.log(
+            'DEBUG started attempt',
+            event.activityTaskStartedEventAttributes.attempt,
+            JSON.stringify(event.activityTaskStartedEventAttributes.lastFailure?.message),
+          );
+        const payload = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+        if (!payload || payload.length === 0) continue; // void results carry no data
+        const result = JSON.parse(Buffer.from(payload).toString('utf8')) as { startBatch?: number };
+        if (result.startBatch !== undefined) starts.push(result.startBatch);
+      }
+    }
+    expect(starts).toHaveLength(3);
+    expect(starts.filter((b) => b > 0)).toHaveLength(1);
   }, 120_000);
 });

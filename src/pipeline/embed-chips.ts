@@ -53,7 +53,10 @@ export interface EmbedChipsResult {
   usable: number;
   /** Rows inserted into `embeddings` by this call (0 when it all existed already). */
   inserted: number;
+  /** Batches processed by this call. */
   batches: number;
+  /** The batch this call started from (above 0 when it resumed an interrupted attempt). */
+  startBatch: number;
 }
 
 async function upsertChips(
@@ -94,7 +97,13 @@ export async function embedAcquisitionChips(
   await registerModel(db, { id: embedder.id, dimension: embedder.dimension });
   const textVectors = await embedder.embedTexts(prompts);
   const read = deps.readChips ?? defaultReadChips;
-  const result: EmbedChipsResult = { chips: 0, usable: 0, inserted: 0, batches: 0 };
+  const result: EmbedChipsResult = {
+    chips: 0,
+    usable: 0,
+    inserted: 0,
+    batches: 0,
+    startBatch: input.startBatch ?? 0,
+  };
   for (let b = input.startBatch ?? 0; b < totalBatches; b++) {
     hooks.signal?.throwIfAborted();
     const batchCells = cells.slice(b * batchSize, (b + 1) * batchSize);
