@@ -1,38 +1,28 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpectralEmbedder } from '../src/embed/spectral.ts';
 import { InputError } from '../src/errors.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
 import { backfillMonitor, describeSpec, monitorHandle, startMonitor } from '../src/temporal/schedules.ts';
-import { createWorkers } from '../src/temporal/worker.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
-import { startTemporal } from './helpers/temporal.ts';
+import { runPipelineWorkers, startTemporal, type PipelineWorkers } from './helpers/temporal.ts';
 
 describe('monitor schedules on a real Temporal server', () => {
   let env: TestWorkflowEnvironment;
   let db: Db;
   let fixture: SeriesFixture;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let workers: PipelineWorkers;
 
   beforeAll(async () => {
     fixture = await writeSeriesFixture(mkdtempSync(join(tmpdir(), 'dw-series-')));
     env = await startTemporal();
     db = await openDb({ dataDir: 'memory://' });
-    const embedder = new SpectralEmbedder();
-    workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      deps: { db, embedder: async () => embedder, evidenceDir: mkdtempSync(join(tmpdir(), 'dw-ev-')) },
-    });
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await runPipelineWorkers(env, db);
     await addArea(db, {
       id: 'valley',
       geojson: fixture.area,
@@ -42,8 +32,7 @@ describe('monitor schedules on a real Temporal server', () => {
   });
 
   afterAll(async () => {
-    for (const w of workers ?? []) w.shutdown();
-    await running;
+    await workers?.stop();
     await env?.teardown();
     await db?.close();
   });

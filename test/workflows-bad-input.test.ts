@@ -2,44 +2,25 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { ActivityFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpectralEmbedder } from '../src/embed/spectral.ts';
 import { AreaError } from '../src/errors.ts';
 import { addArea } from '../src/pipeline/areas.ts';
-import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
-import { createWorkers } from '../src/temporal/worker.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 // @ts-expect-error plain ESM helper shared with .ci/run
 import { startNativePostgres } from '../scripts/lib/native-postgres.mjs';
 import { serveStatic, type StaticServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
-import { startTemporal } from './helpers/temporal.ts';
+import { runPipelineWorkers, startTemporal } from './helpers/temporal.ts';
 
 const require = createRequire(import.meta.url);
-const embedder = new SpectralEmbedder();
-
-async function runWorkers(env: TestWorkflowEnvironment, db: Db) {
-  const workers: Worker[] = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    deps: { db, embedder: async () => embedder, evidenceDir: mkdtempSync(join(tmpdir(), 'dw-ev-')) },
-  });
-  const running = Promise.all(workers.map((w) => w.run()));
-  return async () => {
-    for (const w of workers) w.shutdown();
-    await running;
-  };
-}
-
 describe('bad input and faults in workflows', () => {
   let env: TestWorkflowEnvironment;
   let server: StaticServer;
@@ -57,7 +38,7 @@ describe('bad input and faults in workflows', () => {
 
   it('an unknown area id fails the run at once with a non-retryable AreaError naming it', async () => {
     const db = await openDb({ dataDir: 'memory://' });
-    const stop = await runWorkers(env, db);
+    const { stop } = await runPipelineWorkers(env, db);
     try {
       const err = await env.client.workflow
         .execute('monitorArea', {
@@ -118,7 +99,7 @@ describe('bad input and faults in workflows', () => {
     const base = `${server.url}/${corruptDir.split('/').pop()}`;
     const fixture: SeriesFixture = await writeSeriesFixture(corruptDir, { baseUrl: base, corrupt: 1 });
     const db = await openDb({ dataDir: 'memory://' });
-    const stop = await runWorkers(env, db);
+    const { stop } = await runPipelineWorkers(env, db);
     try {
       await addArea(db, {
         id: 'valley',
@@ -171,7 +152,7 @@ describe('bad input and faults in workflows', () => {
         baseUrl: `${server.url}/${fixtureDir.split('/').pop()}`,
       });
       const db = await openDb({ databaseUrl: pg.url });
-      const stop = await runWorkers(env, db);
+      const { stop } = await runPipelineWorkers(env, db);
       try {
         await addArea(db, {
           id: 'valley',

@@ -4,44 +4,34 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpectralEmbedder } from '../src/embed/spectral.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Assessment } from '../src/pipeline/assess.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
 import { startMonitor } from '../src/temporal/schedules.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
-import { createWorkers, workflowBundle } from '../src/temporal/worker.ts';
+import { workflowBundle } from '../src/temporal/worker.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 import { serveStatic, type StaticServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
-import { startTemporal } from './helpers/temporal.ts';
+import { runPipelineWorkers, startTemporal, type PipelineWorkers } from './helpers/temporal.ts';
 
 describe('workflows end to end on a real Temporal server and database', () => {
   let env: TestWorkflowEnvironment;
   let db: Db;
   let server: StaticServer;
   let fixture: SeriesFixture;
-  let evidenceDir: string;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let workers: PipelineWorkers;
   const histories: { workflowId: string; runId?: string }[] = [];
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-series-'));
     server = await serveStatic(dir);
     fixture = await writeSeriesFixture(dir, { baseUrl: server.url });
-    evidenceDir = mkdtempSync(join(tmpdir(), 'dw-evidence-'));
     env = await startTemporal();
     db = await openDb({ dataDir: 'memory://' });
-    const embedder = new SpectralEmbedder();
-    workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      deps: { db, embedder: async () => embedder, evidenceDir },
-    });
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await runPipelineWorkers(env, db);
     await addArea(db, {
       id: 'valley',
       geojson: fixture.area,
@@ -51,8 +41,7 @@ describe('workflows end to end on a real Temporal server and database', () => {
   });
 
   afterAll(async () => {
-    for (const w of workers ?? []) w.shutdown();
-    await running;
+    await workers?.stop();
     await env?.teardown();
     await db?.close();
     await server?.close();
@@ -95,7 +84,7 @@ describe('workflows end to end on a real Temporal server and database', () => {
       `SELECT ae.kind, f.path FROM alert_evidence ae JOIN evidence_files f USING (sha256) ORDER BY ae.kind`,
     );
     expect(evidence.rows.map((r) => r.kind)).toEqual(['after', 'before', 'heatmap']);
-    for (const e of evidence.rows) expect(existsSync(join(evidenceDir, e.path))).toBe(true);
+    for (const e of evidence.rows) expect(existsSync(join(workers.evidenceDir, e.path))).toBe(true);
     console.log(
       `[e2e] alert ${rows[0]!.kind} (${rows[0]!.confidence}) over ${rows[0]!.chip_keys.length} chips; rows`,
       counts,
