@@ -32,7 +32,8 @@ console.log(
   `bench:pipeline: ${dates.length} acquisitions × ${chipsPerAcq} chips (${size}×${size} px, chip 32 px, batch ${batchSize})`,
 );
 
-async function direct(): Promise<number> {
+/** A fresh embedded database with the bench area registered, and an evidence folder. */
+async function freshDatabase() {
   const db = await openDb({ dataDir: 'memory://' });
   const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-bench-ev-'));
   await addArea(db, {
@@ -41,6 +42,11 @@ async function direct(): Promise<number> {
     source: { kind: 'local', path: fixture.catalog },
     chipPx: 32,
   });
+  return { db, evidenceDir };
+}
+
+async function direct(): Promise<number> {
+  const { db, evidenceDir } = await freshDatabase();
   const started = performance.now();
   const area = await getArea(db, 'bench');
   const pending = await discoverAcquisitions(db, openSource(area.source), area, {
@@ -64,14 +70,7 @@ async function direct(): Promise<number> {
 }
 
 async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
-  const db = await openDb({ dataDir: 'memory://' });
-  const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-bench-ev-'));
-  await addArea(db, {
-    id: 'bench',
-    geojson: fixture.area,
-    source: { kind: 'local', path: fixture.catalog },
-    chipPx: 32,
-  });
+  const { db, evidenceDir } = await freshDatabase();
   const workers = await createWorkers({
     connection: env.nativeConnection,
     namespace: 'default',
