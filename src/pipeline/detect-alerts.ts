@@ -110,21 +110,17 @@ async function loadSeries(
   return [...byChip.values()];
 }
 
-async function rgbOf(
+/** Where each chip RGB PNG lives, read once per acquisition: sha256 → path in the evidence folder. */
+async function evidencePaths(
   db: Queryable,
-  evidenceDir: string,
-  sha: string | null | undefined,
-  size: number,
-): Promise<Buffer> {
-  if (sha) {
-    const { rows } = await db.query<{ path: string }>('SELECT path FROM evidence_files WHERE sha256 = $1', [
-      sha,
-    ]);
-    if (rows[0]) return readFile(join(evidenceDir, rows[0].path));
-  }
-  return sharp({ create: { width: size, height: size, channels: 3, background: { r: 40, g: 40, b: 40 } } })
-    .png()
-    .toBuffer();
+  shas: readonly (string | null | undefined)[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(shas.filter((s): s is string => !!s))];
+  const { rows } = await db.query<{ sha256: string; path: string }>(
+    'SELECT sha256, path FROM evidence_files WHERE sha256 = ANY($1::text[])',
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.sha256, r.path]));
 }
 
 /**
@@ -132,7 +128,7 @@ async function rgbOf(
  * and outlines the cluster's own cells, so a reader sees the change in its surroundings.
  */
 async function mosaic(
-  db: Queryable,
+  paths: ReadonlyMap<string, string>,
   evidenceDir: string,
   cells: { col: number; row: number; sha: string | null | undefined; member: boolean }[],
   chipPx: number,
@@ -151,9 +147,16 @@ async function mosaic(
     x: (c.col - left) * chipPx,
     y: (top - c.row) * chipPx,
   }); // rows grow northwards
+  const blank = await sharp({
+    create: { width: chipPx, height: chipPx, channels: 3, background: { r: 40, g: 40, b: 40 } },
+  })
+    .png()
+    .toBuffer();
   const composites = await Promise.all(
     shown.map(async (c) => ({
-      input: await sharp(await rgbOf(db, evidenceDir, c.sha, chipPx))
+      input: await sharp(
+        c.sha && paths.has(c.sha) ? await readFile(join(evidenceDir, paths.get(c.sha)!)) : blank,
+      )
         .resize(chipPx, chipPx)
         .png()
         .toBuffer(),
@@ -259,18 +262,24 @@ export async function detectAcquisition(
   const maxRow = Math.max(...cells.map((c) => c.row));
   const gridCols = Math.max(...cells.map((c) => c.col)) - minCol + 1;
   const gridRows = maxRow - Math.min(...cells.map((c) => c.row)) + 1;
+  const paths = candidates.length
+    ? await evidencePaths(
+        db,
+        detections.flatMap((d) => [d.baselineSha, d.currentSha]),
+      )
+    : new Map<string, string>();
   for (const candidate of candidates) {
     const ref = await upsertAlert(db, area.id, input.acquisitionId, acquisition.datetime, candidate, cellKm2);
     alerts.push(ref);
     const members = new Set(candidate.chipKeys);
     const before = await mosaic(
-      db,
+      paths,
       evidenceDir,
       detections.map((d) => ({ col: d.col, row: d.row, sha: d.baselineSha, member: members.has(d.key) })),
       area.grid.chipPx,
     );
     const after = await mosaic(
-      db,
+      paths,
       evidenceDir,
       detections.map((d) => ({ col: d.col, row: d.row, sha: d.currentSha, member: members.has(d.key) })),
       area.grid.chipPx,
