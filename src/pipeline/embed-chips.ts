@@ -1,4 +1,3 @@
-import pgvector from 'pgvector';
 import sharp from 'sharp';
 import { spectralStats, writeEvidenceFile } from '../detect/index.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -11,7 +10,7 @@ import {
   type GridSpec,
 } from '../imagery/index.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { registerModel } from '../store/vectors.ts';
+import { insertEmbeddings, registerModel } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { areaCells, getArea } from './areas.ts';
 
@@ -152,15 +151,18 @@ export async function embedAcquisitionChips(
           ],
         );
       }
-      let inserted = 0;
+      const inserted = await insertEmbeddings(
+        tx,
+        embedder.id,
+        embedder.dimension,
+        usable.map((chip, i) => ({
+          chipId: chipIds.get(chip.key)!,
+          acquisitionId: input.acquisitionId,
+          vector: vectors[i]!,
+        })),
+      );
       for (const [i, chip] of usable.entries()) {
         const chipId = chipIds.get(chip.key);
-        const res = await tx.query(
-          `INSERT INTO embeddings (chip_id, acquisition_id, model_id, embedding) VALUES ($1, $2, $3, $4::vector)
-           ON CONFLICT (chip_id, acquisition_id, model_id) DO NOTHING`,
-          [chipId, input.acquisitionId, embedder.id, pgvector.toSql(Array.from(vectors[i]!))],
-        );
-        inserted += res.affectedRows;
         for (const [p, prompt] of prompts.entries()) {
           await tx.query(
             `INSERT INTO prompt_scores (chip_id, acquisition_id, model_id, prompt, score) VALUES ($1, $2, $3, $4, $5)

@@ -115,25 +115,37 @@ export async function storeEmbeddings(
   const dimension = await modelDimension(db, modelId);
   for (const row of rows) checkVector(modelId, dimension, row);
   if (rows.length === 0) return 0;
-  return db.transaction(async (tx) => {
-    let inserted = 0;
-    for (let start = 0; start < rows.length; start += 200) {
-      const batch = rows.slice(start, start + 200);
-      const params: unknown[] = [modelId];
-      const values = batch.map((r) => {
-        params.push(r.chipId, r.acquisitionId, pgvector.toSql(Array.from(r.vector)));
-        const n = params.length;
-        return `($${n - 2}::bigint, $${n - 1}::bigint, $1, $${n}::vector)`;
-      });
-      const res = await tx.query(
-        `INSERT INTO embeddings (chip_id, acquisition_id, model_id, embedding) VALUES ${values.join(', ')}
-         ON CONFLICT (chip_id, acquisition_id, model_id) DO NOTHING`,
-        params,
-      );
-      inserted += res.affectedRows;
-    }
-    return inserted;
-  });
+  return db.transaction((tx) => insertEmbeddings(tx, modelId, dimension, rows));
+}
+
+/**
+ * Inserts embeddings inside a transaction the caller holds (multi-row statements of 200), after checking
+ * every vector against `dimension`. Idempotent: existing rows are left as they are. Returns rows inserted.
+ */
+export async function insertEmbeddings(
+  tx: Queryable,
+  modelId: string,
+  dimension: number,
+  rows: readonly EmbeddingRow[],
+): Promise<number> {
+  for (const row of rows) checkVector(modelId, dimension, row);
+  let inserted = 0;
+  for (let start = 0; start < rows.length; start += 200) {
+    const batch = rows.slice(start, start + 200);
+    const params: unknown[] = [modelId];
+    const values = batch.map((r) => {
+      params.push(r.chipId, r.acquisitionId, pgvector.toSql(Array.from(r.vector)));
+      const n = params.length;
+      return `($${n - 2}::bigint, $${n - 1}::bigint, $1, $${n}::vector)`;
+    });
+    const res = await tx.query(
+      `INSERT INTO embeddings (chip_id, acquisition_id, model_id, embedding) VALUES ${values.join(', ')}
+       ON CONFLICT (chip_id, acquisition_id, model_id) DO NOTHING`,
+      params,
+    );
+    inserted += res.affectedRows;
+  }
+  return inserted;
 }
 
 /** Parses a pgvector text value (`[1,2,3]`) into numbers. */
