@@ -15,7 +15,7 @@ import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 // @ts-expect-error plain ESM helper shared with .ci/run
 import { startNativePostgres } from '../scripts/lib/native-postgres.mjs';
-import { serveStatic, type StaticServer } from './helpers/range-server.ts';
+import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
 import { runPipelineWorkers, startTemporal } from './helpers/temporal.ts';
@@ -23,12 +23,12 @@ import { runPipelineWorkers, startTemporal } from './helpers/temporal.ts';
 const require = createRequire(import.meta.url);
 describe('bad input and faults in workflows', () => {
   let env: TestWorkflowEnvironment;
-  let server: StaticServer;
+  let server: RangeServer;
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dw-series-'));
-    server = await serveStatic(dir);
+    server = await startRangeServer(dir);
     env = await startTemporal();
   });
   afterAll(async () => {

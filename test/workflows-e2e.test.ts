@@ -12,7 +12,7 @@ import { startMonitor } from '../src/temporal/schedules.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { workflowBundle } from '../src/temporal/worker.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
-import { serveStatic, type StaticServer } from './helpers/range-server.ts';
+import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
 import { runPipelineWorkers, startTemporal, type PipelineWorkers } from './helpers/temporal.ts';
@@ -20,14 +20,14 @@ import { runPipelineWorkers, startTemporal, type PipelineWorkers } from './helpe
 describe('workflows end to end on a real Temporal server and database', () => {
   let env: TestWorkflowEnvironment;
   let db: Db;
-  let server: StaticServer;
+  let server: RangeServer;
   let fixture: SeriesFixture;
   let workers: PipelineWorkers;
   const histories: { workflowId: string; runId?: string }[] = [];
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-series-'));
-    server = await serveStatic(dir);
+    server = await startRangeServer(dir);
     fixture = await writeSeriesFixture(dir, { baseUrl: server.url });
     env = await startTemporal();
     db = await openDb({ dataDir: 'memory://' });

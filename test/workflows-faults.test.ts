@@ -9,7 +9,7 @@ import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
-import { serveStatic, type StaticServer } from './helpers/range-server.ts';
+import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
 import { startTemporal } from './helpers/temporal.ts';
@@ -36,14 +36,14 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
 describe('fault tolerance', () => {
   let env: TestWorkflowEnvironment;
   let db: Db;
-  let server: StaticServer;
+  let server: RangeServer;
   let fixture: SeriesFixture;
   let workerEnv: Record<string, string>;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-series-'));
-    server = await serveStatic(dir);
+    server = await startRangeServer(dir);
     fixture = await writeSeriesFixture(dir, { baseUrl: server.url });
     env = await startTemporal();
     const dbDir = join(mkdtempSync(join(tmpdir(), 'dw-db-')), 'db');

@@ -117,9 +117,3 @@ function serveFile(
     })
     .end(slice);
 }
-
-/** A running static file server (the workflow tests' name for RangeServer). */
-export type StaticServer = RangeServer;
-
-/** Serves a folder over HTTP with Range support (same as startRangeServer). */
-export const serveStatic = startRangeServer;
