@@ -1,11 +1,15 @@
 import { Context } from '@temporalio/activity';
 import type { Embedder } from '../src/embed/embedder.ts';
 import { openSource, type ImagerySource, type SourceConfig } from '../src/imagery/index.ts';
+import type { FailedAcquisition, NearestAcquisitions } from '../src/pipeline/acquisition-report.ts';
 import {
-  discoverAcquisitions,
+  discover,
+  listFailed,
   listProcessed,
   markAcquisition,
+  nearestAcquisitions,
   type AcquisitionRef,
+  type Discovery,
 } from '../src/pipeline/acquisitions.ts';
 import { getArea } from '../src/pipeline/areas.ts';
 import {
@@ -51,18 +55,37 @@ export function createActivities(deps: ActivityDeps) {
   const open = deps.openSource ?? openSource;
   const clock = deps.clock ?? (() => new Date());
   return withFailures({
-    /** Searches the area's source and returns the acquisitions to process, oldest first. */
+    /** Searches the area's source; returns the acquisitions to process, oldest first, and the skipped items. */
     async discoverAcquisitions(input: {
       areaId: string;
       until?: string;
       window?: { start: string; end: string };
-    }): Promise<AcquisitionRef[]> {
+    }): Promise<Discovery> {
       const area = await getArea(deps.db, input.areaId);
-      return discoverAcquisitions(deps.db, open(area.source), area, {
+      return discover(deps.db, open(area.source), area, {
         until: input.until ?? clock().toISOString(),
         window: input.window,
         signal: Context.current().cancellationSignal,
       });
+    },
+
+    /** The nearest acquisitions of the area's source before and after a window (reads only). */
+    async nearestAcquisitions(input: {
+      areaId: string;
+      window: { start: string; end: string };
+    }): Promise<NearestAcquisitions> {
+      const area = await getArea(deps.db, input.areaId);
+      return nearestAcquisitions(open(area.source), area, input.window, {
+        signal: Context.current().cancellationSignal,
+      });
+    },
+
+    /** Failed acquisitions of the area inside the window, with their errors. */
+    async listFailed(input: {
+      areaId: string;
+      window: { start: string; end: string };
+    }): Promise<FailedAcquisition[]> {
+      return listFailed(deps.db, input.areaId, input.window);
     },
 
     /** Reads, embeds and stores the acquisition's chips in batches; resumes from its last heartbeat. */

@@ -21,6 +21,9 @@ export class AreaError extends DriftwatchError {}
 /** A raster is unreadable, corrupt, lacks a band, or a window lies outside it. */
 export class RasterError extends DriftwatchError {}
 
+/** A window lies wholly outside a raster (a chip that the raster does not cover). */
+export class OutsideRasterError extends RasterError {}
+
 /** An imagery source (STAC API, HTTP server, file) answered with a client error or bad metadata. */
 export class SourceError extends DriftwatchError {}
 
@@ -51,6 +54,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ConfigError',
   'AreaError',
   'RasterError',
+  'OutsideRasterError',
   'SourceError',
   'ModelError',
   'DimensionMismatchError',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fromFile } from 'geotiff';
 import proj4 from 'proj4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RasterError, SourceError, SourceUnavailableError } from '../src/errors.ts';
+import { OutsideRasterError, RasterError, SourceError, SourceUnavailableError } from '../src/errors.ts';
 import {
   gridCell,
   gridCellsForArea,
@@ -308,16 +308,19 @@ describe.skipIf(!gdal)('COG reading and chips over HTTP', () => {
       expect((err as Error).message).toContain(path);
     });
 
-    it('an area outside the scene is a RasterError naming the item and asset', async () => {
+    it('a cell outside the scene is a chip with valid fraction 0, not a failure; a window outside a raster is an OutsideRasterError', async () => {
       const far = gridCell(GRID, 300, 1953);
-      const err = await readChips(acquisition(), [far], GRID).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RasterError);
-      expect((err as Error).message).toMatch(
-        /area outside the scene: item "scene-1" asset http:\/\/127\.0\.0\.1:\d+\/scene-blue\.tif/,
+      const [chip] = await readChips(acquisition(), [far], GRID);
+      expect(chip!.key).toBe(far.key);
+      expect(chip!.validFraction).toBe(0);
+      expect(chip!.usable).toBe(false);
+      const err = await openRaster(join(dir, files.red!))
+        .part([0, 0, 10, 10], 'EPSG:32633', { width: 1, height: 1 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OutsideRasterError);
+      expect((err as Error).message).toBe(
+        `window [0, 0, 10, 10] in EPSG:32633 lies outside raster ${join(dir, files.red!)} (bounds [499000, 4998000, 506000, 5003000] in EPSG:32633)`,
       );
-      await expect(
-        openRaster(join(dir, files.red!)).part([0, 0, 10, 10], 'EPSG:32633', { width: 1, height: 1 }),
-      ).rejects.toThrow(/lies outside raster/);
     });
 
     it('an all-nodata window gives a chip marked unusable with valid fraction 0', async () => {

@@ -282,7 +282,7 @@ describe.skipIf(!gdal)('STAC sources', () => {
       }),
     );
     const source = openSource({ kind: 'local', path: root });
-    expect(source.id).toBe('local:catalog');
+    expect(source.id).toBe(`local:${root}`);
     const errors: Error[] = [];
     const acqs = await source.search(QUERY, { onItemError: (e) => errors.push(e) });
     expect(acqs.map((a) => a.itemId)).toEqual(['a']);

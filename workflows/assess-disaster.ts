@@ -1,5 +1,6 @@
 import { executeChild } from '@temporalio/workflow';
-import type { AcquisitionRef } from '../src/pipeline/acquisitions.ts';
+import type { NearestAcquisitions, SkipReport } from '../src/pipeline/acquisition-report.ts';
+import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
 import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { embed, io } from './activity-proxies.ts';
@@ -19,19 +20,23 @@ export interface AssessDisasterInput {
 
 const DAY = 86_400_000;
 
+/** The assessment, with the failed and skipped acquisitions of its windows and, for a window without any processed acquisition, the nearest ones outside it. */
+export interface AssessDisasterResult extends Assessment, SkipReport {}
+
 /**
  * On-demand assessment: processes the area's unprocessed acquisitions in the pre-event window (the
  * baseline) and the post-event window, scores the prompts, and compares each post-event chip with its
  * pre-event baseline.
  */
-export async function assessDisaster(input: AssessDisasterInput): Promise<Assessment> {
+export async function assessDisaster(input: AssessDisasterInput): Promise<AssessDisasterResult> {
   const windows = input.windows ?? { preDays: 60, postDays: 30 };
   const t = Date.parse(input.eventDate);
   const window = {
     start: new Date(t - windows.preDays * DAY).toISOString(),
     end: new Date(t + windows.postDays * DAY).toISOString(),
   };
-  const pending: AcquisitionRef[] = await io.discoverAcquisitions({ areaId: input.areaId, window });
+  const discovery: Discovery = await io.discoverAcquisitions({ areaId: input.areaId, window });
+  const pending: AcquisitionRef[] = discovery.pending;
   for (const acquisition of pending) {
     await executeChild(processAcquisition, {
       workflowId: `process/${input.areaId}/${acquisition.id}`,
@@ -46,11 +51,25 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     acquisitionIds: all.map((a) => a.id),
     prompts: input.prompts,
   });
-  return io.assess({
+  const assessment = await io.assess({
     areaId: input.areaId,
     eventDate: input.eventDate,
     modelId,
     prompts: input.prompts,
     windows,
   });
+  const nearest: NearestAcquisitions[] = [];
+  for (const w of [assessment.preEvent, assessment.postEvent]) {
+    if (w.acquisitions === 0)
+      nearest.push(
+        await io.nearestAcquisitions({ areaId: input.areaId, window: { start: w.start, end: w.end } }),
+      );
+  }
+  return {
+    ...assessment,
+    failures: await io.listFailed({ areaId: input.areaId, window }),
+    skipped: discovery.skipped,
+    skippedTotal: discovery.skippedTotal,
+    nearest,
+  };
 }

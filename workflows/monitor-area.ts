@@ -1,5 +1,7 @@
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
+import { addSkipped, MAX_REPORTED_SKIPS, type SkipReport } from '../src/pipeline/acquisition-report.ts';
+import type { Discovery } from '../src/pipeline/acquisitions.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { io } from './activity-proxies.ts';
 import { processAcquisition, type ProcessAcquisitionResult } from './process-acquisition.ts';
@@ -15,7 +17,7 @@ export interface MonitorAreaInput {
   carried?: MonitorAreaResult;
 }
 
-export interface MonitorAreaResult {
+export interface MonitorAreaResult extends SkipReport {
   areaId: string;
   until: string;
   processed: number;
@@ -31,7 +33,8 @@ export const ACQUISITIONS_PER_RUN = 25;
 /**
  * One monitoring pass: finds acquisitions newer than the last processed one (up to the scheduled
  * time, so schedule backfills replay the past in order) and processes them oldest first, each as a
- * child workflow with a deterministic id.
+ * child workflow with a deterministic id. The result names failed acquisitions and skipped items with
+ * their errors and, when an area that never had an acquisition finds none, the nearest ones outside.
  */
 export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaResult> {
   const info = workflowInfo();
@@ -43,9 +46,20 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
     processed: 0,
     failed: 0,
     alertIds: [],
+    failures: [],
+    skipped: [],
+    skippedTotal: 0,
+    nearest: [],
   };
   result.until = until;
-  const pending = await io.discoverAcquisitions({ areaId: input.areaId, until });
+  const discovery: Discovery = await io.discoverAcquisitions({ areaId: input.areaId, until });
+  const pending = discovery.pending;
+  if (!input.carried) {
+    for (const s of discovery.skipped) addSkipped(result, s);
+    result.skippedTotal += discovery.skippedTotal - discovery.skipped.length;
+    if (pending.length === 0 && !discovery.processedBefore)
+      result.nearest.push(await io.nearestAcquisitions({ areaId: input.areaId, window: discovery.window }));
+  }
   for (const [i, acquisition] of pending.entries()) {
     if (i >= ACQUISITIONS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       return continueAsNew<typeof monitorArea>({ ...input, until, carried: result });
@@ -56,7 +70,18 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
       args: [{ areaId: input.areaId, acquisition, batchSize: input.batchSize }],
     });
     if (r.status === 'processed') result.processed += 1;
-    else result.failed += 1;
+    else {
+      result.failed += 1;
+      if (result.failures.length < MAX_REPORTED_SKIPS) {
+        result.failures.push({
+          id: acquisition.id,
+          itemId: acquisition.itemId,
+          datetime: acquisition.datetime,
+          type: r.error?.type ?? 'Error',
+          message: r.error?.message ?? '',
+        });
+      }
+    }
     for (const a of r.alerts) if (!result.alertIds.includes(a.id)) result.alertIds.push(a.id);
   }
   return result;

@@ -4,8 +4,9 @@
  * CRSs are warped). The validity mask combines nodata of every band, pixels outside the scene and the
  * Sentinel-2 scene classification (SCL classes 0 no data, 1 saturated/defective, 3 cloud shadow,
  * 8 and 9 cloud, 10 thin cirrus are invalid). Cells with too few valid pixels are marked unusable, never dropped.
+ * A pass of several items (tiles of one scene) is mosaicked per cell, see readChips.
  */
-import { RasterError } from '../errors.ts';
+import { OutsideRasterError, RasterError } from '../errors.ts';
 import { DEFAULT_BANDS } from './band-names.ts';
 import type { Chip } from './chip.ts';
 import { transformBounds } from './crs.ts';
@@ -15,6 +16,7 @@ import type { Bbox, ImageValue } from './image.ts';
 import { validFraction as fractionValid } from './image.ts';
 import { offsetStillPresent } from './offset-check.ts';
 import { planetaryComputerSigner } from './planetary-computer.ts';
+import { passItems } from './passes.ts';
 import { openRaster, type BandScaling, type RasterInfo, type RasterReader } from './raster-reader.ts';
 import { renderRgb } from './render.ts';
 import { HINTS, type Acquisition } from './source.ts';
@@ -39,6 +41,12 @@ export interface ChipOptions {
 /** SCL classes that make a pixel invalid. */
 export const INVALID_SCL = new Set([0, 1, 3, 8, 9, 10]);
 
+/** The open files of one item of the acquisition. */
+interface ItemFiles {
+  itemId: string;
+  reads: FileRead[];
+}
+
 interface FileRead {
   href: string;
   reader: RasterReader;
@@ -49,28 +57,37 @@ interface FileRead {
   footprint: Bbox;
 }
 
-/** Reads the acquisition's bands over the given grid cells; one Chip per cell (all cells returned, unusable ones marked). */
+/** One item's pixels over one cell. */
+interface Layer {
+  planes: Map<string, Float32Array>;
+  mask: Uint8Array;
+  valid: number;
+  display: boolean;
+}
+
+/**
+ * Reads the acquisition's bands over the given grid cells; one Chip per cell (all cells returned, unusable
+ * ones marked). A pass of several items is mosaicked per chip: the item with the most valid pixels in the
+ * chip gives them, pixels it lacks come from the others in the same order (first valid pixel wins). A chip
+ * that no item covers has valid fraction 0; partial coverage never fails the batch.
+ */
 export async function readChips(
   acquisition: Acquisition,
   cells: GridCell[],
   grid: GridSpec,
   options: ChipOptions = {},
 ): Promise<Chip[]> {
-  const files = await openFiles(acquisition, grid, options);
+  const items = passItems(acquisition);
+  const stackBands = chooseStackBands(items, options.bands);
+  const opened: ItemFiles[] = [];
   try {
-    const bands = files.stackBands;
-    if (cells.length > 0 && !cells.some((c) => files.reads.every((f) => intersects(f.footprint, c.bounds)))) {
-      const f = files.reads[0]!;
-      throw new RasterError(
-        `area outside the scene: item "${acquisition.itemId}" asset ${f.href} (footprint [${f.footprint.map((v) => Math.round(v)).join(', ')}] in EPSG:${grid.epsg}) intersects none of ${cells.length} cells`,
-      );
-    }
+    for (const item of items) opened.push(await openFiles(item, stackBands, grid, options));
     const out: Chip[] = new Array<Chip>(cells.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < cells.length) {
         const i = next++;
-        out[i] = await readCell(cells[i]!, files.reads, bands, grid, options);
+        out[i] = await readCell(cells[i]!, opened, stackBands, grid, options);
       }
     };
     await Promise.all(
@@ -78,30 +95,43 @@ export async function readChips(
     );
     return out;
   } finally {
-    await Promise.all(files.reads.map((f) => f.reader.close()));
+    await Promise.all(opened.flatMap((o) => o.reads.map((f) => f.reader.close())));
   }
+}
+
+/** The stack: the requested bands (every item must have them), else the default bands every item has. */
+function chooseStackBands(items: Acquisition[], requested: string[] | undefined): string[] {
+  if (requested) {
+    for (const item of items) {
+      const missing = requested.filter((b) => !item.assets[b]);
+      if (missing.length > 0) {
+        throw new RasterError(
+          `item "${item.itemId}" lacks band asset${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (has: ${Object.keys(item.assets).join(', ') || 'none'})`,
+        );
+      }
+    }
+    return [...requested];
+  }
+  const inAll = (b: string) => items.every((item) => item.assets[b] !== undefined);
+  let bands = DEFAULT_BANDS.filter(inAll);
+  if (bands.length === 0)
+    bands = Object.keys(items[0]!.assets).filter((b) => b !== 'scl' && b !== 'alpha' && inAll(b));
+  if (bands.length === 0) {
+    const name =
+      items.length === 1
+        ? `item "${items[0]!.itemId}"`
+        : `pass of ${items.map((i) => `"${i.itemId}"`).join(', ')}`;
+    throw new RasterError(`${name} has no band assets${items.length > 1 ? ' common to its items' : ''}`);
+  }
+  return bands;
 }
 
 async function openFiles(
   acq: Acquisition,
+  stackBands: string[],
   grid: GridSpec,
   options: ChipOptions,
-): Promise<{ reads: FileRead[]; stackBands: string[] }> {
-  const available = Object.keys(acq.assets);
-  let stackBands: string[];
-  if (options.bands) {
-    const missing = options.bands.filter((b) => !acq.assets[b]);
-    if (missing.length > 0) {
-      throw new RasterError(
-        `item "${acq.itemId}" lacks band asset${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (has: ${available.join(', ') || 'none'})`,
-      );
-    }
-    stackBands = [...options.bands];
-  } else {
-    stackBands = DEFAULT_BANDS.filter((b) => acq.assets[b]);
-    if (stackBands.length === 0) stackBands = available.filter((b) => b !== 'scl' && b !== 'alpha');
-    if (stackBands.length === 0) throw new RasterError(`item "${acq.itemId}" has no band assets`);
-  }
+): Promise<ItemFiles> {
   const readBands = acq.assets.scl && !stackBands.includes('scl') ? [...stackBands, 'scl'] : stackBands;
 
   const hinted = (acq.properties[HINTS.scaling] ?? {}) as Record<string, Partial<BandScaling>>;
@@ -167,62 +197,35 @@ async function openFiles(
     await Promise.all(reads.map((r) => r.reader.close()));
     throw err;
   }
-  return { reads, stackBands };
+  return { itemId: acq.itemId, reads };
 }
 
 async function readCell(
   cell: GridCell,
-  reads: FileRead[],
+  items: ItemFiles[],
   stackBands: string[],
   grid: GridSpec,
   options: ChipOptions,
 ): Promise<Chip> {
   const size = grid.chipPx;
   const n = size * size;
-  const planes = new Map<string, Float32Array>();
-  const mask = new Uint8Array(n).fill(1);
-  let display = false;
-  for (const f of reads) {
-    if (!intersects(f.footprint, cell.bounds)) {
-      mask.fill(0);
-      for (const b of f.bands) planes.set(b, new Float32Array(n));
-      continue;
-    }
-    const continuous = f.bands.filter((b) => b !== 'scl');
-    const parts: ImageValue[] = [];
-    const crs = `EPSG:${grid.epsg}`;
-    if (continuous.length > 0) {
-      parts.push(
-        await f.reader.part(cell.bounds, crs, {
-          width: size,
-          height: size,
-          bands: continuous,
-          signal: options.signal,
-          resampling: options.resampling ?? 'bilinear',
-        }),
-      );
-    }
-    if (f.bands.includes('scl')) {
-      parts.push(
-        await f.reader.part(cell.bounds, crs, {
-          width: size,
-          height: size,
-          bands: ['scl'],
-          signal: options.signal,
-          resampling: 'nearest',
-        }),
-      );
-    }
-    for (const img of parts) {
-      if (img.scale === 'display') display = true;
-      for (let i = 0; i < n; i++) if (img.mask[i] === 0) mask[i] = 0;
-      img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
+  const layers: Layer[] = [];
+  for (const item of items) {
+    const layer = await readLayer(cell, item.reads, grid, options);
+    if (layer) layers.push(layer);
+  }
+  // Most valid pixels first; the sort is stable, so ties keep the items' order.
+  layers.sort((a, b) => b.valid - a.valid);
+  const data = stackBands.map(() => new Float32Array(n));
+  const mask = new Uint8Array(n);
+  for (const layer of layers) {
+    const planes = stackBands.map((b) => layer.planes.get(b)!);
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 1 || layer.mask[i] === 0) continue;
+      mask[i] = 1;
+      for (let k = 0; k < planes.length; k++) data[k]![i] = planes[k]![i]!;
     }
   }
-  const scl = planes.get('scl');
-  if (scl) for (let i = 0; i < n; i++) if (INVALID_SCL.has(scl[i]!)) mask[i] = 0;
-  const data = stackBands.map((b) => planes.get(b)!);
-  for (let i = 0; i < n; i++) if (mask[i] === 0) for (const p of data) p[i] = 0;
   const image: ImageValue = {
     width: size,
     height: size,
@@ -231,7 +234,7 @@ async function readCell(
     mask,
     crs: `EPSG:${grid.epsg}`,
     bounds: [...cell.bounds] as Bbox,
-    scale: display ? 'display' : 'reflectance',
+    scale: layers.some((l) => l.display) ? 'display' : 'reflectance',
   };
   const vf = fractionValid(image);
   return {
@@ -246,6 +249,70 @@ async function readCell(
     usable: vf >= (options.minValidFraction ?? 0.5),
     rgb: renderRgb(image),
   };
+}
+
+/** One item's bands over the cell with their validity (nodata of every band, SCL), or null when it does not cover the cell. */
+async function readLayer(
+  cell: GridCell,
+  reads: FileRead[],
+  grid: GridSpec,
+  options: ChipOptions,
+): Promise<Layer | null> {
+  const size = grid.chipPx;
+  const n = size * size;
+  const planes = new Map<string, Float32Array>();
+  const mask = new Uint8Array(n).fill(1);
+  let display = false;
+  const crs = `EPSG:${grid.epsg}`;
+  for (const f of reads) {
+    if (!covers(f, cell, grid)) return null;
+    const continuous = f.bands.filter((b) => b !== 'scl');
+    const parts: ImageValue[] = [];
+    try {
+      if (continuous.length > 0) {
+        parts.push(
+          await f.reader.part(cell.bounds, crs, {
+            width: size,
+            height: size,
+            bands: continuous,
+            signal: options.signal,
+            resampling: options.resampling ?? 'bilinear',
+          }),
+        );
+      }
+      if (f.bands.includes('scl')) {
+        parts.push(
+          await f.reader.part(cell.bounds, crs, {
+            width: size,
+            height: size,
+            bands: ['scl'],
+            signal: options.signal,
+            resampling: 'nearest',
+          }),
+        );
+      }
+    } catch (err) {
+      if (err instanceof OutsideRasterError) return null;
+      throw err;
+    }
+    for (const img of parts) {
+      if (img.scale === 'display') display = true;
+      for (let i = 0; i < n; i++) if (img.mask[i] === 0) mask[i] = 0;
+      img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
+    }
+  }
+  const scl = planes.get('scl');
+  if (scl) for (let i = 0; i < n; i++) if (INVALID_SCL.has(scl[i]!)) mask[i] = 0;
+  let valid = 0;
+  for (let i = 0; i < n; i++) valid += mask[i]!;
+  return { planes, mask, valid, display };
+}
+
+/** Whether the file may cover the cell: their boxes meet in the grid CRS and in the file's own CRS. */
+function covers(f: FileRead, cell: GridCell, grid: GridSpec): boolean {
+  if (!intersects(f.footprint, cell.bounds)) return false;
+  if (f.info.epsg === grid.epsg) return true;
+  return intersects(f.info.bounds, transformBounds(cell.bounds, grid.epsg, f.info.epsg));
 }
 
 function intersects(a: Bbox, b: Bbox): boolean {

@@ -26,11 +26,15 @@ export {
   type ImagerySource,
   type SearchOptions,
   type SearchQuery,
+  type PassConfig,
   type SourceConfig,
 } from './source.ts';
 export { openSource } from './open-source.ts';
 export { StacApiSource, type StacApiOptions } from './stac-api-source.ts';
-export { LocalSource, datetimeFromName } from './local-source.ts';
+export { LocalSource, datetimeFromName, localSourceId } from './local-source.ts';
+export { groupPasses, passItems, platformOf, DEFAULT_PASS_WINDOW_HOURS } from './passes.ts';
+export { parseSidecar, sidecarScaling, type Sidecar } from './sidecar.ts';
+export { sentinel2Offset, processingBaseline, BASELINE_04_START, BASELINE_04_OFFSET } from './l2a-offset.ts';
 export { itemToAcquisition, type Preset } from './stac-item.ts';
 export { planetaryComputerSigner, sasToken } from './planetary-computer.ts';
 export { readChips, INVALID_SCL, type ChipOptions } from './chips.ts';

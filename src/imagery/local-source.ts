@@ -1,15 +1,18 @@
 /**
  * Local sources: a static STAC catalog on disk (catalog.json → child/item links, asset hrefs relative to
- * each item) or a folder of GeoTIFFs, one acquisition per file, dated by a sidecar `<name>.json`
- * (`{"datetime": "...", "bands": [...], "cloudCover": n}`) or by a date in the file name
- * (YYYY-MM-DD or YYYYMMDD, optionally followed by THHMMSS).
+ * each item) or a folder of GeoTIFFs, one item per file, dated by a sidecar `<name>.json` (see sidecar.ts)
+ * or by a date in the file name (YYYY-MM-DD or YYYYMMDD, optionally followed by THHMMSS). A source is
+ * identified by the full resolved path it was given (`local:/data/a/s2`), so folders that share a last
+ * name stay apart.
  */
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { RasterError, SourceError } from '../errors.ts';
 import { openRaster } from './raster-reader.ts';
+import { parseSidecar, sidecarScaling } from './sidecar.ts';
 import {
+  HINTS,
   inInterval,
   lonLatBboxesIntersect,
   reportItemError,
@@ -28,8 +31,7 @@ export class LocalSource implements ImagerySource {
   constructor(path: string) {
     this.root = resolve(path);
     if (!existsSync(this.root)) throw new SourceError(`local source ${path} does not exist`);
-    const dir = statSync(this.root).isDirectory() ? this.root : dirname(this.root);
-    this.id = `local:${basename(dir)}`;
+    this.id = localSourceId(this.root);
   }
 
   async search(query: SearchQuery, options: SearchOptions = {}): Promise<Acquisition[]> {
@@ -104,29 +106,35 @@ export class LocalSource implements ImagerySource {
       const path = join(this.root, name);
       const stem = basename(name, extname(name));
       try {
-        const sidecar = join(this.root, `${stem}.json`);
-        const meta = existsSync(sidecar) ? ((await readJson(sidecar)) as Record<string, unknown>) : {};
-        const datetime = typeof meta.datetime === 'string' ? meta.datetime : datetimeFromName(stem);
-        if (!datetime || Number.isNaN(Date.parse(datetime))) {
+        const sidecarPath = join(this.root, `${stem}.json`);
+        const sidecar = existsSync(sidecarPath)
+          ? parseSidecar(await readJson(sidecarPath), sidecarPath)
+          : { properties: {} };
+        const datetime = sidecar.datetime ?? datetimeFromName(stem);
+        if (!datetime) {
           throw new SourceError(
             `raster ${path} has no datetime: add a sidecar ${stem}.json with "datetime" or a date in the file name`,
           );
         }
-        const bandNames = Array.isArray(meta.bands) ? meta.bands.map(String) : undefined;
-        const reader = openRaster(path, { bandNames });
+        const reader = openRaster(path, { bandNames: sidecar.bands });
         try {
           const info = await reader.info({ signal: options.signal });
           const assets: Record<string, string> = {};
           info.bands.forEach((b, i) => (assets[b] = `${path}#band=${i + 1}`));
+          const iso = new Date(datetime).toISOString();
+          const scaling = sidecarScaling(sidecar, info.bands, sidecarPath, iso);
           out.push({
             acq: {
               source: this.id,
               itemId: stem,
-              datetime: new Date(datetime).toISOString(),
-              cloudCover: typeof meta.cloudCover === 'number' ? meta.cloudCover : null,
+              datetime: iso,
+              cloudCover: sidecar.cloudCover ?? null,
               epsg: info.epsg,
               assets,
-              properties: { ...meta },
+              properties: {
+                ...sidecar.properties,
+                ...(Object.keys(scaling).length > 0 ? { [HINTS.scaling]: scaling } : {}),
+              },
             },
             bbox: info.lonlatBounds,
           });
@@ -141,6 +149,11 @@ export class LocalSource implements ImagerySource {
   }
 }
 
+/** The id of the local source at this path: `local:` and the full resolved path. */
+export function localSourceId(path: string): string {
+  return `local:${resolve(path)}`;
+}
+
 /** A date (and time) found in a file name, as ISO 8601 UTC, or null. */
 export function datetimeFromName(name: string): string | null {
   const m = /(\d{4})-?(\d{2})-?(\d{2})(?:[T_](\d{2}):?(\d{2}):?(\d{2}))?/.exec(name);
@@ -150,7 +163,7 @@ export function datetimeFromName(name: string): string | null {
   return Number.isNaN(Date.parse(iso)) ? null : iso;
 }
 
-async function readJson(file: string): Promise<unknown> {
+export async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

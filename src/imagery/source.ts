@@ -2,9 +2,12 @@
 import type { AreaGeometry } from './area.ts';
 import type { Bbox } from './image.ts';
 
-/** One acquisition (a STAC item or a local raster) and its band assets. */
+/**
+ * One acquisition: a STAC item or a local raster with its band assets, or a pass of several such items
+ * (tiles of one platform taken within a short window, see passes.ts) listed in `items`.
+ */
 export interface Acquisition {
-  /** Source id, e.g. 'earth-search', 'planetary-computer', 'local:<folder name>'. */
+  /** Source id, e.g. 'earth-search', 'planetary-computer', 'local:<full path of the folder or catalog>'. */
   source: string;
   /** Item id, unique within the source. */
   itemId: string;
@@ -18,6 +21,8 @@ export interface Acquisition {
   assets: Record<string, string>;
   /** Item properties, plus `driftwatch:*` reading hints (scaling, offset check, URL signing). */
   properties: Record<string, unknown>;
+  /** The items of a pass of more than one item, oldest first; each chip reads from those that cover it. */
+  items?: Acquisition[];
 }
 
 /** A search over time and space. */
@@ -47,10 +52,21 @@ export interface ImagerySource {
   search(query: SearchQuery, options?: SearchOptions): Promise<Acquisition[]>;
 }
 
+/** What every source config may add. */
+export interface PassConfig {
+  /** Items of one platform taken within this many hours of a pass's first item are one acquisition (default 12; 0: one acquisition per item). */
+  passWindowHours?: number;
+}
+
 /** How to reach a source. */
 export type SourceConfig =
-  | { kind: 'stac-api'; url: string; collection: string; preset?: 'earth-search' | 'planetary-computer' }
-  | { kind: 'local'; path: string };
+  | ({
+      kind: 'stac-api';
+      url: string;
+      collection: string;
+      preset?: 'earth-search' | 'planetary-computer';
+    } & PassConfig)
+  | ({ kind: 'local'; path: string } & PassConfig);
 
 /** Property keys with reading hints that sources put on acquisitions. */
 export const HINTS = {

@@ -3,7 +3,9 @@
  * reflectance scaling per preset.
  *
  * Scaling (value = DN × scale + offset): an asset's `raster:bands` scale/offset/nodata are honoured when
- * present, except for Sentinel-2 under the presets, where processing baseline ≥ 04.00 shifts DNs by +1000:
+ * present. Where an asset names no offset, the Sentinel-2 baseline rule of l2a-offset.ts applies to every
+ * item that says it is Sentinel-2 (by its processing baseline, else by platform, level and datetime),
+ * whatever the source. Under the presets, processing baseline ≥ 04.00 shifts DNs by +1000:
  * - Planetary Computer keeps ESA's DNs: offset −0.1 (−1000 DN) for baseline ≥ 04.00, else 0.
  * - Earth Search sometimes applied the offset and its `earthsearch:boa_offset_applied` flag and
  *   `raster:bands` offset are both unreliable, so for baseline ≥ 04.00 the offset −0.1 is assumed and then
@@ -12,6 +14,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { SourceError } from '../errors.ts';
+import { sentinel2Offset } from './l2a-offset.ts';
 import { KNOWN_BANDS, SENTINEL2_IDS, normalizeBandName } from './band-names.ts';
 import type { BandScaling } from './raster-reader.ts';
 import { HINTS, type Acquisition } from './source.ts';
@@ -102,10 +105,8 @@ export function itemToAcquisition(raw: unknown, ctx: ItemContext): Acquisition {
   }
   const assets: Record<string, string> = {};
   const scaling: Record<string, Partial<BandScaling>> = {};
-  const baseline = Number.parseFloat(
-    String(props['s2:processing_baseline'] ?? props['sentinel:processing_baseline'] ?? 'NaN'),
-  );
-  const newBaseline = Number.isFinite(baseline) && baseline >= 4;
+  const ruleOffset = sentinel2Offset(props, dt);
+  const newBaseline = ruleOffset !== null && ruleOffset !== 0;
   for (const [key, asset] of Object.entries(item.assets)) {
     const band = assetBandName(key, asset, ctx.preset);
     if (!band || assets[band]) continue;
@@ -122,8 +123,10 @@ export function itemToAcquisition(raw: unknown, ctx: ItemContext): Acquisition {
     }
     if (ctx.preset) {
       s.scale = 1e-4;
-      s.offset = newBaseline ? -0.1 : 0;
+      s.offset = ruleOffset ?? 0;
       s.nodata ??= 0;
+    } else if (s.offset === undefined && ruleOffset !== null) {
+      s.offset = ruleOffset;
     }
     if (s.scale !== undefined || s.offset !== undefined) s.kind = 'reflectance';
     scaling[band] = s;

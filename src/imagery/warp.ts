@@ -7,7 +7,7 @@
  * is nodata or outside the raster. Categorical bands (SCL) are always read nearest.
  */
 import type { GeoTIFFImage } from 'geotiff';
-import { RasterError } from '../errors.ts';
+import { OutsideRasterError } from '../errors.ts';
 import { transformer } from './crs.ts';
 import type { Bbox, ImageValue } from './image.ts';
 import type { RasterInfo } from './raster-reader.ts';
@@ -59,7 +59,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   const halfU = (umax - umin) / Math.max(1, width - 1) / 2;
   const halfV = (vmax - vmin) / Math.max(1, height - 1) / 2;
   if (!(umax + halfU > 0 && umin - halfU < info.width && vmax + halfV > 0 && vmin - halfV < info.height)) {
-    throw new RasterError(
+    throw new OutsideRasterError(
       `window [${p.targetBbox.join(', ')}] in EPSG:${p.targetEpsg} lies outside raster ${p.href} (bounds [${info.bounds.join(', ')}] in EPSG:${info.epsg})`,
     );
   }

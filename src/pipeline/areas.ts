@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AreaError, InputError } from '../errors.ts';
 import {
@@ -44,24 +45,28 @@ export interface NewArea {
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
 
+const passWindowHours = z.number().min(0).max(168).optional();
 const sourceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('stac-api'),
     url: z.string().url(),
     collection: z.string().min(1),
     preset: z.enum(['earth-search', 'planetary-computer']).optional(),
+    passWindowHours,
   }),
-  z.object({ kind: z.literal('local'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('local'), path: z.string().min(1), passWindowHours }),
 ]);
 
+/** Validates a source config; a local path is made absolute (it is the source's identity). */
 export function parseSourceConfig(value: unknown): SourceConfig {
   const parsed = sourceSchema.safeParse(value);
   if (!parsed.success) {
     throw new InputError(
-      `invalid source ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      `invalid source ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'source'}: ${i.message}`).join('; ')}`,
     );
   }
-  return parsed.data;
+  const source = parsed.data;
+  return source.kind === 'local' ? { ...source, path: resolve(source.path) } : source;
 }
 
 /** Registers an area (idempotent for the same id and geometry); returns the stored record. */

@@ -2,12 +2,19 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.ts';
-import { addArea, areaCells, listAreas, removeArea } from '../../pipeline/areas.ts';
+import { listAreaAcquisitions, type AreaAcquisition } from '../../pipeline/acquisitions.ts';
+import { addArea, areaCells, getArea, listAreas, removeArea } from '../../pipeline/areas.ts';
 import type { SourceConfig } from '../../imagery/index.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 /** `--source` value: a STAC API URL (with --collection) or a local folder / catalog.json. */
-export function sourceFromFlags(source: string, collection?: string, preset?: string): SourceConfig {
+export function sourceFromFlags(
+  source: string,
+  collection?: string,
+  preset?: string,
+  passWindowHours?: number,
+): SourceConfig {
+  const pass = passWindowHours === undefined ? {} : { passWindowHours };
   if (/^https?:\/\//.test(source)) {
     if (!collection) throw new InputError(`--collection is required with the STAC API source ${source}`);
     return {
@@ -15,9 +22,28 @@ export function sourceFromFlags(source: string, collection?: string, preset?: st
       url: source,
       collection,
       ...(preset ? { preset: preset as 'earth-search' | 'planetary-computer' } : {}),
+      ...pass,
     };
   }
-  return { kind: 'local', path: resolve(source) };
+  return { kind: 'local', path: resolve(source), ...pass };
+}
+
+function hours(value: string): number {
+  const n = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 168))
+    throw new InputError(`--pass-window "${value}" is not a number of hours in 0…168`);
+  return n;
+}
+
+/** The text form of an area's acquisitions. */
+export function formatAreaAcquisitions(rows: AreaAcquisition[]): string {
+  if (rows.length === 0) return 'no acquisitions recorded yet (monitor run or assess finds them)';
+  return rows
+    .map(
+      (r) =>
+        `${r.datetime.slice(0, 16).replace('T', ' ')}\t${r.status}\t${r.items} item(s)\t${r.itemId}${r.error ? `\t${r.error.type}: ${r.error.message}` : ''}`,
+    )
+    .join('\n');
 }
 
 function readGeojson(file: string): unknown {
@@ -47,6 +73,11 @@ export function register(program: Command): void {
     )
     .option('--collection <name>', 'STAC collection (STAC API sources)', 'sentinel-2-l2a')
     .option('--preset <name>', 'earth-search or planetary-computer (STAC API sources)')
+    .option(
+      '--pass-window <hours>',
+      'items of one platform within this many hours are one acquisition (default 12; 0: one per item)',
+      hours,
+    )
     .option('--name <name>', 'display name')
     .option('--chip-size <px>', 'chip size in pixels', (v) => Number(v), 256)
     .option('--resolution <m>', 'pixel size in metres', (v) => Number(v), 10)
@@ -60,7 +91,7 @@ export function register(program: Command): void {
           id,
           name: o.name,
           geojson: readGeojson(file),
-          source: sourceFromFlags(o.source, o.collection, o.preset),
+          source: sourceFromFlags(o.source, o.collection, o.preset, o.passWindow),
           chipPx: o.chipSize,
           resolutionM: o.resolution,
           start: o.start,
@@ -91,6 +122,24 @@ export function register(program: Command): void {
                 )
                 .join('\n'),
         );
+      });
+    });
+  area
+    .command('acquisitions')
+    .description(
+      'list the acquisitions recorded for an area: status, items, and the error of each failed one',
+    )
+    .argument('<id>', 'area id')
+    .option('--status <status>', 'only pending, processed or failed ones')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o) => {
+      if (o.status !== undefined && !['pending', 'processed', 'failed'].includes(o.status))
+        throw new InputError(`--status "${o.status}" is not pending, processed or failed`);
+      await withRuntime(async (rt) => {
+        const db = await rt.db();
+        await getArea(db, id);
+        const rows = await listAreaAcquisitions(db, id, o.status);
+        output(rows, o.json, formatAreaAcquisitions);
       });
     });
   area

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.ts';
 import { getArea } from '../../pipeline/areas.ts';
+import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-report.ts';
 import type { Assessment } from '../../pipeline/assess.ts';
 import { DEFAULT_PROMPTS } from '../../pipeline/embed-chips.ts';
 import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
 import { output, withRuntime } from '../runtime.ts';
 
-export function formatAssessment(a: Assessment): string {
+/** Exit code of a run that had nothing it could process (bad input exits 2). */
+export const NOTHING_PROCESSED_EXIT = 3;
+
+export function formatAssessment(a: Assessment & Partial<SkipReport>): string {
   const lines = [
     `assessment of ${a.areaId} for the event of ${a.eventDate.slice(0, 10)}`,
     `  baseline: ${a.preEvent.acquisitions} acquisition(s) ${a.preEvent.start.slice(0, 10)} … ${a.preEvent.end.slice(0, 10)}`,
@@ -17,6 +21,12 @@ export function formatAssessment(a: Assessment): string {
       (al) =>
         `  alert #${al.id} ${al.kind} (${al.confidence}), ${al.chipKeys.length} chip(s), evidence ${al.evidence.map((e) => e.kind).join('/')}`,
     ),
+    ...formatSkipReport({
+      failures: a.failures ?? [],
+      skipped: a.skipped ?? [],
+      skippedTotal: a.skippedTotal ?? 0,
+      nearest: a.nearest ?? [],
+    }),
   ];
   return lines.join('\n');
 }
@@ -24,7 +34,9 @@ export function formatAssessment(a: Assessment): string {
 export function register(program: Command): void {
   program
     .command('assess')
-    .description('on-demand disaster assessment of an area around an event date')
+    .description(
+      'on-demand disaster assessment of an area around an event date (exit 3 when nothing after the event could be processed)',
+    )
     .argument('<area>', 'area id')
     .requiredOption('--event-date <date>', 'date of the event (ISO)')
     .option('--prompt <text...>', 'prompts whose affected area is reported', [...DEFAULT_PROMPTS])
@@ -39,7 +51,7 @@ export function register(program: Command): void {
         const t = await rt.temporal();
         const worker = t.embedded ? await rt.startWorkers() : undefined;
         rt.progress(`assess: ${areaId} around ${o.eventDate}…`);
-        const result: Assessment = await t.client.workflow.execute('assessDisaster', {
+        const result: Assessment & SkipReport = await t.client.workflow.execute('assessDisaster', {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `assess/${areaId}/${o.eventDate}/${Date.now()}`,
           args: [
@@ -53,6 +65,12 @@ export function register(program: Command): void {
         });
         await worker?.stop();
         output(result, o.json, formatAssessment);
+        if (result.postEvent.acquisitions === 0) {
+          process.stderr.write(
+            `driftwatch: nothing assessed: no acquisition after the event could be processed (${result.postEvent.start.slice(0, 10)} … ${result.postEvent.end.slice(0, 10)})\n`,
+          );
+          process.exitCode = NOTHING_PROCESSED_EXIT;
+        }
       });
     });
 }

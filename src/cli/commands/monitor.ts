@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.ts';
+import { formatSkipReport } from '../../pipeline/acquisition-report.ts';
 import { getArea } from '../../pipeline/areas.ts';
 import {
   backfillMonitor,
@@ -9,7 +10,17 @@ import {
   startMonitor,
 } from '../../temporal/schedules.ts';
 import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
+import type { MonitorAreaResult } from '../../../workflows/monitor-area.ts';
 import { output, withRuntime } from '../runtime.ts';
+import { NOTHING_PROCESSED_EXIT } from './assess.ts';
+
+/** The text form of a monitoring pass. */
+export function formatMonitorRun(r: MonitorAreaResult): string {
+  return [
+    `processed ${r.processed}, failed ${r.failed}, alerts ${r.alertIds.join(', ') || 'none'}`,
+    ...formatSkipReport(r),
+  ].join('\n');
+}
 
 function date(flag: string, value: string): Date {
   const t = Date.parse(value);
@@ -103,7 +114,9 @@ export function register(program: Command): void {
     });
   monitor
     .command('run')
-    .description('run one monitoring pass now and wait for it')
+    .description(
+      'run one monitoring pass now and wait for it (exit 3 when it found acquisitions or items but could process none)',
+    )
     .argument('<area>', 'area id')
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
@@ -112,18 +125,20 @@ export function register(program: Command): void {
         const t = await rt.temporal();
         const worker = t.embedded ? await rt.startWorkers() : undefined;
         rt.progress(`monitor: running a pass over ${areaId}…`);
-        const result = await t.client.workflow.execute('monitorArea', {
+        const result: MonitorAreaResult = await t.client.workflow.execute('monitorArea', {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `monitor/${areaId}/manual-${Date.now()}`,
           args: [{ areaId }],
         });
         await worker?.stop();
-        output(
-          result,
-          o.json,
-          (r: { processed: number; failed: number; alertIds: number[] }) =>
-            `processed ${r.processed}, failed ${r.failed}, alerts ${r.alertIds.join(', ') || 'none'}`,
-        );
+        output(result, o.json, formatMonitorRun);
+        if (
+          result.processed === 0 &&
+          (result.failed > 0 || result.skippedTotal > 0 || result.nearest.length > 0)
+        ) {
+          process.stderr.write(`driftwatch: nothing processed for ${areaId}\n`);
+          process.exitCode = NOTHING_PROCESSED_EXIT;
+        }
       });
     });
   monitor
