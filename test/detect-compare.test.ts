@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { comparePair } from '../src/detect/compare-pair.ts';
 import { readPair } from '../src/detect/pair-reader.ts';
+import { LEGEND_HEIGHT } from '../src/detect/heatmap.ts';
 import { writePairReport } from '../src/detect/pair-report.ts';
 
 const run = promisify(execFile);
@@ -154,18 +155,28 @@ describe.skipIf(!haveShared)('compare on a real flood pair', () => {
     expect(out.chips.some((c) => c.kind === 'flood')).toBe(true);
   }, 60_000);
 
-  it('writes evidence tiles that decode as PNGs of the right size', async () => {
+  it('writes WebP before/after tiles with their dates and a PNG heat-map with its legend', async () => {
     const pair = await readPair(FLOOD);
     const cmp = await comparePair(pair);
-    const files = await writePairReport(join(tmp, 'out'), 'test', pair.before, pair.after, cmp);
+    const files = await writePairReport(join(tmp, 'out'), 'test', pair.before, pair.after, cmp, 0.5, {
+      before: '2024-04-01',
+      after: '2024-05-01',
+    });
     const meta = await Promise.all(
       [files.before, files.after, files.heatmap].map((f) => sharp(join(tmp, 'out', f)).metadata()),
     );
     expect(meta.map((m) => [m.format, m.width, m.height])).toEqual([
-      ['png', 256, 256],
-      ['png', 256, 256],
-      ['png', 256, 256],
+      ['webp', 256, 256],
+      ['webp', 256, 256],
+      ['png', 320, 256 + LEGEND_HEIGHT],
     ]);
+    expect([files.before, files.after, files.heatmap].map((f) => f.slice(65))).toEqual([
+      'webp',
+      'webp',
+      'png',
+    ]);
+    expect(meta[0]!.exif!.toString('latin1')).toContain('before 2024-04-01');
+    expect(meta[1]!.exif!.toString('latin1')).toContain('after 2024-05-01');
     expect(files.html).toMatch(/^[0-9a-f]{64}\.html$/);
   });
 });

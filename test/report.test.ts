@@ -171,10 +171,18 @@ for (const backend of backends()) {
           [FLOOD_CHIPS[0], 0.88],
           [FLOOD_CHIPS[2], 0.83],
         ]);
-        expect(alert?.evidence.map((e) => [e.kind, e.datetime.slice(0, 10)])).toEqual([
-          ['before', '2024-05-02'],
-          ['after', '2024-06-21'],
-          ['heatmap', '2024-06-21'],
+        // Written at the after acquisition; the before tile shows imagery of an earlier one.
+        expect(
+          alert?.evidence.map((e) => [
+            e.kind,
+            e.datetime.slice(0, 10),
+            e.imaged?.from.slice(0, 10),
+            e.mediaType,
+          ]),
+        ).toEqual([
+          ['before', '2024-06-21', '2024-05-02', 'image/webp'],
+          ['after', '2024-06-21', '2024-06-21', 'image/webp'],
+          ['heatmap', '2024-06-21', '2024-06-21', 'image/png'],
         ]);
         expect(alert?.evidence.map((e) => e.sha256)).toEqual(seeded.evidence.get(ids.flood));
         expect(alert?.prompts).toEqual([
@@ -288,18 +296,33 @@ for (const backend of backends()) {
         expect(text).toContain('Generated 2024-07-02 08:00 UTC');
       });
 
-      it('references only evidence PNGs copied next to it, with the same bytes', () => {
+      it('references only evidence files copied next to it, with the same bytes and extension', () => {
         const srcs = [...text.matchAll(/<img\s[^>]*?src="([^"]+)"/g)].map((m) => m[1]!);
         expect(srcs).toHaveLength(6);
         const expected = [...seeded.evidence.get(ids.built)!, ...seeded.evidence.get(ids.flood)!];
-        expect(srcs).toEqual(expected.map((sha) => `evidence/${sha}.png`));
+        const exts = ['webp', 'webp', 'png', 'webp', 'webp', 'png']; // before, after, heat-map
+        expect(srcs).toEqual(expected.map((sha, i) => `evidence/${sha}.${exts[i]}`));
         for (const src of srcs) {
           const bytes = readFileSync(join(outDir, src));
           expect(createHash('sha256').update(bytes).digest('hex')).toBe(
-            src.slice('evidence/'.length, -'.png'.length),
+            src.slice('evidence/'.length, src.lastIndexOf('.')),
           );
         }
         expect(text).not.toMatch(/(src|href)="(https?:)?\/\//);
+      });
+
+      it('captions each tile with the date of the imagery it shows', () => {
+        const captions = [
+          ...text.matchAll(/<figcaption><b>([^<]+)<\/b><span class="muted">([^<]+)<\/span>/g),
+        ].map((m) => `${m[1]}: ${m[2]}`);
+        expect(captions).toEqual([
+          'Before: 11 Jun 2024',
+          'After: 1 Jul 2024',
+          'Change heat map: 1 Jul 2024',
+          'Before: 2 May 2024',
+          'After: 21 Jun 2024',
+          'Change heat map: 21 Jun 2024',
+        ]);
       });
 
       it('escapes a hostile area name', () => {
@@ -342,12 +365,20 @@ for (const backend of backends()) {
       });
 
       it('serves evidence by hash only: 400 for a malformed hash, 404 for unknown or escaping paths', async () => {
-        const sha = seeded.evidence.get(ids.flood)![0]!;
+        const sha = seeded.evidence.get(ids.flood)![2]!; // the heat-map, a PNG
         const ok = await get(`/evidence/${sha}.png`);
         expect(ok.status).toBe(200);
         expect(ok.headers.get('content-type')).toBe('image/png');
         const bytes = Buffer.from(await ok.arrayBuffer());
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha);
+        // A before tile is WebP: served with its stored media type, under its extension or none.
+        const webp = seeded.evidence.get(ids.flood)![0]!;
+        for (const path of [`/evidence/${webp}.webp`, `/evidence/${webp}`]) {
+          const res = await get(path);
+          expect([res.status, res.headers.get('content-type')], path).toEqual([200, 'image/webp']);
+          const body = Buffer.from(await res.arrayBuffer());
+          expect(createHash('sha256').update(body).digest('hex')).toBe(webp);
+        }
 
         const bad = await get('/evidence/not-a-hash.png');
         expect(bad.status).toBe(400);

@@ -1,9 +1,10 @@
 /**
- * Evidence tiles of an alert: before and after true-colour PNGs, a change heat-map over the area's chip
- * grid, written once under content-addressed names (`<sha256>.<ext>`).
- * Heat-map: each grid cell is drawn as a square of heatCellPixels(cols, rows) pixels; scores run from
- * blue (0) through pale yellow (0.5) to red (1); non-finite values are grey; highlighted cells get a
- * one-pixel white outline.
+ * Evidence tiles of an alert or a compared pair, written once under content-addressed names
+ * (`<sha256>.<ext>`):
+ * - before and after: true colour under one percentile stretch shared by both (percentile-stretch.ts),
+ *   scaled down to EVIDENCE_MAX_SIDE on the long side, optional outlines (the alert's cells) and a label
+ *   with the tile's own date burned into the top-left corner; WebP (photographic content);
+ * - the change heat-map with its legend (heatmap.ts); PNG (flat colours, lossless).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,45 +13,76 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
 import type { RgbImage } from '../imagery/image.ts';
+import { drawText, fillRect, GLYPH_HEIGHT, strokeRect, textWidth } from './draw.ts';
+import { EVIDENCE_MAX_SIDE, heatmapImage, type HeatInput } from './heatmap.ts';
+import { applyStretch, percentileStretch, type MaskedRgb, type RgbStretch } from './percentile-stretch.ts';
 
-/** PNG bytes of the three tiles. */
+export { EVIDENCE_MAX_SIDE, heatCellPixels, heatColour, heatmapImage, type HeatInput } from './heatmap.ts';
+
+/** Media type of before/after tiles. */
+export const PHOTO_MEDIA_TYPE = 'image/webp';
+/** WebP quality of before/after tiles. */
+export const PHOTO_QUALITY = 85;
+/** Media type of the heat-map. */
+export const HEATMAP_MEDIA_TYPE = 'image/png';
+/** Colour of outlined cells in before/after tiles. */
+export const OUTLINE_COLOUR: [number, number, number] = [255, 45, 85];
+
+/** Media types an evidence file may have. */
+export type EvidenceMediaType = 'image/png' | 'image/webp' | 'image/jpeg' | 'text/html';
+
+/** One encoded tile. */
+export interface EvidenceImage {
+  /** The encoded file. */
+  bytes: Buffer;
+  /** Its media type. */
+  mediaType: EvidenceMediaType;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+}
+
+/** The three tiles and the stretch the photographic ones were drawn with. */
 export interface EvidenceTiles {
   /** Before, true colour. */
-  before: Buffer;
+  before: EvidenceImage;
   /** After, true colour. */
-  after: Buffer;
-  /** Per-cell change scores over the area's grid. */
-  heatmap: Buffer;
+  after: EvidenceImage;
+  /** Per-cell change scores over the grid, with a legend. */
+  heatmap: EvidenceImage;
+  /** The stretch applied to before and after. */
+  stretch: RgbStretch;
+}
+
+/** A rectangle in the pixels of the image it belongs to. */
+export interface PixelRect {
+  /** Left edge. */
+  x: number;
+  /** Top edge. */
+  y: number;
+  /** Width. */
+  width: number;
+  /** Height. */
+  height: number;
+}
+
+/** A before or after rendering to turn into a tile. */
+export interface EvidencePhoto extends MaskedRgb {
+  /** Text for the top-left corner and the file's EXIF ImageDescription, e.g. `before 2024-04-01`. */
+  label?: string;
+  /** Rectangles (in `image` pixels) to outline, e.g. the alert's cells. */
+  outline?: PixelRect[];
 }
 
 /** Input of renderEvidence. */
 export interface EvidenceInput {
-  /** RGB rendering of the cluster's extent before. */
-  before: RgbImage;
-  /** RGB rendering of the cluster's extent after. */
-  after: RgbImage;
-  /** Per-cell scores (row-major, north row first) and cells to outline. */
-  heat: { cols: number; rows: number; values: number[]; highlight?: boolean[] };
-}
-
-/** Pixels per grid cell in the heat-map: 256 / max(cols, rows), clamped to 4…32. */
-export function heatCellPixels(cols: number, rows: number): number {
-  return Math.min(32, Math.max(4, Math.floor(256 / Math.max(cols, rows))));
-}
-
-const STOPS: Array<[number, [number, number, number]]> = [
-  [0, [49, 54, 149]],
-  [0.5, [255, 255, 191]],
-  [1, [165, 0, 38]],
-];
-
-/** Colour of a score in [0, 1] (clamped); grey for non-finite values. */
-export function heatColour(v: number): [number, number, number] {
-  if (!Number.isFinite(v)) return [128, 128, 128];
-  const x = Math.min(1, Math.max(0, v));
-  const [[x0, c0], [x1, c1]] = x <= 0.5 ? [STOPS[0]!, STOPS[1]!] : [STOPS[1]!, STOPS[2]!];
-  const t = (x - x0) / (x1 - x0);
-  return [0, 1, 2].map((i) => Math.round(c0[i]! + t * (c1[i]! - c0[i]!))) as [number, number, number];
+  /** The extent before. */
+  before: EvidencePhoto;
+  /** The same extent after. */
+  after: EvidencePhoto;
+  /** Per-cell scores over the grid. */
+  heat: HeatInput;
 }
 
 function checkRgb(name: string, img: RgbImage): void {
@@ -61,62 +93,98 @@ function checkRgb(name: string, img: RgbImage): void {
   }
 }
 
-function png(img: RgbImage): Promise<Buffer> {
+function raw(img: RgbImage) {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: 3 },
-  })
-    .png()
-    .toBuffer();
+  });
 }
 
-/** Draws the heat-map as an RgbImage. */
-export function heatmapImage(heat: EvidenceInput['heat']): RgbImage {
-  const { cols, rows, values, highlight } = heat;
-  if (!(Number.isInteger(cols) && Number.isInteger(rows) && cols > 0 && rows > 0)) {
-    throw new InputError(`heat-map grid ${cols}×${rows} must have positive integer size`);
-  }
-  if (values.length !== cols * rows)
-    throw new InputError(`heat-map has ${values.length} values for ${cols}×${rows} cells`);
-  if (highlight && highlight.length !== cols * rows) {
-    throw new InputError(`heat-map highlight has ${highlight.length} flags for ${cols}×${rows} cells`);
-  }
-  const px = heatCellPixels(cols, rows);
-  const width = cols * px;
-  const height = rows * px;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const c = Math.floor(x / px);
-      const r = Math.floor(y / px);
-      const cell = r * cols + c;
-      const edge = x % px === 0 || y % px === 0 || x % px === px - 1 || y % px === px - 1;
-      const colour: [number, number, number] =
-        highlight?.[cell] && edge ? [255, 255, 255] : heatColour(values[cell]!);
-      data.set(colour, (y * width + x) * 3);
+/** `img` scaled to fit EVIDENCE_MAX_SIDE on its long side (unchanged when it fits), and the factor. */
+async function capSize(
+  img: RgbImage,
+  kernel: 'lanczos3' | 'nearest',
+): Promise<{ image: RgbImage; factor: number }> {
+  const long = Math.max(img.width, img.height);
+  if (long <= EVIDENCE_MAX_SIDE) return { image: img, factor: 1 };
+  const { data, info } = await raw(img)
+    .resize(EVIDENCE_MAX_SIDE, EVIDENCE_MAX_SIDE, { fit: 'inside', kernel })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    image: { width: info.width, height: info.height, data: new Uint8Array(data) },
+    factor: info.width / img.width,
+  };
+}
+
+/** Font scale of a tile's label: one font pixel per 256 pixels of the long side, less where the text would not fit the width. */
+export function labelScale(width: number, height: number, text: string): number {
+  const wanted = Math.max(1, Math.round(Math.max(width, height) / 256));
+  const fits = Math.floor((width - 4) / Math.max(1, textWidth(text, 1) + 4));
+  return Math.max(1, Math.min(wanted, fits));
+}
+
+/** Draws `text` in light letters on a black box in the top-left corner. */
+function drawLabel(img: RgbImage, text: string): void {
+  const s = labelScale(img.width, img.height, text);
+  const pad = 2 * s;
+  fillRect(img, 0, 0, textWidth(text, s) + 2 * pad, GLYPH_HEIGHT * s + 2 * pad, [0, 0, 0]);
+  drawText(img, text, pad, pad, s, [255, 255, 255]);
+}
+
+async function photoTile(photo: EvidencePhoto, stretch: RgbStretch): Promise<EvidenceImage> {
+  const { image, factor } = await capSize(applyStretch(photo, stretch), 'lanczos3');
+  if (photo.outline?.length) {
+    const stroke = Math.max(1, Math.round(Math.min(image.width, image.height) / 128));
+    for (const r of photo.outline) {
+      const x = Math.round(r.x * factor);
+      const y = Math.round(r.y * factor);
+      const w = Math.round((r.x + r.width) * factor) - x;
+      const h = Math.round((r.y + r.height) * factor) - y;
+      strokeRect(image, x, y, w, h, stroke, OUTLINE_COLOUR);
     }
   }
-  return { width, height, data };
+  if (photo.label) drawLabel(image, photo.label);
+  const encoder = photo.label ? raw(image).withExif({ IFD0: { ImageDescription: photo.label } }) : raw(image);
+  const bytes = await encoder.webp({ quality: PHOTO_QUALITY }).toBuffer();
+  return { bytes, mediaType: PHOTO_MEDIA_TYPE, width: image.width, height: image.height };
 }
 
-/** before/after: RGB renderings of the cluster's extent; heat: per-cell scores over the area's grid (row-major, north row first). */
+/** Renders the before, after and heat-map tiles (see the file's comment). */
 export async function renderEvidence(input: EvidenceInput): Promise<EvidenceTiles> {
-  checkRgb('before', input.before);
-  checkRgb('after', input.after);
+  checkRgb('before', input.before.image);
+  checkRgb('after', input.after.image);
+  const heat = await capSize(heatmapImage(input.heat), 'nearest');
+  const stretch = percentileStretch([input.before, input.after]);
   const [before, after, heatmap] = await Promise.all([
-    png(input.before),
-    png(input.after),
-    png(heatmapImage(input.heat)),
+    photoTile(input.before, stretch),
+    photoTile(input.after, stretch),
+    raw(heat.image).png().toBuffer(),
   ]);
-  return { before, after, heatmap };
+  return {
+    before,
+    after,
+    heatmap: {
+      bytes: heatmap,
+      mediaType: HEATMAP_MEDIA_TYPE,
+      width: heat.image.width,
+      height: heat.image.height,
+    },
+    stretch,
+  };
 }
 
-const EXT: Record<'image/png' | 'text/html', string> = { 'image/png': 'png', 'text/html': 'html' };
+const EXT: Record<EvidenceMediaType, string> = {
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/jpeg': 'jpg',
+  'text/html': 'html',
+};
 
 /** Writes bytes once under dir/<sha256>.<ext>; returns its sha256, relative path and size. */
 export async function writeEvidenceFile(
   dir: string,
   bytes: Buffer,
-  mediaType: 'image/png' | 'text/html',
+  mediaType: EvidenceMediaType,
 ): Promise<{ sha256: string; path: string; bytes: number }> {
   const ext = EXT[mediaType];
   if (!ext) throw new InputError(`unsupported evidence media type "${mediaType as string}"`);

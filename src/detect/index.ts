@@ -10,5 +10,12 @@ export type {
 } from './detect-types.ts';
 export { detectChip, DEFAULT_ALERT_THRESHOLD, CHANGE_PROMPTS } from './detect-chip.ts';
 export { clusterAlerts, matchAlert, type AlertCandidate, type GridDetection } from './cluster.ts';
-export { renderEvidence, writeEvidenceFile, type EvidenceTiles } from './evidence.ts';
+export {
+  renderEvidence,
+  writeEvidenceFile,
+  type EvidenceMediaType,
+  type EvidencePhoto,
+  type EvidenceTiles,
+  type PixelRect,
+} from './evidence.ts';
 export { dnbrClass, DNBR_BREAKS, type DnbrClass, type SpectralEvidence } from './signals.ts';

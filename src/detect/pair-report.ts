@@ -1,7 +1,8 @@
 /**
  * Evidence of a compared pair: before/after renderings (true colour; images without red, green and blue
- * but with three display bands are shown in false colour in file order), the chip-score heat-map with
- * the chips at or above the threshold outlined, and a small HTML page; all written content-addressed.
+ * but with three display bands are shown in false colour in file order) under the evidence tiles'
+ * shared percentile stretch, labelled with pair.json's dates where it gives them, the chip-score heat-map
+ * with the chips at or above the threshold outlined, and a small HTML page; all written content-addressed.
  */
 import type { ImageValue, RgbImage } from '../imagery/image.ts';
 import { renderRgb } from '../imagery/render.ts';
@@ -46,10 +47,19 @@ export async function writePairReport(
   after: ImageValue,
   cmp: PairComparison,
   threshold = DEFAULT_ALERT_THRESHOLD,
+  dates: { before?: string; after?: string } = {},
 ): Promise<PairReportFiles> {
   const tiles = await renderEvidence({
-    before: renderPairImage(before),
-    after: renderPairImage(after),
+    before: {
+      image: renderPairImage(before),
+      mask: before.mask,
+      label: dates.before ? `before ${dates.before}` : 'before',
+    },
+    after: {
+      image: renderPairImage(after),
+      mask: after.mask,
+      label: dates.after ? `after ${dates.after}` : 'after',
+    },
     heat: {
       cols: cmp.cols,
       rows: cmp.rows,
@@ -57,9 +67,9 @@ export async function writePairReport(
       highlight: cmp.chips.map((c) => c.score >= threshold),
     },
   });
-  const b = await writeEvidenceFile(dir, tiles.before, 'image/png');
-  const a = await writeEvidenceFile(dir, tiles.after, 'image/png');
-  const h = await writeEvidenceFile(dir, tiles.heatmap, 'image/png');
+  const b = await writeEvidenceFile(dir, tiles.before.bytes, tiles.before.mediaType);
+  const a = await writeEvidenceFile(dir, tiles.after.bytes, tiles.after.mediaType);
+  const h = await writeEvidenceFile(dir, tiles.heatmap.bytes, tiles.heatmap.mediaType);
   const rows = cmp.chips
     .filter((c) => c.score >= threshold)
     .sort((x, y) => y.score - x.score)
@@ -72,7 +82,7 @@ export async function writePairReport(
     })
     .join('\n');
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
-<style>body{font-family:sans-serif}img{image-rendering:pixelated;width:320px;margin:4px}td,th{padding:2px 8px;text-align:left}</style></head>
+<style>body{font-family:sans-serif}img{width:320px;margin:4px;vertical-align:top}td,th{padding:2px 8px;text-align:left}</style></head>
 <body><h1>${escape(title)}</h1><p>model ${escape(cmp.model)}, ${cmp.size}-pixel chips, threshold ${threshold}</p>
 <figure><img src="${b.path}" alt="before"><img src="${a.path}" alt="after"><img src="${h.path}" alt="change heat-map"></figure>
 <table><tr><th>x</th><th>y</th><th>score</th><th>kind</th><th>confidence</th><th>signals</th><th>prompts (before→after)</th></tr>

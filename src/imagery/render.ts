@@ -1,10 +1,16 @@
 /**
- * The fixed true-colour stretch used for the model and for evidence tiles, identical for every
- * acquisition so before/after renderings are comparable:
+ * The fixed true-colour stretch of the chip renderings that the embedder sees (and that are stored per
+ * chip), identical for every acquisition:
  * - reflectance images: each of red, green, blue is clipped to 0…0.3, scaled to 0…1, gamma-encoded with
  *   exponent 1/2.2 and mapped to 0…255 (round to nearest): out = round(255 × (min(max(r, 0), 0.3) / 0.3)^(1/2.2));
  * - display images (8-bit values): values are clipped to 0…255 and rounded;
  * - invalid pixels (mask 0) are black. An image without red/green/blue is rendered grey from its first band.
+ *
+ * Fixed, not fitted to each scene, on purpose: drift is measured between embeddings of the same chip on
+ * different dates, so the same reflectance must give the same input bytes on every date. A per-scene
+ * stretch would move with haze, cloud, snow or the mix of land in the scene and make unchanged ground
+ * drift. What a person looks at is drawn differently: evidence tiles re-stretch these renderings per alert
+ * with a percentile stretch (src/detect/percentile-stretch.ts), which is only for the eye.
  */
 import { InputError } from '../errors.ts';
 import type { ImageValue, RgbImage } from './image.ts';

@@ -1,21 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import sharp from 'sharp';
 import {
   clusterAlerts,
   detectChip,
   matchAlert,
-  renderEvidence,
-  writeEvidenceFile,
   type AlertCandidate,
   type ChipDetection,
   type ChipState,
   type GridDetection,
 } from '../detect/index.ts';
-import type { RgbImage } from '../imagery/image.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
+import { evidencePaths, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { areaCells, getArea } from './areas.ts';
 
 /** One detection call, by reference. */
@@ -110,84 +105,6 @@ async function loadSeries(
   return [...byChip.values()];
 }
 
-/** Where each chip RGB PNG lives, read once per acquisition: sha256 → path in the evidence folder. */
-async function evidencePaths(
-  db: Queryable,
-  shas: readonly (string | null | undefined)[],
-): Promise<Map<string, string>> {
-  const wanted = [...new Set(shas.filter((s): s is string => !!s))];
-  const { rows } = await db.query<{ sha256: string; path: string }>(
-    'SELECT sha256, path FROM evidence_files WHERE sha256 = ANY($1::text[])',
-    [wanted],
-  );
-  return new Map(rows.map((r) => [r.sha256, r.path]));
-}
-
-/**
- * Mosaics the RGB PNGs of the cells around a cluster (its bounding box plus one cell, inside the area)
- * and outlines the cluster's own cells, so a reader sees the change in its surroundings.
- */
-async function mosaic(
-  paths: ReadonlyMap<string, string>,
-  evidenceDir: string,
-  cells: { col: number; row: number; sha: string | null | undefined; member: boolean }[],
-  chipPx: number,
-): Promise<RgbImage> {
-  const members = cells.filter((c) => c.member);
-  const minCol = Math.min(...members.map((t) => t.col)) - 1;
-  const maxCol = Math.max(...members.map((t) => t.col)) + 1;
-  const minRow = Math.min(...members.map((t) => t.row)) - 1;
-  const maxRow = Math.max(...members.map((t) => t.row)) + 1;
-  const shown = cells.filter((c) => c.col >= minCol && c.col <= maxCol && c.row >= minRow && c.row <= maxRow);
-  const left = Math.min(...shown.map((c) => c.col));
-  const top = Math.max(...shown.map((c) => c.row));
-  const width = (Math.max(...shown.map((c) => c.col)) - left + 1) * chipPx;
-  const height = (top - Math.min(...shown.map((c) => c.row)) + 1) * chipPx;
-  const place = (c: { col: number; row: number }) => ({
-    x: (c.col - left) * chipPx,
-    y: (top - c.row) * chipPx,
-  }); // rows grow northwards
-  const blank = await sharp({
-    create: { width: chipPx, height: chipPx, channels: 3, background: { r: 40, g: 40, b: 40 } },
-  })
-    .png()
-    .toBuffer();
-  const composites = await Promise.all(
-    shown.map(async (c) => ({
-      input: await sharp(
-        c.sha && paths.has(c.sha) ? await readFile(join(evidenceDir, paths.get(c.sha)!)) : blank,
-      )
-        .resize(chipPx, chipPx)
-        .png()
-        .toBuffer(),
-      left: place(c).x,
-      top: place(c).y,
-    })),
-  );
-  const stroke = Math.max(1, Math.round(chipPx / 32));
-  const outline = members
-    .map((m) => {
-      const p = place(m);
-      return `<rect x="${p.x + stroke / 2}" y="${p.y + stroke / 2}" width="${chipPx - stroke}" height="${chipPx - stroke}" fill="none" stroke="#ff2d55" stroke-width="${stroke}"/>`;
-    })
-    .join('');
-  composites.push({
-    input: Buffer.from(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${outline}</svg>`,
-    ),
-    left: 0,
-    top: 0,
-  });
-  const { data, info } = await sharp({
-    create: { width, height, channels: 3, background: { r: 40, g: 40, b: 40 } },
-  })
-    .composite(composites)
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
-}
-
 /** Among the last few usable states, the clearest (fewest masked pixels), newest first on ties: the "before" tile. */
 function beforeState<T extends { usable: boolean; validFraction: number }>(
   history: readonly T[],
@@ -214,8 +131,8 @@ export async function detectAcquisition(
   const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
   const detections: (GridDetection & {
     series: ChipSeries;
-    baselineSha?: string | null;
-    currentSha: string | null;
+    baseline: CellImage | undefined;
+    current: CellImage;
   })[] = [];
   for (const s of series) {
     const current = s.states.find((st) => st.acquisitionId === input.acquisitionId);
@@ -232,8 +149,8 @@ export async function detectAcquisition(
       row: s.row,
       detection,
       series: s,
-      baselineSha: before?.rgbSha256,
-      currentSha: current.rgbSha256,
+      baseline: before && { sha: before.rgbSha256, datetime: before.datetime },
+      current: { sha: current.rgbSha256, datetime: current.datetime },
     });
   }
   await db.transaction(async (tx) => {
@@ -265,47 +182,29 @@ export async function detectAcquisition(
   const paths = candidates.length
     ? await evidencePaths(
         db,
-        detections.flatMap((d) => [d.baselineSha, d.currentSha]),
+        detections.flatMap((d) => [d.baseline?.sha, d.current.sha]),
       )
     : new Map<string, string>();
   for (const candidate of candidates) {
     const ref = await upsertAlert(db, area.id, input.acquisitionId, acquisition.datetime, candidate, cellKm2);
     alerts.push(ref);
-    const members = new Set(candidate.chipKeys);
-    const before = await mosaic(
+    await writeAlertEvidence(db, evidenceDir, {
+      alertId: ref.id,
+      acquisitionId: input.acquisitionId,
+      acquisitionDatetime: acquisition.datetime,
+      chipPx: area.grid.chipPx,
+      cells: detections.map((d) => ({
+        key: d.key,
+        col: d.col,
+        row: d.row,
+        score: d.detection.score,
+        before: d.baseline,
+        after: d.current,
+      })),
+      members: new Set(candidate.chipKeys),
+      grid: { minCol, maxRow, cols: gridCols, rows: gridRows },
       paths,
-      evidenceDir,
-      detections.map((d) => ({ col: d.col, row: d.row, sha: d.baselineSha, member: members.has(d.key) })),
-      area.grid.chipPx,
-    );
-    const after = await mosaic(
-      paths,
-      evidenceDir,
-      detections.map((d) => ({ col: d.col, row: d.row, sha: d.currentSha, member: members.has(d.key) })),
-      area.grid.chipPx,
-    );
-    const values = new Array<number>(gridCols * gridRows).fill(0);
-    const highlight = new Array<boolean>(gridCols * gridRows).fill(false);
-    for (const d of detections) values[(maxRow - d.row) * gridCols + (d.col - minCol)] = d.detection.score;
-    for (const d of detections)
-      if (members.has(d.key)) highlight[(maxRow - d.row) * gridCols + (d.col - minCol)] = true;
-    const tiles = await renderEvidence({
-      before,
-      after,
-      heat: { cols: gridCols, rows: gridRows, values, highlight },
     });
-    for (const kind of ['before', 'after', 'heatmap'] as const) {
-      const file = await writeEvidenceFile(evidenceDir, tiles[kind], 'image/png');
-      await db.query(
-        `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, 'image/png', $2, $3) ON CONFLICT (sha256) DO NOTHING`,
-        [file.sha256, file.bytes, file.path],
-      );
-      await db.query(
-        `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,
-        [ref.id, input.acquisitionId, kind, file.sha256],
-      );
-    }
   }
   return { scored: detections.length, alerts };
 }

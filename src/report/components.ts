@@ -17,8 +17,8 @@ import { STYLES } from './styles.ts';
 
 /** How pages link to evidence, alerts and chips (relative files in the report, routes in the viewer). */
 export interface Links {
-  /** URL of an evidence file, or undefined when the file cannot be shown. */
-  evidence(sha256: string): string | undefined;
+  /** URL of an evidence file of `mediaType` (e.g. image/webp), or undefined when it cannot be shown. */
+  evidence(sha256: string, mediaType: string): string | undefined;
   /** URL of an alert. */
   alert(id: number): string;
   /** URL of an area, where there is one. */
@@ -51,7 +51,9 @@ export function scoreBlock(score: number): SafeHtml {
 
 /** One row of the alert list, linking to the alert. */
 export function alertRow(a: AlertSummary, links: Links): SafeHtml {
-  const src = a.thumbnailSha256 ? links.evidence(a.thumbnailSha256) : undefined;
+  const src = a.thumbnailSha256
+    ? links.evidence(a.thumbnailSha256, a.thumbnailMediaType ?? 'image/png')
+    : undefined;
   const thumb = src
     ? html`<img class="thumb" src="${src}" alt="${`latest evidence of alert ${a.id}`}" loading="lazy" />`
     : html`<div class="thumb thumb-none">no tile</div>`;
@@ -98,6 +100,12 @@ export function latestEvidence(
 
 const TILE_TITLES = { before: 'Before', after: 'After', heatmap: 'Change heat map' } as const;
 
+/** The dates a tile shows: its imagery's range, or the acquisition's date where no range was recorded. */
+export function tileDate(e: AlertEvidence): string {
+  if (e.imaged) return formatDateRange(e.imaged.from, e.imaged.to);
+  return e.kind === 'before' ? 'date not recorded' : formatDate(e.datetime);
+}
+
 /** Before, after and heat-map tiles of an alert (the latest of each kind). */
 export function evidenceTiles(a: AlertDetail, links: Links): SafeHtml {
   const latest = latestEvidence(a.evidence);
@@ -106,12 +114,12 @@ export function evidenceTiles(a: AlertDetail, links: Links): SafeHtml {
   return html`<div class="tiles">
     ${kinds.map((k) => {
       const e = latest[k]!;
-      const src = e.mediaType.startsWith('image/') ? links.evidence(e.sha256) : undefined;
+      const src = e.mediaType.startsWith('image/') ? links.evidence(e.sha256, e.mediaType) : undefined;
       const img = src
         ? html`<img
             class="${k === 'heatmap' ? 'heat' : ''}"
             src="${src}"
-            alt="${`${TILE_TITLES[k]} tile of alert ${a.id}, ${formatDate(e.datetime)}`}"
+            alt="${`${TILE_TITLES[k]} tile of alert ${a.id}, ${tileDate(e)}`}"
             data-kind="${k}"
           />`
         : html`<div class="missing">
@@ -119,7 +127,7 @@ export function evidenceTiles(a: AlertDetail, links: Links): SafeHtml {
           </div>`;
       return html`<figure class="tile">
         ${img}
-        <figcaption><b>${TILE_TITLES[k]}</b><span class="muted">${formatDate(e.datetime)}</span></figcaption>
+        <figcaption><b>${TILE_TITLES[k]}</b><span class="muted">${tileDate(e)}</span></figcaption>
       </figure>`;
     })}
   </div>`;

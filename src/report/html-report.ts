@@ -142,12 +142,9 @@ export async function writeReport(db: Db, options: ReportOptions): Promise<strin
 
   mkdirSync(outDir, { recursive: true });
   const available = copyEvidence(sections, options.evidenceDir, outDir);
-  const mediaTypes = new Map(
-    sections.flatMap((s) => s.alert.evidence.map((e) => [e.sha256, e.mediaType] as const)),
-  );
   const links: Links = {
-    evidence: (sha) =>
-      available.has(sha) ? `evidence/${sha}${imageExtension(mediaTypes.get(sha) ?? '')}` : undefined,
+    evidence: (sha, mediaType) =>
+      available.has(sha) ? `evidence/${sha}${imageExtension(mediaType) ?? ''}` : undefined,
     alert: (id) => `#alert-${id}`,
   };
 

@@ -111,6 +111,8 @@ export interface AlertSummary {
   status: 'open' | 'closed';
   /** sha256 of the latest `after` tile (or heat map), for thumbnails; null when there is none. */
   thumbnailSha256: string | null;
+  /** Media type of the thumbnail, e.g. image/webp; null when there is none. */
+  thumbnailMediaType: string | null;
 }
 
 /** A chip of an alert's cluster. */
@@ -131,10 +133,15 @@ export interface AlertChip {
 
 /** One evidence file of an alert. */
 export interface AlertEvidence {
-  /** Acquisition the tile shows. */
+  /** Acquisition that raised or updated the alert when the tile was written. */
   acquisitionId: number;
   /** Datetime of that acquisition. */
   datetime: string;
+  /**
+   * Earliest and latest datetime of the imagery the tile shows (a before tile shows earlier acquisitions
+   * than `datetime`); null when not recorded (tiles written by older versions) or the tile shows none.
+   */
+  imaged: { from: string; to: string } | null;
   /** before, after, heatmap or page. */
   kind: EvidenceKind;
   /** Content hash; also the file's name in URLs. */
@@ -234,6 +241,12 @@ function isoOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : iso(value);
 }
 
+function imagedRange(from: unknown, to: unknown): { from: string; to: string } | null {
+  const f = isoOrNull(from);
+  const t = isoOrNull(to);
+  return f && t ? { from: f, to: t } : null;
+}
+
 function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
@@ -326,9 +339,15 @@ export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
 
 const ALERT_COLUMNS = `a.id, a.area_id, ar.name AS area_name, a.kind, a.confidence, a.score, a.chip_keys, a.area_km2,
   a.prompts, a.first_acquisition_id, a.last_acquisition_id, a.first_seen, a.last_seen, a.status,
-  (SELECT e.sha256 FROM alert_evidence e JOIN acquisitions acq ON acq.id = e.acquisition_id
-    WHERE e.alert_id = a.id AND e.kind IN ('after', 'heatmap')
-    ORDER BY acq.datetime DESC, e.kind LIMIT 1) AS thumbnail`;
+  th.sha256 AS thumbnail, th.media_type AS thumbnail_media_type`;
+
+/** The latest after tile (or heat map) of alert `a`, as `th`: join after FROM alerts a. */
+const THUMBNAIL_JOIN = `LEFT JOIN LATERAL (
+    SELECT e.sha256, f.media_type FROM alert_evidence e
+      JOIN acquisitions acq ON acq.id = e.acquisition_id
+      JOIN evidence_files f ON f.sha256 = e.sha256
+     WHERE e.alert_id = a.id AND e.kind IN ('after', 'heatmap')
+     ORDER BY acq.datetime DESC, e.kind LIMIT 1) th ON true`;
 
 function alertSummary(r: Record<string, unknown>): AlertSummary {
   return {
@@ -347,6 +366,10 @@ function alertSummary(r: Record<string, unknown>): AlertSummary {
     lastSeen: iso(r.last_seen),
     status: r.status as 'open' | 'closed',
     thumbnailSha256: r.thumbnail === null || r.thumbnail === undefined ? null : String(r.thumbnail),
+    thumbnailMediaType:
+      r.thumbnail_media_type === null || r.thumbnail_media_type === undefined
+        ? null
+        : String(r.thumbnail_media_type),
   };
 }
 
@@ -388,7 +411,7 @@ export async function listAlerts(q: Queryable, filter: AlertFilter = {}): Promis
   params.push(limit);
   const { rows } = await q.query<Record<string, unknown>>(
     `SELECT ${ALERT_COLUMNS}
-       FROM alerts a JOIN areas ar ON ar.id = a.area_id
+       FROM alerts a JOIN areas ar ON ar.id = a.area_id ${THUMBNAIL_JOIN}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY a.last_seen DESC, array_position(ARRAY['low','high','highest'], a.confidence) DESC,
                a.score DESC, a.id DESC
@@ -411,7 +434,8 @@ export async function alertFacets(q: Queryable): Promise<{ kinds: string[]; prom
 export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | undefined> {
   if (!Number.isSafeInteger(id)) throw new InputError(`alert id "${id}" is not an integer`);
   const { rows } = await q.query<Record<string, unknown>>(
-    `SELECT ${ALERT_COLUMNS}, a.geometry FROM alerts a JOIN areas ar ON ar.id = a.area_id WHERE a.id = $1`,
+    `SELECT ${ALERT_COLUMNS}, a.geometry FROM alerts a JOIN areas ar ON ar.id = a.area_id ${THUMBNAIL_JOIN}
+      WHERE a.id = $1`,
     [id],
   );
   const row = rows[0];
@@ -426,7 +450,8 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
     [summary.areaId, summary.chipKeys, summary.lastAcquisitionId],
   );
   const evidence = await q.query<Record<string, unknown>>(
-    `SELECT e.acquisition_id, acq.datetime, e.kind, e.sha256, f.media_type, f.bytes, f.path
+    `SELECT e.acquisition_id, acq.datetime, e.kind, e.sha256, f.media_type, f.bytes, f.path,
+            e.imaged_from, e.imaged_to
        FROM alert_evidence e
        JOIN acquisitions acq ON acq.id = e.acquisition_id
        JOIN evidence_files f ON f.sha256 = e.sha256
@@ -450,6 +475,7 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
     evidence: evidence.rows.map((r) => ({
       acquisitionId: num(r.acquisition_id),
       datetime: iso(r.datetime),
+      imaged: imagedRange(r.imaged_from, r.imaged_to),
       kind: r.kind as EvidenceKind,
       sha256: String(r.sha256),
       mediaType: String(r.media_type),

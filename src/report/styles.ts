@@ -90,7 +90,7 @@ a.alert-row:hover { text-decoration: none; border-color: #c7d2fe; transform: tra
 .facts b { color: var(--text); font-weight: 600; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 14px; margin-top: 16px; }
 .tile { margin: 0; }
-.tile img, .tile .missing { width: 100%; aspect-ratio: 1; object-fit: cover; border-radius: 12px; display: block;
+.tile img, .tile .missing { width: 100%; aspect-ratio: 1; object-fit: contain; border-radius: 12px; display: block;
   background: var(--soft); box-shadow: inset 0 0 0 1px rgba(15, 23, 42, .06); }
 .tile img.heat { image-rendering: auto; }
 .tile .missing { display: grid; place-items: center; color: var(--muted); font-size: .85rem; text-align: center; padding: 12px; }

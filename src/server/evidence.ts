@@ -1,4 +1,7 @@
-/** Serving evidence files by content hash only: `/evidence/<sha256>.png`. */
+/**
+ * Serving evidence files by content hash only: `/evidence/<sha256>` with the extension of its media type
+ * (`.webp`, `.png`, `.jpg`, `.html`) or none; the reply's content type is the stored media type.
+ */
 import { stat } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { resolveEvidencePath, SHA256_PATTERN } from '../report/evidence-files.ts';

@@ -6,6 +6,7 @@ import {
   confidenceBadge,
   evidenceTiles,
   kindTag,
+  tileDate,
   page,
   promptList,
   statusTag,
@@ -21,6 +22,7 @@ import {
   kindTitle,
   plural,
 } from '../report/format.ts';
+import { imageExtension } from '../report/evidence-files.ts';
 import { gridMap } from '../report/grid-map.ts';
 import { html, type SafeHtml } from '../report/html.ts';
 import {
@@ -33,9 +35,14 @@ import {
 } from '../report/queries.ts';
 import { filterQuery } from './filters.ts';
 
+/** The extension of evidence URLs of a media type (`.webp`, `.png`, `.jpg`, `.html`; none for others). */
+export function evidenceExtension(mediaType: string): string {
+  return imageExtension(mediaType) ?? (mediaType.toLowerCase() === 'text/html' ? '.html' : '');
+}
+
 /** Links of the viewer's routes. */
 export const viewerLinks: Required<Links> = {
-  evidence: (sha) => `/evidence/${sha}.png`,
+  evidence: (sha, mediaType) => `/evidence/${sha}${evidenceExtension(mediaType)}`,
   alert: (id) => `/alerts/${id}`,
   area: (id) => `/areas/${encodeURIComponent(id)}`,
   alertChip: (id, key) => `/alerts/${id}?chip=${encodeURIComponent(key)}`,
@@ -222,8 +229,10 @@ export function alertPage(data: {
     (e) =>
       html`<tr>
         <th>${e.kind}</th>
-        <td>${formatDate(e.datetime)}</td>
-        <td class="mono"><a href="${viewerLinks.evidence(e.sha256)}">${e.sha256.slice(0, 12)}…</a></td>
+        <td>${tileDate(e)}</td>
+        <td class="mono">
+          <a href="${viewerLinks.evidence(e.sha256, e.mediaType)}">${e.sha256.slice(0, 12)}…</a>
+        </td>
         <td class="muted">${formatBytes(e.bytes)}</td>
       </tr>`,
   );

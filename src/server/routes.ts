@@ -145,5 +145,5 @@ export const ROUTES: Array<[RegExp, Handler]> = [
   [/^\/api\/alerts$/, apiAlerts],
   [/^\/api\/alerts\/([^/]+)$/, apiAlert],
   [/^\/api\/chips\/history$/, apiChipHistory],
-  [/^\/evidence\/([^/]*)\.png$/, evidence],
+  [/^\/evidence\/([^/]*?)(?:\.(?:png|webp|jpg|html))?$/, evidence],
 ];

@@ -1,11 +1,13 @@
 /**
  * Seeds a database with one realistic monitored area for report and viewer tests: an 8 × 6 chip grid,
  * ten Sentinel-2 acquisitions (one cloudy), observations and signals for every chip, and two alerts
- * (a flood and a construction site) with before/after/heat-map PNGs written to an evidence folder.
+ * (a flood and a construction site) with before/after tiles (WebP) and heat-maps (PNG) written to an
+ * evidence folder, each dated by the acquisition whose imagery it shows.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import type { Db, Queryable } from '../../src/store/db.ts';
 import { renderTile, type TileScene } from './evidence-tiles.ts';
 
@@ -83,16 +85,20 @@ function signal(key: string, i: number, chipIndex: number): { score: number; dri
   };
 }
 
+/** Stores a scene as the pipeline would: heat-maps as PNG, photographic tiles as WebP. */
 async function storeTile(q: Queryable, evidenceDir: string, scene: TileScene): Promise<string> {
   const png = await renderTile(scene);
-  const sha = createHash('sha256').update(png).digest('hex');
-  const rel = join(sha.slice(0, 2), `${sha}.png`);
+  const heat = scene.endsWith('-heatmap');
+  const bytes = heat ? png : await sharp(png).webp({ quality: 85 }).toBuffer();
+  const [mediaType, ext] = heat ? ['image/png', 'png'] : ['image/webp', 'webp'];
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const rel = join(sha.slice(0, 2), `${sha}.${ext}`);
   mkdirSync(join(evidenceDir, sha.slice(0, 2)), { recursive: true });
-  writeFileSync(join(evidenceDir, rel), png);
+  writeFileSync(join(evidenceDir, rel), bytes);
   await q.query(
-    `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, 'image/png', $2, $3)
+    `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, $2, $3, $4)
      ON CONFLICT (sha256) DO NOTHING`,
-    [sha, png.length, rel],
+    [sha, mediaType, bytes.length, rel],
   );
   return sha;
 }
@@ -287,18 +293,20 @@ export async function seedViewerData(db: Db, evidenceDir: string): Promise<Seede
     });
 
     const evidence = new Map<number, string[]>();
-    const attach = async (alertId: number, i: number, kind: string, scene: TileScene) => {
+    // Written at acquisition `i`, showing imagery of acquisition `imaged` (a before tile shows an earlier one).
+    const attach = async (alertId: number, i: number, kind: string, scene: TileScene, imaged = i) => {
       const sha = await storeTile(q, evidenceDir, scene);
       await q.query(
-        `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256) VALUES ($1, $2, $3, $4)`,
-        [alertId, acq(i), kind, sha],
+        `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to)
+         VALUES ($1, $2, $3, $4, $5, $5)`,
+        [alertId, acq(i), kind, sha, ACQUISITION_DATES[imaged]],
       );
       evidence.set(alertId, [...(evidence.get(alertId) ?? []), sha]);
     };
-    await attach(floodAlertId, 3, 'before', 'farm-before');
+    await attach(floodAlertId, 8, 'before', 'farm-before', 3);
     await attach(floodAlertId, 8, 'after', 'farm-flooded');
     await attach(floodAlertId, 8, 'heatmap', 'flood-heatmap');
-    await attach(builtAlertId, 7, 'before', 'field-before');
+    await attach(builtAlertId, 9, 'before', 'field-before', 7);
     await attach(builtAlertId, 9, 'after', 'field-built');
     await attach(builtAlertId, 9, 'heatmap', 'built-heatmap');
     return { acquisitionIds, floodAlertId, builtAlertId, evidence };

@@ -1,7 +1,20 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.ts';
-import { getAlert, listAlerts, parseConfidence, type AlertSummary } from '../../report/queries.ts';
+import {
+  getAlert,
+  listAlerts,
+  parseConfidence,
+  type AlertEvidence,
+  type AlertSummary,
+} from '../../report/queries.ts';
 import { output, withRuntime } from '../runtime.ts';
+
+/** The days a tile's imagery was taken (`2024-04-01` or `2024-03-01..2024-04-01`); `unknown` for before tiles of older versions. */
+function imagedDays(e: AlertEvidence): string {
+  if (!e.imaged) return e.kind === 'before' ? 'unknown' : e.datetime.slice(0, 10);
+  const [from, to] = [e.imaged.from.slice(0, 10), e.imaged.to.slice(0, 10)];
+  return from === to ? from : `${from}..${to}`;
+}
 
 function line(a: AlertSummary): string {
   const prompts = a.prompts
@@ -56,9 +69,7 @@ export function register(program: Command): void {
           [
             line(a),
             ...a.chips.map((c) => `  chip ${c.key}\tscore ${c.score?.toFixed(2) ?? '-'}`),
-            ...a.evidence.map(
-              (e) => `  ${e.kind}\t${e.datetime.slice(0, 10)}\t${rt.config.evidenceDir}/${e.path}`,
-            ),
+            ...a.evidence.map((e) => `  ${e.kind}\t${imagedDays(e)}\t${rt.config.evidenceDir}/${e.path}`),
           ].join('\n'),
         );
       });

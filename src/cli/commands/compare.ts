@@ -29,7 +29,15 @@ export function register(program: Command): void {
       try {
         const cmp = await comparePair(pair, { chip, embedder });
         const files = o.out
-          ? await writePairReport(o.out, `driftwatch compare ${pair.id}`, pair.before, pair.after, cmp)
+          ? await writePairReport(
+              o.out,
+              `driftwatch compare ${pair.id}`,
+              pair.before,
+              pair.after,
+              cmp,
+              DEFAULT_ALERT_THRESHOLD,
+              { before: pair.meta.before, after: pair.meta.after },
+            )
           : undefined;
         if (o.json) {
           const chips = cmp.chips.map((c) => ({

@@ -1,0 +1,224 @@
+/**
+ * Evidence tiles of one alert at one acquisition: before and after mosaics of the chip renderings around
+ * the cluster (its bounding box plus one cell, inside the area) with the cluster's cells outlined, and the
+ * change heat-map over the area's grid. Each tile records the dates of the imagery it shows.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { renderEvidence, writeEvidenceFile, type EvidencePhoto, type PixelRect } from '../detect/index.ts';
+import { EVIDENCE_MAX_SIDE } from '../detect/evidence.ts';
+import type { Queryable } from '../store/db.ts';
+
+/** Grey of mosaic cells that have no rendering. */
+const BLANK = [40, 40, 40] as const;
+
+/** One chip's rendering on one date. */
+export interface CellImage {
+  /** sha256 of the chip's RGB PNG in evidence_files, or null when none was stored. */
+  sha: string | null | undefined;
+  /** When it was taken (ISO 8601). */
+  datetime: string;
+}
+
+/** One chip of the area as the evidence sees it. */
+export interface EvidenceCell {
+  /** Chip key. */
+  key: string;
+  /** Grid column. */
+  col: number;
+  /** Grid row (grows northwards). */
+  row: number;
+  /** Combined change score at this acquisition. */
+  score: number;
+  /** The rendering shown in the before tile, or undefined when the chip has no usable earlier state. */
+  before: CellImage | undefined;
+  /** The rendering at this acquisition. */
+  after: CellImage;
+}
+
+/** What writeAlertEvidence needs. */
+export interface AlertEvidenceInput {
+  /** The alert. */
+  alertId: number;
+  /** The acquisition that raised or updated it. */
+  acquisitionId: number;
+  /** Its datetime (ISO 8601). */
+  acquisitionDatetime: string;
+  /** Pixels per chip side in the area's grid. */
+  chipPx: number;
+  /** Every scored chip of the area. */
+  cells: EvidenceCell[];
+  /** Keys of the alert's chips. */
+  members: ReadonlySet<string>;
+  /** The area's whole grid: its first column, last (northern) row, and size. */
+  grid: { minCol: number; maxRow: number; cols: number; rows: number };
+  /** sha256 → path in the evidence folder of the chip renderings (from evidencePaths). */
+  paths: ReadonlyMap<string, string>;
+}
+
+/** Where each chip RGB PNG lives, read once per acquisition: sha256 → path in the evidence folder. */
+export async function evidencePaths(
+  db: Queryable,
+  shas: readonly (string | null | undefined)[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(shas.filter((s): s is string => !!s))];
+  const { rows } = await db.query<{ sha256: string; path: string }>(
+    'SELECT sha256, path FROM evidence_files WHERE sha256 = ANY($1::text[])',
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.sha256, r.path]));
+}
+
+/** `YYYY-MM-DD` of an ISO datetime (UTC). */
+function day(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 10);
+}
+
+/** `2024-04-01`, or `2024-03-01 to 2024-04-01` when the dates differ by day. */
+export function dayRange(from: string, to: string): string {
+  return day(from) === day(to) ? day(from) : `${day(from)} to ${day(to)}`;
+}
+
+/** A mosaic with its validity mask, the outlines of the members and the dates it shows. */
+export interface Mosaic extends EvidencePhoto {
+  /** Datetimes of the renderings it shows, sorted. */
+  dates: string[];
+}
+
+/** One cell offered to cellMosaic. */
+export interface MosaicCell {
+  /** Grid column. */
+  col: number;
+  /** Grid row (grows northwards). */
+  row: number;
+  /** Its rendering, if any. */
+  image: CellImage | undefined;
+  /** Whether it belongs to the alert (outlined; the mosaic is their bounding box plus one cell). */
+  member: boolean;
+}
+
+/**
+ * Mosaics the chip renderings of the cells around the members at cellPx = chipPx, or less so that the
+ * mosaic fits EVIDENCE_MAX_SIDE. Pixels that are pure black (masked in the chip rendering) and cells
+ * without a rendering (drawn grey) are invalid: they do not count towards the stretch.
+ */
+export async function cellMosaic(
+  paths: ReadonlyMap<string, string>,
+  evidenceDir: string,
+  cells: readonly MosaicCell[],
+  chipPx: number,
+): Promise<Mosaic> {
+  const members = cells.filter((c) => c.member);
+  const minCol = Math.min(...members.map((t) => t.col)) - 1;
+  const maxCol = Math.max(...members.map((t) => t.col)) + 1;
+  const minRow = Math.min(...members.map((t) => t.row)) - 1;
+  const maxRow = Math.max(...members.map((t) => t.row)) + 1;
+  const shown = cells.filter((c) => c.col >= minCol && c.col <= maxCol && c.row >= minRow && c.row <= maxRow);
+  const left = Math.min(...shown.map((c) => c.col));
+  const top = Math.max(...shown.map((c) => c.row));
+  const nCols = Math.max(...shown.map((c) => c.col)) - left + 1;
+  const nRows = top - Math.min(...shown.map((c) => c.row)) + 1;
+  const cellPx = Math.max(1, Math.min(chipPx, Math.floor(EVIDENCE_MAX_SIDE / Math.max(nCols, nRows))));
+  const width = nCols * cellPx;
+  const height = nRows * cellPx;
+  const data = new Uint8Array(width * height * 3);
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < width * height; i++) data.set(BLANK, i * 3); // cells outside the area stay blank
+  const place = (c: { col: number; row: number }) => ({
+    x: (c.col - left) * cellPx,
+    y: (top - c.row) * cellPx,
+  }); // rows grow northwards
+  const dates: string[] = [];
+  await Promise.all(
+    shown.map(async (c) => {
+      const path = c.image?.sha ? paths.get(c.image.sha) : undefined;
+      if (!path) return;
+      const px = await sharp(await readFile(join(evidenceDir, path)))
+        .resize(cellPx, cellPx)
+        .toColourspace('srgb')
+        .removeAlpha()
+        .raw()
+        .toBuffer();
+      dates.push(c.image!.datetime);
+      const { x, y } = place(c);
+      for (let j = 0; j < cellPx; j++) {
+        for (let i = 0; i < cellPx; i++) {
+          const s = (j * cellPx + i) * 3;
+          const d = (y + j) * width + x + i;
+          data.set(px.subarray(s, s + 3), d * 3);
+          mask[d] = px[s]! | px[s + 1]! | px[s + 2]! ? 1 : 0;
+        }
+      }
+    }),
+  );
+  const outline: PixelRect[] = members.map((m) => ({ ...place(m), width: cellPx, height: cellPx }));
+  return { image: { width, height, data }, mask, outline, dates: dates.sort() };
+}
+
+/** The label and dates of a tile showing imagery of `dates`. */
+function dated(kind: 'before' | 'after', dates: readonly string[]) {
+  if (dates.length === 0) return { label: `${kind} (no imagery)`, from: null, to: null };
+  const from = dates[0]!;
+  const to = dates[dates.length - 1]!;
+  return { label: `${kind} ${dayRange(from, to)}`, from, to };
+}
+
+/** Renders the alert's tiles, writes them content-addressed and links them to the alert with their dates. */
+export async function writeAlertEvidence(
+  db: Queryable,
+  evidenceDir: string,
+  input: AlertEvidenceInput,
+): Promise<void> {
+  const { cells, members, grid, paths } = input;
+  const before = await cellMosaic(
+    paths,
+    evidenceDir,
+    cells.map((c) => ({ col: c.col, row: c.row, image: c.before, member: members.has(c.key) })),
+    input.chipPx,
+  );
+  const after = await cellMosaic(
+    paths,
+    evidenceDir,
+    cells.map((c) => ({ col: c.col, row: c.row, image: c.after, member: members.has(c.key) })),
+    input.chipPx,
+  );
+  const beforeDates = dated('before', before.dates);
+  const afterDates = dated('after', after.dates);
+  const n = grid.cols * grid.rows;
+  const values = new Array<number>(n).fill(Number.NaN);
+  const highlight = new Array<boolean>(n).fill(false);
+  for (const c of cells) {
+    const i = (grid.maxRow - c.row) * grid.cols + (c.col - grid.minCol);
+    values[i] = c.score;
+    highlight[i] = members.has(c.key);
+  }
+  const tiles = await renderEvidence({
+    before: { ...before, label: beforeDates.label },
+    after: { ...after, label: afterDates.label },
+    heat: {
+      cols: grid.cols,
+      rows: grid.rows,
+      values,
+      highlight,
+      title: `change score ${day(input.acquisitionDatetime)}`,
+    },
+  });
+  const written = [
+    { kind: 'before', tile: tiles.before, from: beforeDates.from, to: beforeDates.to },
+    { kind: 'after', tile: tiles.after, from: afterDates.from, to: afterDates.to },
+    { kind: 'heatmap', tile: tiles.heatmap, from: input.acquisitionDatetime, to: input.acquisitionDatetime },
+  ] as const;
+  for (const { kind, tile, from, to } of written) {
+    const file = await writeEvidenceFile(evidenceDir, tile.bytes, tile.mediaType);
+    await db.query(
+      `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING`,
+      [file.sha256, tile.mediaType, file.bytes, file.path],
+    );
+    await db.query(
+      `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,
+      [input.alertId, input.acquisitionId, kind, file.sha256, from, to],
+    );
+  }
+}
