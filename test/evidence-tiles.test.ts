@@ -26,7 +26,9 @@ import { cellMosaic, dayRange, type MosaicCell } from '../src/pipeline/alert-evi
 import { addArea, getArea } from '../src/pipeline/areas.ts';
 import { detectAcquisition } from '../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips } from '../src/pipeline/embed-chips.ts';
-import { getAlert } from '../src/report/queries.ts';
+import { tileDate } from '../src/report/components.ts';
+import { getAlert, type AlertEvidence } from '../src/report/queries.ts';
+import { evidenceExtension, viewerLinks } from '../src/server/pages.ts';
 import { openDb } from '../src/store/open.ts';
 import { writeSeriesFixture } from './helpers/series-fixture.ts';
 
@@ -322,5 +324,39 @@ describe('alert evidence from the pipeline', () => {
       ...new Array<string>(3).fill('2024-04-02T10:00:00.000Z'),
     ]);
     expect(dayRange(m.dates[0]!, m.dates[7]!)).toBe('2024-04-01 to 2024-04-02');
+  });
+});
+
+describe('tile dates and links in pages', () => {
+  const tile = (kind: AlertEvidence['kind'], imaged: AlertEvidence['imaged']): AlertEvidence => ({
+    acquisitionId: 9,
+    datetime: '2024-06-21T10:05:32.000Z',
+    imaged,
+    kind,
+    sha256: 'a'.repeat(64),
+    mediaType: 'image/webp',
+    bytes: 10,
+    path: `${'a'.repeat(64)}.webp`,
+  });
+
+  it('captions a tile with its imagery dates, not the date of the acquisition that wrote it', () => {
+    const may = '2024-05-02T10:05:30.000Z';
+    const june = '2024-06-11T10:05:29.000Z';
+    expect(tileDate(tile('before', { from: may, to: may }))).toBe('2 May 2024');
+    expect(tileDate(tile('before', { from: may, to: june }))).toBe('2 May 2024 – 11 Jun 2024');
+    // Tiles of older versions recorded no dates: a before tile does not pretend to be from the after date.
+    expect(tileDate(tile('before', null))).toBe('date not recorded');
+    expect(tileDate(tile('after', null))).toBe('21 Jun 2024');
+  });
+
+  it('links evidence under the extension of its media type', () => {
+    const sha = 'b'.repeat(64);
+    expect(viewerLinks.evidence(sha, 'image/webp')).toBe(`/evidence/${sha}.webp`);
+    expect(viewerLinks.evidence(sha, 'image/png')).toBe(`/evidence/${sha}.png`);
+    expect(viewerLinks.evidence(sha, 'image/jpeg')).toBe(`/evidence/${sha}.jpg`);
+    expect([evidenceExtension('text/html'), evidenceExtension('application/octet-stream')]).toEqual([
+      '.html',
+      '',
+    ]);
   });
 });
