@@ -24,6 +24,9 @@ export class RasterError extends DriftwatchError {}
 /** A window lies wholly outside a raster (a chip that the raster does not cover). */
 export class OutsideRasterError extends RasterError {}
 
+/** A coordinate reference system has no definition (unknown EPSG code, unsupported GeoKeys). */
+export class CrsError extends RasterError {}
+
 /** An imagery source (STAC API, HTTP server, file) answered with a client error or bad metadata. */
 export class SourceError extends DriftwatchError {}
 
@@ -55,6 +58,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'AreaError',
   'RasterError',
   'OutsideRasterError',
+  'CrsError',
   'SourceError',
   'ModelError',
   'DimensionMismatchError',

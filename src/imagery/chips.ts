@@ -190,7 +190,7 @@ async function openFiles(
         reader,
         bands: list.map((e) => e.band),
         info,
-        footprint: transformBounds(info.bounds, info.epsg, grid.epsg),
+        footprint: transformBounds(info.bounds, info.crs, grid.epsg),
       });
     }
   } catch (err) {
@@ -311,8 +311,8 @@ async function readLayer(
 /** Whether the file may cover the cell: their boxes meet in the grid CRS and in the file's own CRS. */
 function covers(f: FileRead, cell: GridCell, grid: GridSpec): boolean {
   if (!intersects(f.footprint, cell.bounds)) return false;
-  if (f.info.epsg === grid.epsg) return true;
-  return intersects(f.info.bounds, transformBounds(cell.bounds, grid.epsg, f.info.epsg));
+  if (f.info.crs === `EPSG:${grid.epsg}`) return true;
+  return intersects(f.info.bounds, transformBounds(cell.bounds, grid.epsg, f.info.crs));
 }
 
 function intersects(a: Bbox, b: Bbox): boolean {

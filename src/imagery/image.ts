@@ -19,7 +19,7 @@ export interface ImageValue {
   data: Float32Array[];
   /** One byte per pixel: 1 valid, 0 invalid (nodata, cloud, outside the scene). */
   mask: Uint8Array;
-  /** `EPSG:<code>`, or null when the image is not georeferenced. */
+  /** `EPSG:<code>` (or a proj4 string for a user-defined CRS), or null when the image is not georeferenced. */
   crs: string | null;
   /** Bounds in `crs`, or null when not georeferenced. */
   bounds: Bbox | null;

@@ -19,7 +19,21 @@ export {
   type GridCell,
   type GridSpec,
 } from './grid.ts';
-export { utmEpsg, utmZone, transformer, transformBounds, parseEpsg } from './crs.ts';
+export {
+  utmEpsg,
+  utmZone,
+  transformer,
+  transformBounds,
+  transformOutline,
+  parseEpsg,
+  crsId,
+  epsgOf,
+  describeCrs,
+  type CrsRef,
+} from './crs.ts';
+export { crsFromGeoKeys, type GeoKeys } from './geokeys.ts';
+export { nativeResolutionM } from './native-resolution.ts';
+export { rasterFootprint } from './footprint.ts';
 export {
   HINTS,
   type Acquisition,

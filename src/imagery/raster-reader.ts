@@ -4,10 +4,11 @@
  * Only the tiles a window needs are fetched. Corrupt or truncated files raise RasterError naming the href.
  */
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
-import { DriftwatchError, RasterError } from '../errors.ts';
+import { CrsError, DriftwatchError, RasterError } from '../errors.ts';
 import { guessBandNames } from './band-names.ts';
 import { BlockCache, openByteSource, type ByteSource, type UrlSigner } from './byte-source.ts';
-import { isSupportedEpsg, parseEpsg, transformBounds } from './crs.ts';
+import { assertKnownCrs, crsId, epsgOf, transformBounds } from './crs.ts';
+import { crsFromGeoKeys } from './geokeys.ts';
 import type { HttpOptions } from './http.ts';
 import type { Bbox, ImageValue } from './image.ts';
 import { warpWindow, type Resampling } from './warp.ts';
@@ -36,9 +37,11 @@ export interface RasterInfo {
   bands: string[];
   /** Stored type, e.g. uint16, int16, float32. */
   dataType: string;
-  /** EPSG code of the raster's CRS. */
-  epsg: number;
-  /** Bounds in EPSG:<epsg>. */
+  /** EPSG code of the raster's CRS, or null for a user-defined (non-EPSG) CRS. */
+  epsg: number | null;
+  /** The raster's CRS: `EPSG:<code>`, or the proj4 string built from user-defined GeoKeys. */
+  crs: string;
+  /** Bounds in the raster's CRS. */
   bounds: Bbox;
   /** Bounds in lon/lat. */
   lonlatBounds: Bbox;
@@ -68,7 +71,7 @@ export interface PartOptions {
 export interface RasterReader {
   readonly href: string;
   info(options?: { signal?: AbortSignal }): Promise<RasterInfo>;
-  /** Pixels over `bbox` in `crs` (`EPSG:<code>`) on a width × height grid, warped when the CRS differs. */
+  /** Pixels over `bbox` in `crs` (`EPSG:<code>` or a proj4 string) on a width × height grid, warped when the CRS differs. */
   part(bbox: Bbox, crs: string, options: PartOptions): Promise<ImageValue>;
   /** The whole raster at most maxSize pixels on its longer side, read from the closest overview. */
   preview(options: { maxSize: number; bands?: string[]; signal?: AbortSignal }): Promise<ImageValue>;
@@ -149,11 +152,14 @@ class GeoTiffReader implements RasterReader {
 
   private async describe(image: GeoTIFFImage, overviews: number): Promise<RasterInfo> {
     const keys = (image.getGeoKeys() ?? {}) as Record<string, unknown>;
-    const code = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey ?? NaN);
-    if (!Number.isFinite(code))
-      throw new RasterError(`raster ${this.href} has no EPSG code in its GeoKeys (not georeferenced)`);
-    if (!isSupportedEpsg(code))
-      throw new RasterError(`raster ${this.href} is in unsupported CRS EPSG:${code}`);
+    let crs: string;
+    try {
+      crs = crsId(crsFromGeoKeys(keys));
+      assertKnownCrs(crs);
+    } catch (err) {
+      if (err instanceof CrsError) throw new CrsError(`raster ${this.href}: ${err.message}`, { cause: err });
+      throw err;
+    }
     const samples = image.getSamplesPerPixel();
     const descriptions: Array<string | undefined> = [];
     const metaScale: Array<{ scale?: number; offset?: number }> = [];
@@ -193,9 +199,10 @@ class GeoTiffReader implements RasterReader {
       height: image.getHeight(),
       bands,
       dataType,
-      epsg: code,
+      epsg: epsgOf(crs),
+      crs,
       bounds: bbox,
-      lonlatBounds: code === 4326 ? bbox : transformBounds(bbox, code, 4326),
+      lonlatBounds: crs === 'EPSG:4326' ? bbox : transformBounds(bbox, crs, 4326),
       resolution: [Math.abs(rx), Math.abs(ry)],
       overviews,
       scaling,
@@ -222,7 +229,7 @@ class GeoTiffReader implements RasterReader {
         levels,
         origin,
         targetBbox: bbox,
-        targetEpsg: parseEpsg(crs),
+        targetCrs: crsId(crs),
         width,
         height,
         samples,
@@ -238,7 +245,7 @@ class GeoTiffReader implements RasterReader {
     const s = Math.min(1, options.maxSize / Math.max(info.width, info.height));
     const width = Math.max(1, Math.round(info.width * s));
     const height = Math.max(1, Math.round(info.height * s));
-    return this.part(info.bounds, `EPSG:${info.epsg}`, {
+    return this.part(info.bounds, info.crs, {
       width,
       height,
       bands: options.bands,

@@ -8,7 +8,7 @@
  */
 import type { GeoTIFFImage } from 'geotiff';
 import { OutsideRasterError } from '../errors.ts';
-import { transformer } from './crs.ts';
+import { describeCrs, sameCrs, transformer } from './crs.ts';
 import type { Bbox, ImageValue } from './image.ts';
 import type { RasterInfo } from './raster-reader.ts';
 
@@ -22,7 +22,8 @@ export interface WarpParams {
   levels: Array<{ image: GeoTIFFImage; width: number; height: number }>;
   origin: [number, number];
   targetBbox: Bbox;
-  targetEpsg: number;
+  /** CRS of targetBbox: `EPSG:<code>` or a proj4 string. */
+  targetCrs: string;
   width: number;
   height: number;
   samples: number[];
@@ -60,7 +61,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   const halfV = (vmax - vmin) / Math.max(1, height - 1) / 2;
   if (!(umax + halfU > 0 && umin - halfU < info.width && vmax + halfV > 0 && vmin - halfV < info.height)) {
     throw new OutsideRasterError(
-      `window [${p.targetBbox.join(', ')}] in EPSG:${p.targetEpsg} lies outside raster ${p.href} (bounds [${info.bounds.join(', ')}] in EPSG:${info.epsg})`,
+      `window [${p.targetBbox.join(', ')}] in ${describeCrs(p.targetCrs)} lies outside raster ${p.href} (bounds [${info.bounds.join(', ')}] in ${describeCrs(info.crs)})`,
     );
   }
 
@@ -171,7 +172,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
     bands: [...p.bandNames],
     data,
     mask,
-    crs: `EPSG:${p.targetEpsg}`,
+    crs: p.targetCrs,
     bounds: [...p.targetBbox] as Bbox,
     scale: display ? 'display' : 'reflectance',
   };
@@ -185,7 +186,7 @@ function mapTargetToSource(p: WarpParams, u: Float64Array, v: Float64Array): voi
   const dy = (by1 - by0) / height;
   const [rx, ry] = info.resolution;
   const [ox, oy] = origin;
-  if (p.targetEpsg === info.epsg) {
+  if (sameCrs(p.targetCrs, info.crs)) {
     for (let j = 0; j < height; j++) {
       const vv = (oy - (by1 - (j + 0.5) * dy)) / ry;
       for (let i = 0; i < width; i++) {
@@ -195,7 +196,7 @@ function mapTargetToSource(p: WarpParams, u: Float64Array, v: Float64Array): voi
     }
     return;
   }
-  const t = transformer(p.targetEpsg, info.epsg);
+  const t = transformer(p.targetCrs, info.crs);
   const nodesX = Math.ceil((width - 1) / STEP) + 1;
   const nodesY = Math.ceil((height - 1) / STEP) + 1;
   const nodeI = (k: number): number => Math.min(k * STEP, width - 1);
