@@ -99,9 +99,12 @@ function ensureNodeModules() {
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
   log('installing the Node packages (npm ci)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  // onnxruntime-node's CUDA download needs the internet: skipped (package.json allowScripts denies it; npm
+  // versions without allowScripts run its install script, which reads ONNXRUNTIME_NODE_INSTALL).
   const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' },
   });
   if (result.status !== 0) throw new Error(`npm ci failed (exit ${result.status})`);
 }
