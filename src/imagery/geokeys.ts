@@ -25,6 +25,26 @@ const LINEAR_UNITS: Readonly<Record<number, number>> = {
   9036: 1000,
 };
 
+/**
+ * EPSG method codes that GeoTIFF 1.1 writers (GDAL) may put in ProjCoordTransGeoKey, mapped onto the
+ * GeoTIFF 1.0 transformation codes below.
+ */
+const EPSG_METHODS: Readonly<Record<number, number>> = {
+  9807: 1,
+  9804: 7,
+  9805: 7,
+  9802: 8,
+  9801: 9,
+  9820: 10,
+  9822: 11,
+  9810: 15,
+  9829: 15,
+  9809: 16,
+  1028: 17,
+  1029: 17,
+  9842: 17,
+};
+
 /** Ellipsoids by EPSG code, for datums given only by GeogEllipsoidGeoKey. */
 const ELLIPSOIDS: Readonly<Record<number, string>> = {
   7001: 'airy',
@@ -95,7 +115,8 @@ function projection(keys: GeoKeys, toMetre: number): string {
       `user-defined CRS with ProjectionGeoKey ${conversion} is not supported (only UTM conversions 160zz/161zz or ProjCoordTransGeoKey parameters)`,
     );
   }
-  const ct = num(keys, 'ProjCoordTransGeoKey');
+  const code = num(keys, 'ProjCoordTransGeoKey');
+  const ct = code === undefined ? undefined : (EPSG_METHODS[code] ?? code);
   const deg = (...names: string[]): number => {
     for (const n of names) {
       const v = num(keys, n);
@@ -151,7 +172,7 @@ function projection(keys: GeoKeys, toMetre: number): string {
       throw new CrsError(
         ct === undefined
           ? 'user-defined CRS (ProjectedCSTypeGeoKey 32767) has neither ProjectionGeoKey nor ProjCoordTransGeoKey'
-          : `user-defined CRS with ProjCoordTransGeoKey ${ct} is not supported (supported: 1 tmerc, 7 merc, 8/9 lcc, 10 laea, 11 aea, 15 stere, 16 sterea, 17 eqc, 24 sinu)`,
+          : `user-defined CRS with ProjCoordTransGeoKey ${code} is not supported (supported: 1 tmerc, 7 merc, 8/9 lcc, 10 laea, 11 aea, 15 stere, 16 sterea, 17 eqc, 24 sinu, or their EPSG method codes)`,
       );
   }
 }

@@ -3,7 +3,7 @@
  * georeferences them, converted by `gdal_translate -of COG` (Debian package gdal-bin).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Whether gdal_translate is on the PATH. */
@@ -100,4 +100,34 @@ ${bandXml}
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return out;
+}
+
+/** A tiny one-band 8 × 8 raster at 10 m (CRS left to the caller). */
+export const SMALL_COG = {
+  originX: 500000,
+  originY: 5000000,
+  width: 8,
+  height: 8,
+  res: 10,
+  bands: 1,
+  type: 'Byte' as const,
+  value: () => 7,
+  overviews: 'NONE' as const,
+};
+
+/**
+ * A GeoTIFF whose ProjectedCSTypeGeoKey holds `code`: GDAL refuses to write codes it does not know, so an
+ * EPSG:32633 file is written and the key's value is patched in its GeoKeyDirectory (one SHORT, in place).
+ */
+export function withProjectedCode(dir: string, name: string, code: number): string {
+  const path = makeCog(dir, name, { ...SMALL_COG, epsg: 32633, compress: 'NONE' });
+  const bytes = readFileSync(path);
+  // Key entry: KeyID 3072 (ProjectedCSTypeGeoKey), location 0, count 1, value 32633 — little-endian shorts.
+  const entry = Buffer.from([0x00, 0x0c, 0x00, 0x00, 0x01, 0x00, 0x79, 0x7f]);
+  const at = bytes.indexOf(entry);
+  if (at < 0 || bytes.indexOf(entry, at + 1) >= 0)
+    throw new Error(`no unique ProjectedCSTypeGeoKey in ${path}`);
+  bytes.writeUInt16LE(code, at + 6);
+  writeFileSync(path, bytes);
+  return path;
 }
