@@ -75,8 +75,8 @@ describe.skipIf(!gdal)('driftwatch chips', () => {
       height: 256,
       res: 10,
       bands: 3,
-      type: 'Byte',
-      value: (b, x, y) => (b === 0 ? x : b === 1 ? y : 200),
+      type: 'UInt16',
+      value: (b, x, y) => (b === 0 ? 500 + x : b === 1 ? 600 + y : 700),
     });
     const reader = openRaster(plain);
     expect((await reader.info()).bands).toEqual(['b1', 'b2', 'b3']);
@@ -99,7 +99,7 @@ describe.skipIf(!gdal)('driftwatch chips', () => {
     const png = await sharp(join(out, 'EPSG-32633_2560_195_1953.png'))
       .raw()
       .toBuffer({ resolveWithObject: true });
-    expect([...png.data.subarray(0, 3)]).toEqual([20, 76, 200]);
+    expect([...png.data.subarray(0, 3)]).toEqual([520, 676, 700].map((d) => stretchReflectance(d * 1e-4)));
   });
 
   it('refuses --bands naming fewer bands than the file has, naming both', async () => {
