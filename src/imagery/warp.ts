@@ -8,7 +8,7 @@
  */
 import type { GeoTIFFImage } from 'geotiff';
 import { OutsideRasterError } from '../errors.ts';
-import { describeCrs, sameCrs, transformer } from './crs.ts';
+import { sameCrs, transformer } from './crs.ts';
 import type { Bbox, ImageValue } from './image.ts';
 import type { RasterInfo } from './raster-reader.ts';
 
@@ -61,7 +61,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   const halfV = (vmax - vmin) / Math.max(1, height - 1) / 2;
   if (!(umax + halfU > 0 && umin - halfU < info.width && vmax + halfV > 0 && vmin - halfV < info.height)) {
     throw new OutsideRasterError(
-      `window [${p.targetBbox.join(', ')}] in ${describeCrs(p.targetCrs)} lies outside raster ${p.href} (bounds [${info.bounds.join(', ')}] in ${describeCrs(info.crs)})`,
+      `window [${p.targetBbox.join(', ')}] in ${p.targetCrs} lies outside raster ${p.href} (bounds [${info.bounds.join(', ')}] in ${info.crs})`,
     );
   }
 
