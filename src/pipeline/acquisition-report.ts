@@ -90,7 +90,7 @@ export function formatSkipReport(r: SkipReport, indent = '  '): string[] {
     const before = nearby(n.before, n.before ? start - Date.parse(n.before.datetime) : 0, 'before');
     const after = nearby(n.after, n.after ? Date.parse(n.after.datetime) - end : 0, 'after');
     lines.push(
-      `${indent}no acquisition in ${n.window.start.slice(0, 10)} … ${n.window.end.slice(0, 10)}; nearest within ${n.searchedDays} days: ${before}; ${after}`,
+      `${indent}no processed acquisition in ${n.window.start.slice(0, 10)} … ${n.window.end.slice(0, 10)}; nearest within ${n.searchedDays} days: ${before}; ${after}`,
     );
   }
   return lines;

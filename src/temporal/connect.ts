@@ -97,7 +97,8 @@ export async function openTemporal(config: DriftwatchConfig): Promise<TemporalHa
       port,
       namespace: config.temporalNamespace,
       dbFilename: join(config.home, 'temporal.db'),
-      extraArgs: ['--log-level', 'error'],
+      // `--output none`: the server's banner would otherwise land on this process's stdout, which carries results.
+      extraArgs: ['--log-level', 'error', '--output', 'none'],
     },
   });
   const address = `127.0.0.1:${port}`;
