@@ -115,7 +115,7 @@ describe.skipIf(!gdal)('local sources are identified by their full path', () => 
               [chip[0]!.id, acqId],
             );
           }
-          expect((await migrate(db)).map((m) => [m.name, m.status])).toEqual([
+          expect((await migrate(db)).slice(0, 3).map((m) => [m.name, m.status])).toEqual([
             ['0001_init.sql', 'unchanged'],
             ['0002_history_views.sql', 'unchanged'],
             ['0003_passes_and_local_paths.sql', 'applied'],
