@@ -91,6 +91,7 @@ describe('monitoring detection against the chip envelope', () => {
         nbrLow: 0.5,
         ndviLow: 0.75,
         waterFraction: 0,
+        burnFraction: 0,
       }),
     );
     // 10 % of the chip burnt: the mean barely moves, the 5th percentile drops to a burn scar.
@@ -101,6 +102,7 @@ describe('monitoring detection against the chip envelope', () => {
         nbrLow: -0.05,
         ndviLow: 0.1,
         waterFraction: 0,
+        burnFraction: 0.1,
       }),
       forest,
     );
@@ -112,6 +114,23 @@ describe('monitoring detection against the chip envelope', () => {
     // The score is the strongest spectral evidence (the NDVI tail drop); the kind the most specific one.
     expect(d.score).toBeCloseTo(1 - Math.pow(2, -0.65 / 0.25), 12);
     expect(d.confidence).toBe('low');
+  });
+
+  it('does not call a darkening without the post-fire spectrum a burn: senescence lowers NBR, char does more', () => {
+    const forest = [1, 2, 3, 4].map((i) =>
+      state(i, `2024-0${i + 5}-01T00:00:00Z`, { ndvi: 0.85, nbr: 0.7, waterFraction: 0, burnFraction: 0 }),
+    );
+    // Autumn: NBR down by 0.3 (a moderate-low dNBR), NDVI down by 0.2, not one pixel of char.
+    const d = detectChip(
+      state(9, '2024-11-15T00:00:00Z', { ndvi: 0.65, nbr: 0.4, waterFraction: 0, burnFraction: 0 }),
+      forest,
+    );
+    expect(d.evidence.dnbr).toBeCloseTo(0.3, 12);
+    expect(d.evidence.burnGain).toBe(0);
+    expect(d.kind).toBe('change');
+    expect(d.signals).toEqual([]);
+    expect(d.score).toBeCloseTo(1 - Math.pow(2, -0.2 / 0.25), 12);
+    expect(d.confidence).toBeNull();
   });
 
   it(`needs ${MIN_HISTORY} usable earlier states before it may alert`, () => {

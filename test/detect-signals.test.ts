@@ -58,14 +58,14 @@ describe('spectral signals', () => {
 
 describe('detectChip', () => {
   const history = [
-    state(1, '2024-06-01T00:00:00Z', { nbr: 0.6, ndvi: 0.7, waterFraction: 0 }),
-    state(2, '2024-06-11T00:00:00Z', { nbr: 0.6, ndvi: 0.7, waterFraction: 0 }),
-    state(3, '2024-06-21T00:00:00Z', { nbr: 0.6, ndvi: 0.7, waterFraction: 0 }),
+    state(1, '2024-06-01T00:00:00Z', { nbr: 0.6, ndvi: 0.7, waterFraction: 0, burnFraction: 0 }),
+    state(2, '2024-06-11T00:00:00Z', { nbr: 0.6, ndvi: 0.7, waterFraction: 0, burnFraction: 0 }),
+    state(3, '2024-06-21T00:00:00Z', { nbr: 0.6, ndvi: 0.7, waterFraction: 0, burnFraction: 0 }),
   ];
 
-  it('detects a burn (NBR 0.6 → −0.1): dNBR 0.7 high, kind burn, score from the strongest spectral evidence', () => {
+  it('detects a burn (NBR 0.6 → −0.1, 30 % of the chip post-fire spectrum): dNBR 0.7 high, kind burn, score from the strongest spectral evidence', () => {
     const d = detectChip(
-      state(4, '2024-07-01T00:00:00Z', { nbr: -0.1, ndvi: 0.5, waterFraction: 0 }),
+      state(4, '2024-07-01T00:00:00Z', { nbr: -0.1, ndvi: 0.5, waterFraction: 0, burnFraction: 0.3 }),
       history,
     );
     expect(d.baselineCount).toBe(3);

@@ -10,7 +10,7 @@
  */
 import type { ChipState } from './detect-types.ts';
 import type { SpectralStats } from './spectral-stats.ts';
-import { median } from './robust.ts';
+import { median, quantile } from './robust.ts';
 
 /** A state whose valid pixels are more than this share cloud is skipped as if unusable. */
 export const MAX_CLOUD_FRACTION = 0.5;
@@ -137,3 +137,26 @@ export function baselineStats(members: readonly ChipState[]): SpectralStats {
 }
 
 export { cosineDistance } from '../embed/cosine.ts';
+
+/** Share of a chip's looks a state must recur in to count as part of its cycle (the project's 5 % convention). */
+export const RECURRENT_SHARE = 0.05;
+
+/**
+ * The seasonal path's envelope at `now`: like envelopeStats, but the vegetation keys (NDVI, NBR and
+ * their tails) take the RECURRENT_SHARE quantile of the looks of earlier seasons (at least
+ * SEASON_MIN_AGE_DAYS old) instead of the minimum of all looks — a state the chip showed in an earlier
+ * season for at least a twentieth of its looks (a field bare after harvest) is part of its cycle, a
+ * single hazy look does not lower the bar, and a clearing stays new for the looks that confirm it.
+ * Water and burn fractions keep the maximum of every look: new water must not have been water before.
+ */
+export function recurrentEnvelopeStats(states: readonly ChipState[], now: string): SpectralStats {
+  const out = envelopeStats(states);
+  const cutoff = Date.parse(now) - SEASON_MIN_AGE_DAYS * DAY_MS;
+  const earlier = states.filter((s) => Date.parse(s.datetime) <= cutoff);
+  for (const key of ['ndvi', 'nbr', 'ndviLow', 'nbrLow']) {
+    const values = earlier.map((s) => s.stats[key]).filter((v): v is number => v !== undefined);
+    const q = quantile(values, RECURRENT_SHARE);
+    if (Number.isFinite(q)) out[key] = q;
+  }
+  return out;
+}

@@ -10,6 +10,9 @@
  *     states): lowest NDVI and NBR, highest water fraction, highest prompt probabilities. Change is a
  *     state the chip has not shown before, so seasonal states that recur (bare fields in winter and after
  *     harvest) are not evidence. A chip needs MIN_HISTORY eligible earlier states before it can alert.
+ *   - monitoring with a year of history (seasonal.ts): each index and prompt probability against its
+ *     harmonic seasonal expectation, in σ of the chip's own residuals, and kinds of change only where
+ *     their physics holds against the envelope of the fitted window (seasonal-score.ts).
  *   - disaster mode (`preEvent`): the median of the pre-event states (one state suffices).
  * - prompt deltas = current probability − reference, for every prompt; the prompt signal uses the
  *   change prompts only (not cloud, snow, vegetation).
@@ -26,6 +29,7 @@ import {
   envelopePrompts,
   envelopeStats,
   ENVELOPE_SIZE,
+  recurrentEnvelopeStats,
   MIN_HISTORY,
   cosineDistance,
   eligibleHistory,
@@ -43,6 +47,13 @@ import type {
   SignalName,
 } from './detect-types.ts';
 import { median } from './robust.ts';
+import { seasonalEvidence, seasonalWindow, type SeasonalEvidence } from './seasonal.ts';
+import {
+  envelopeKindStrengths,
+  measuredContradicts,
+  seasonalKindStrengths,
+  seasonalPromptStrength,
+} from './monitoring-kinds.ts';
 import {
   SIGNAL_THRESHOLDS,
   combineStrengths,
@@ -198,17 +209,26 @@ export function detectChip(
   if (monitoring && eligible.length < MIN_HISTORY) {
     return { ...empty(members.length), drift: Number.isFinite(drift) ? drift : null, driftZ };
   }
-  const envelope = eligible.slice(0, ENVELOPE_SIZE);
-  const basePrompts = monitoring ? envelopePrompts(envelope) : medianRecord(members.map((m) => m.prompts));
+  const base = {
+    drift: Number.isFinite(drift) ? drift : null,
+    driftZ,
+    baselineCount: members.length,
+    threshold,
+  };
+  if (monitoring) {
+    const window = seasonalWindow(current, eligible);
+    const seasonal = seasonalEvidence(current, window);
+    return seasonal
+      ? monitoringDetection(current, window, seasonal, base)
+      : monitoringDetection(current, eligible.slice(0, ENVELOPE_SIZE), undefined, base);
+  }
+  const basePrompts = medianRecord(members.map((m) => m.prompts));
   const promptDeltas: Record<string, number> = {};
   for (const [p, v] of Object.entries(current.prompts)) {
     const b = basePrompts[p];
     if (b !== undefined) promptDeltas[p] = v - b;
   }
-  const evidence = spectralEvidence(
-    monitoring ? envelopeStats(envelope) : baselineStats(members),
-    current.stats,
-  );
+  const evidence = spectralEvidence(baselineStats(members), current.stats);
 
   const sDrift = driftStrength(driftZ);
   const sPrompt = Math.max(
@@ -233,5 +253,62 @@ export function detectChip(
     kind: kindOf(evidence, promptDeltas, SIGNAL_THRESHOLDS.coverGain),
     confidence: confidenceOf(score, signals, threshold),
     baselineCount: members.length,
+  };
+}
+
+/** Kinds from most to least specific whose strength reaches 0.5; `change` when none does. */
+function mostSpecific(s: Partial<Record<Exclude<ChangeKind, 'change'>, number>>): ChangeKind {
+  return SPECIFICITY.find((k) => (s[k] ?? 0) >= 0.5) ?? 'change';
+}
+
+/**
+ * The monitoring detection against the chip's own past (monitoring-kinds.ts): with a seasonal model,
+ * `past` is its fitted window and every signal must also be a seasonal anomaly; without one, `past`
+ * is the envelope of the last ENVELOPE_SIZE eligible states.
+ */
+function monitoringDetection(
+  current: ChipState,
+  past: readonly ChipState[],
+  seasonal: SeasonalEvidence | undefined,
+  base: { drift: number | null; driftZ: number | null; baselineCount: number; threshold: number },
+): ChipDetection {
+  const basePrompts = envelopePrompts(past);
+  const promptDeltas: Record<string, number> = {};
+  for (const [p, v] of Object.entries(current.prompts)) {
+    const b = basePrompts[p];
+    if (b !== undefined) promptDeltas[p] = v - b;
+  }
+  const evidence = spectralEvidence(
+    seasonal ? recurrentEnvelopeStats(past, current.datetime) : envelopeStats(past),
+    current.stats,
+  );
+  const measured = seasonal ? seasonalKindStrengths(evidence, seasonal) : envelopeKindStrengths(evidence);
+  const kinds: Partial<Record<Exclude<ChangeKind, 'change'>, number>> = { ...measured };
+  let sPrompt = 0;
+  for (const [p, d] of Object.entries(promptDeltas)) {
+    const kind = CHANGE_PROMPTS[p];
+    if (!kind || measuredContradicts(kind, measured)) continue;
+    const s = seasonal ? seasonalPromptStrength(p, d, seasonal) : strength(d, SIGNAL_THRESHOLDS.promptDelta);
+    sPrompt = Math.max(sPrompt, s);
+    if (kind !== 'change') kinds[kind] = Math.max(kinds[kind] ?? 0, s);
+  }
+  const sSpectral = Math.max(0, ...Object.values(measured));
+  const sDrift = driftStrength(base.driftZ);
+  const signals: SignalName[] = [];
+  if (sDrift >= 0.5) signals.push('drift');
+  if (sPrompt >= 0.5) signals.push('prompt');
+  if (sSpectral >= 0.5) signals.push('spectral');
+  const score = chipScore(sDrift, sPrompt, sSpectral);
+  return {
+    score,
+    drift: base.drift,
+    driftZ: base.driftZ,
+    promptDeltas,
+    evidence,
+    signals,
+    kind: mostSpecific(kinds),
+    confidence: confidenceOf(score, signals, base.threshold),
+    baselineCount: base.baselineCount,
+    ...(seasonal ? { seasonal } : {}),
   };
 }

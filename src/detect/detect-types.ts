@@ -1,3 +1,4 @@
+import type { SeasonalEvidence } from './seasonal.ts';
 import type { SpectralEvidence } from './signals.ts';
 import type { SpectralStats } from './spectral-stats.ts';
 
@@ -58,4 +59,6 @@ export interface ChipDetection {
   confidence: Confidence | null;
   /** Members of the baseline; 0 → no baseline yet, score 0. */
   baselineCount: number;
+  /** Monitoring with a year of history: the anomaly against the seasonal model (absent otherwise). */
+  seasonal?: SeasonalEvidence;
 }

@@ -24,10 +24,10 @@ export const INDEX_BANDS: Record<IndexName, readonly [string, string]> = {
 /** All index names, in feature-layout order. */
 export const INDEX_NAMES: readonly IndexName[] = ['ndvi', 'ndwi', 'mndwi', 'nbr', 'ndbi'];
 
-/** Whether the image has both bands of the index. */
+/** Whether the image has both bands of the index, or the index itself as a band (an NDVI-only series). */
 export function hasIndex(image: ImageValue, name: IndexName): boolean {
   const [a, b] = INDEX_BANDS[name];
-  return image.bands.includes(a) && image.bands.includes(b);
+  return (image.bands.includes(a) && image.bands.includes(b)) || image.bands.includes(name);
 }
 
 /** (a − b) / (a + b) of two values; NaN when the denominator is 0. */
@@ -41,7 +41,10 @@ export function indexPlane(image: ImageValue, name: IndexName): Float32Array | u
   const [an, bn] = INDEX_BANDS[name];
   const a = band(image, an);
   const b = band(image, bn);
-  if (!a || !b) return undefined;
+  if (!a || !b) {
+    const own = band(image, name);
+    return own?.map((v, i) => (image.mask[i] === 0 ? Number.NaN : v));
+  }
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) {
     out[i] = image.mask[i] === 0 ? Number.NaN : normalizedDifference(a[i]!, b[i]!);

@@ -181,7 +181,10 @@ class GeoTiffReader implements RasterReader {
     const format = Number(image.getSampleFormat(0) ?? 1);
     const bits = image.getBitsPerSample(0);
     const dataType = `${format === 3 ? 'float' : format === 2 ? 'int' : 'uint'}${bits}`;
-    const nodata = image.getGDALNoData();
+    // A float32 raster stores its nodata rounded to float32 (GDAL writes -3.4e+38, the pixels hold
+    // -3.3999999521443642e+38): compare against the stored value.
+    const declared = image.getGDALNoData();
+    const nodata = declared !== null && dataType === 'float32' ? Math.fround(declared) : declared;
     const scaling = bands.map((name, i): BandScaling => {
       const base = defaultScaling(dataType, name);
       const ms = metaScale[i]!;

@@ -9,8 +9,10 @@ import {
 } from '../detect/index.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
+import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { evidencePaths, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
+import { advanceConfirmations } from './confirm-alerts.ts';
 import { areaCells, getArea } from './areas.ts';
 
 /** One detection call, by reference. */
@@ -133,6 +135,7 @@ export async function detectAcquisition(
     series: ChipSeries;
     baseline: CellImage | undefined;
     current: CellImage;
+    state: ChipState;
   })[] = [];
   for (const s of series) {
     const current = s.states.find((st) => st.acquisitionId === input.acquisitionId);
@@ -151,6 +154,7 @@ export async function detectAcquisition(
       series: s,
       baseline: before && { sha: before.rgbSha256, datetime: before.datetime },
       current: { sha: current.rgbSha256, datetime: current.datetime },
+      state: current,
     });
   }
   await db.transaction(async (tx) => {
@@ -206,6 +210,14 @@ export async function detectAcquisition(
       paths,
     });
   }
+  // Later looks confirm or dismiss the provisional alerts this acquisition did not raise.
+  await advanceConfirmations(
+    db,
+    area.id,
+    { id: input.acquisitionId, datetime: acquisition.datetime },
+    new Map(detections.map((d) => [d.key, { state: d.state, detection: d.detection }])),
+    input.threshold ?? DEFAULT_ALERT_THRESHOLD,
+  );
   return { scored: detections.length, alerts };
 }
 

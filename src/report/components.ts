@@ -40,6 +40,12 @@ export function statusTag(status: 'open' | 'closed'): SafeHtml | '' {
   return status === 'closed' ? html`<span class="tag status-closed">closed</span>` : '';
 }
 
+/** The alert's confirmation status (provisional, confirmed, dismissed) as a tag. */
+export function confirmationTag(a: Pick<AlertSummary, 'confirmation' | 'looks'>): SafeHtml {
+  const title = `${a.looks.agreeing} of ${a.looks.clear} later clear look(s) agreed`;
+  return html`<span class="tag confirm-${a.confirmation}" title="${title}">${a.confirmation}</span>`;
+}
+
 export function scoreBlock(score: number): SafeHtml {
   return html`<div class="score-big">${formatScore(score)}</div>
     <div class="score-bar">
@@ -63,7 +69,7 @@ export function alertRow(a: AlertSummary, links: Links): SafeHtml {
     <div>
       <div class="title">
         ${confidenceBadge(a.confidence)} ${kindTag(a.kind)} <span>${a.areaName}</span>
-        <span class="muted">#${a.id}</span> ${statusTag(a.status)}
+        <span class="muted">#${a.id}</span> ${confirmationTag(a)} ${statusTag(a.status)}
       </div>
       <div class="meta">
         ${formatDateRange(a.firstSeen, a.lastSeen)} · ${formatKm2(a.areaKm2)} ·
@@ -78,6 +84,10 @@ export function alertRow(a: AlertSummary, links: Links): SafeHtml {
 export function alertFacts(a: AlertSummary): SafeHtml {
   return html`<div class="facts">
     <span>Seen <b>${formatDateRange(a.firstSeen, a.lastSeen)}</b></span>
+    <span
+      >Status <b>${a.confirmation}</b> (${a.looks.agreeing} of ${a.looks.clear} later clear
+      look${a.looks.clear === 1 ? '' : 's'} agreed)</span
+    >
     <span>Area <b>${formatKm2(a.areaKm2)}</b></span>
     <span>Chips <b>${a.chipKeys.length}</b></span>
     <span>Score <b>${formatScore(a.score)}</b></span>

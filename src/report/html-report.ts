@@ -10,6 +10,7 @@ import {
   alertFacts,
   areaCard,
   confidenceBadge,
+  confirmationTag,
   evidenceTiles,
   kindTag,
   latestEvidence,
@@ -68,7 +69,7 @@ function alertCard({ alert: a, history }: AlertSection, links: Links): SafeHtml 
   return html`<article class="card alert-card" id="alert-${a.id}">
     <div class="alert-head">
       <h3>${kindTitle(a.kind)} in ${a.areaName}</h3>
-      ${confidenceBadge(a.confidence)} ${kindTag(a.kind)} ${statusTag(a.status)}
+      ${confidenceBadge(a.confidence)} ${kindTag(a.kind)} ${confirmationTag(a)} ${statusTag(a.status)}
       <span class="id">#${a.id}</span>
     </div>
     ${alertFacts(a)} ${evidenceTiles(a, links)}
@@ -212,7 +213,7 @@ export async function writeReport(db: Db, options: ReportOptions): Promise<strin
                       (a) =>
                         html`<li>
                           <a href="#alert-${a.id}">${kindTitle(a.kind)} in ${a.areaName}</a>
-                          ${confidenceBadge(a.confidence)}
+                          ${confidenceBadge(a.confidence)} ${confirmationTag(a)}
                           <span class="muted">${formatDate(a.lastSeen)}</span>
                         </li>`,
                     )}

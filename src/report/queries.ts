@@ -3,6 +3,7 @@
  * inside `db.readOnly(tx => …)`. Timestamps come back as ISO 8601 strings (UTC).
  */
 import { InputError } from '../errors.ts';
+import type { AlertStatus } from '../detect/confirmation.ts';
 import type { Queryable } from '../store/db.ts';
 
 /** Alert confidence levels, weakest first. */
@@ -109,6 +110,10 @@ export interface AlertSummary {
   lastSeen: string;
   /** open or closed. */
   status: 'open' | 'closed';
+  /** provisional (first anomalous look), confirmed (later clear looks agreed) or dismissed. */
+  confirmation: AlertStatus;
+  /** Clear looks of the alert's chips since its first look, and how many of them agreed. */
+  looks: { clear: number; agreeing: number };
   /** sha256 of the latest `after` tile (or heat map), for thumbnails; null when there is none. */
   thumbnailSha256: string | null;
   /** Media type of the thumbnail, e.g. image/webp; null when there is none. */
@@ -339,6 +344,7 @@ export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
 
 const ALERT_COLUMNS = `a.id, a.area_id, ar.name AS area_name, a.kind, a.confidence, a.score, a.chip_keys, a.area_km2,
   a.prompts, a.first_acquisition_id, a.last_acquisition_id, a.first_seen, a.last_seen, a.status,
+  a.confirmation, a.clear_looks, a.agreeing_looks,
   th.sha256 AS thumbnail, th.media_type AS thumbnail_media_type`;
 
 /** The latest after tile (or heat map) of alert `a`, as `th`: join after FROM alerts a. */
@@ -365,6 +371,8 @@ function alertSummary(r: Record<string, unknown>): AlertSummary {
     firstSeen: iso(r.first_seen),
     lastSeen: iso(r.last_seen),
     status: r.status as 'open' | 'closed',
+    confirmation: r.confirmation as AlertStatus,
+    looks: { clear: num(r.clear_looks), agreeing: num(r.agreeing_looks) },
     thumbnailSha256: r.thumbnail === null || r.thumbnail === undefined ? null : String(r.thumbnail),
     thumbnailMediaType:
       r.thumbnail_media_type === null || r.thumbnail_media_type === undefined

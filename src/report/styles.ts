@@ -64,6 +64,9 @@ section { margin-top: 28px; }
 .kind-vegetation-loss { background: #dcfce7; color: #15803d; }
 .kind-construction { background: #fef3c7; color: #b45309; }
 .kind-change { background: #ede9fe; color: #6d28d9; }
+.confirm-provisional { background: #fef9c3; color: #a16207; }
+.confirm-confirmed { background: #dcfce7; color: #15803d; }
+.confirm-dismissed { background: #f1f5f9; color: #64748b; }
 .status-closed { background: #f1f5f9; color: #64748b; }
 
 /* Alert list */

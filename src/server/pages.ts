@@ -4,6 +4,7 @@ import {
   alertRow,
   areaCard,
   confidenceBadge,
+  confirmationTag,
   evidenceTiles,
   kindTag,
   tileDate,
@@ -242,7 +243,7 @@ export function alertPage(data: {
         <h1 style="font-size:1.5rem">
           ${kindTitle(a.kind)} in <a href="${viewerLinks.area(a.areaId)}">${a.areaName}</a>
         </h1>
-        ${confidenceBadge(a.confidence)} ${kindTag(a.kind)} ${statusTag(a.status)}
+        ${confidenceBadge(a.confidence)} ${kindTag(a.kind)} ${confirmationTag(a)} ${statusTag(a.status)}
         <span class="id">#${a.id}</span>
       </div>
       ${alertFacts(a)} ${evidenceTiles(a, viewerLinks)}

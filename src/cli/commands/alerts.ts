@@ -22,7 +22,7 @@ function line(a: AlertSummary): string {
     .slice(0, 2)
     .map((p) => `${p.prompt} ${p.score.toFixed(2)}`)
     .join(', ');
-  return `#${a.id}\t${a.areaId}\t${a.kind}\t${a.confidence}\tscore ${a.score.toFixed(2)}\t${a.chipKeys.length} chip(s), ${a.areaKm2.toFixed(2)} km²\t${a.firstSeen.slice(0, 10)} … ${a.lastSeen.slice(0, 10)}\t${prompts}`;
+  return `#${a.id}\t${a.areaId}\t${a.kind}\t${a.confidence}\t${a.confirmation}\tscore ${a.score.toFixed(2)}\t${a.chipKeys.length} chip(s), ${a.areaKm2.toFixed(2)} km²\t${a.firstSeen.slice(0, 10)} … ${a.lastSeen.slice(0, 10)}\t${prompts}`;
 }
 
 export function register(program: Command): void {

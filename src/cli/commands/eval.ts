@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { DEFAULT_PAIR_CHIP } from '../../detect/compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../../detect/detect-chip.ts';
 import { evaluate, type SetResult } from '../../detect/evaluate.ts';
+import { DEFAULT_SERIES_CHIP, evaluateSeries } from '../../detect/series-eval.ts';
+import { InputError } from '../../errors.ts';
+import { formatSeries } from './eval-series.ts';
 import { positiveInt } from './compare.ts';
 
 /** The evaluation table as text. */
@@ -38,12 +41,24 @@ export function formatTable(rows: readonly SetResult[], threshold: number): stri
 export function register(program: Command): void {
   program
     .command('eval')
-    .description('chip-level AUROC of the change score and two classical baselines on labelled pairs')
-    .argument('<pairs-root>', 'folder of set folders of pair folders (each with label.png)')
-    .option('--chip <n>', 'chip size in pixels', String(DEFAULT_PAIR_CHIP))
+    .description(
+      'chip-level AUROC of the change score and two classical baselines on labelled pairs, or monitoring over real time series (--series)',
+    )
+    .argument('[pairs-root]', 'folder of set folders of pair folders (each with label.png)')
+    .option('--series <dir>', 'evaluate monitoring over the image time series under this folder')
+    .option('--chip <n>', `chip size in pixels (default ${DEFAULT_PAIR_CHIP}, series ${DEFAULT_SERIES_CHIP})`)
     .option('--json', 'print JSON')
-    .action(async (root: string, o: { chip: string; json?: boolean }) => {
-      const rows = await evaluate(root, { chip: positiveInt('--chip', o.chip) });
+    .action(async (root: string | undefined, o: { chip?: string; json?: boolean; series?: string }) => {
+      if (o.series) {
+        const chip = o.chip ? positiveInt('--chip', o.chip) : DEFAULT_SERIES_CHIP;
+        const results = await evaluateSeries(o.series, { chip });
+        process.stdout.write(
+          o.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatSeries(results, chip)}\n`,
+        );
+        return;
+      }
+      if (!root) throw new InputError('eval needs a pairs root, or --series <dir>');
+      const rows = await evaluate(root, { chip: positiveInt('--chip', o.chip ?? String(DEFAULT_PAIR_CHIP)) });
       process.stdout.write(
         o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows, DEFAULT_ALERT_THRESHOLD)}\n`,
       );
