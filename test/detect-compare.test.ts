@@ -83,7 +83,7 @@ describe('compare on synthetic pairs', () => {
     const changed = cmp.chips[0]!;
     expect([changed.x, changed.y]).toEqual([0, 0]);
     expect(changed.score).toBeGreaterThan(0.9);
-    expect(changed.signals).toContain('spectral');
+    expect(changed.signals).toContain('change');
     expect(changed.confidence).not.toBeNull();
     for (const c of cmp.chips.slice(1)) {
       expect(c.score).toBeLessThan(0.5);

@@ -36,8 +36,8 @@ export type ChangeKind = 'flood' | 'burn' | 'vegetation-loss' | 'construction' |
 /** Alert confidence in the manner of Global Forest Watch. */
 export type Confidence = 'low' | 'high' | 'highest';
 
-/** One signal family. */
-export type SignalName = 'drift' | 'prompt' | 'spectral';
+/** One signal family ('change': a pair's change statistic beyond its scene threshold). */
+export type SignalName = 'drift' | 'prompt' | 'spectral' | 'change';
 
 /** The detection result for one chip at one acquisition. */
 export interface ChipDetection {

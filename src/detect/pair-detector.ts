@@ -1,0 +1,516 @@
+/**
+ * The pair detector: one scene seen at two dates, cut into chips, scored chip by chip. It is the one
+ * scoring core of every two-image comparison — `compare`, `eval` and post-event assessment — pure: image
+ * values in, per-pixel and per-chip evidence out.
+ *
+ * Change (any kind). Per band, the after image is related to the before image by a relative radiometric
+ * normalisation fitted on the whole scene's pseudo-invariant pixels (radiometric.ts; pixels showing new
+ * water are left out of the fit, so a flood that covers much of a scene does not bend it); each pixel's
+ * residual divided by the band's robust spread is z_b — a robust change-vector magnitude — and
+ * Q = Σ_b z_b² over the B bands would be χ²(B) where nothing changed if the bands were independent.
+ * Spatial context enters at two scales: the pixel statistic is S = ½[ln(1 + Q/B) + ln(1 + Q̄/B)], with Q̄
+ * the mean of Q over the 5 × 5 window (CONTEXT_RADIUS) around the pixel, so an isolated noisy pixel counts
+ * half and a coherent patch counts fully.
+ *
+ * Thresholds come from each scene's own distribution, never from constants fitted to some scenes:
+ * - pixel threshold: Otsu's threshold of S over the scene's pixels, never below the floor, the value of S
+ *   where Q and Q̄ sit at the χ²(B) quantile 1 − PIXEL_FALSE_ALARM (a scene without change, whose S is
+ *   unimodal, then keeps at most 0.1 % false alarms per pixel under the independent-band model; real
+ *   residuals have heavier tails, so the floor is a lower bound and Otsu usually decides). Pixels beyond
+ *   it are the chip's changed pixels (changedFraction, the per-pixel mask).
+ * - chip statistic: the 95th percentile of S over the chip's valid pixels (CHIP_QUANTILE), which passes
+ *   the pixel threshold exactly when 5 % of the chip lies beyond it — the share from which evaluation
+ *   counts a chip as changed.
+ * - chip threshold: Otsu's threshold of the chip statistics over the scene's chips, never below the pixel
+ *   threshold. Scattered noisy pixels that pass the pixel threshold in every chip of a scene thus do not
+ *   make every chip an alert; the scene's changed chips have to stand out from its unchanged ones.
+ * The change strength is 1 − 2^(−statistic / chip threshold): 0.5 at the threshold on every scene,
+ * whatever its radiometry, so the default alert threshold means the same split on every scene.
+ *
+ * Kinds of change, each only where the physics says so (per pixel, then the chip's 95th percentile):
+ * - new water (flood): the rise of MNDWI (NDWI without swir16) plus half the log drop of infrared
+ *   brightness, weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
+ *   already water before — fully water-like with a positive water index: a river, a lake, a turbid
+ *   channel — is permanent water and never new water. With reflectance and swir16 the after pixel must
+ *   also have MNDWI > 0 (Xu 2006), which dark roofs, asphalt and shadows do not. Strength 0.5 at
+ *   SIGNAL_THRESHOLDS.waterGain.
+ * - burn: dNBR where the after pixel has a post-fire spectrum (NBR < 0: shortwave infrared above near
+ *   infrared, and dark: red below BURN_MAX_RED reflectance, which bare soil and roofs exceed). Strength 0.5
+ *   at moderate-low severity (dNBR 0.27).
+ * - construction: the rise of NDBI where the after pixel is not vegetated (NDVI < BUILT_MAX_NDVI); 0.5 at
+ *   BUILT_GAIN.
+ * - vegetation loss: the drop of NDVI; 0.5 at SIGNAL_THRESHOLDS.ndviLoss.
+ * Water and burn evidence alert on their own (a flood can cover most of a scene, which a scene-relative
+ * threshold cannot see); construction and vegetation loss only name the kind of a chip that changed, since
+ * two images cannot tell them from a season.
+ *
+ * Score = 1 − (1 − max(s_change, s_water, s_burn))·(1 − w·s_drift)·(1 − w·s_prompt), w =
+ * PAIR_CORROBORATION_WEIGHT: embedding drift and prompt deltas, when given, corroborate (confidence) but
+ * only nudge the score. A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
+ */
+import { band, type ImageValue } from '../imagery/image.ts';
+import { chiSquareQuantile } from './chi-square.ts';
+import { reflectanceFactor } from './cover.ts';
+import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, confidenceOf } from './detect-chip.ts';
+import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
+import { indexPlane } from './indices.ts';
+import { otsuThreshold } from './otsu.ts';
+import { afterWaterLikeness, IR_OFFSET, NOISE_FLOOR } from './pixel-change.ts';
+import { fitBandRelation, type BandRelation } from './radiometric.ts';
+import { quantile } from './robust.ts';
+import {
+  DNBR_BREAKS,
+  SIGNAL_THRESHOLDS,
+  dnbrClass,
+  driftStrength,
+  strength,
+  type DnbrClass,
+} from './signals.ts';
+
+/** Per-pixel false-alarm rate under the χ² no-change model below which the scene threshold never goes. */
+export const PIXEL_FALSE_ALARM = 0.001;
+/** Radius of the context window of Q̄ (2 → 5 × 5 pixels). */
+export const CONTEXT_RADIUS = 2;
+/** Quantile of a chip's pixel statistics that summarises it (5 % of the chip beyond → strength 0.5). */
+export const CHIP_QUANTILE = 0.95;
+/** Minimum valid share of a chip in both images for it to be scored. */
+export const PAIR_MIN_VALID = 0.5;
+/** Weight of drift and prompt strengths in the score: they corroborate, they only nudge. */
+export const PAIR_CORROBORATION_WEIGHT = 0.1;
+/** Red reflectance above which an after pixel is too bright to be char (bare soil, roofs, dry grass). */
+export const BURN_MAX_RED = 0.1;
+/** NDVI at or above which an after pixel is vegetated, so not new built-up surface. */
+export const BUILT_MAX_NDVI = 0.3;
+/** NDBI rise at which construction evidence reaches strength 0.5 (vegetation or soil to roof or paving). */
+export const BUILT_GAIN = 0.2;
+
+/** One chip of a scene at two dates. */
+export interface PairChipInput {
+  /** The chip's key (a grid key, or `x,y` of a pixel window). */
+  key: string;
+  /** The chip before. */
+  before: ImageValue;
+  /** The chip after, on the same pixels and with the same bands as before. */
+  after: ImageValue;
+  /** Embedding drift z-score against the scene, when an embedder ran. */
+  driftZ?: number | null;
+  /** Prompt → after − before probability, when an embedder ran. */
+  promptDeltas?: Record<string, number>;
+}
+
+/** Options of detectPairScene. */
+export interface PairDetectorOptions {
+  /** Alert threshold on the score (default DEFAULT_ALERT_THRESHOLD). */
+  threshold?: number;
+  /** Minimum valid share of a chip in both images (default PAIR_MIN_VALID). */
+  minValid?: number;
+  /** Keep each chip's per-pixel change mask (default false). */
+  keepMasks?: boolean;
+}
+
+/** Per-chip evidence (statistics over the chip's valid pixels). */
+export interface PairEvidence {
+  /** 95th percentile of the change statistic S. */
+  change: number;
+  /** Share of valid pixels beyond the scene's pixel threshold. */
+  changedFraction: number;
+  /** 95th percentile of new-water evidence, where the bands exist. */
+  waterGain?: number;
+  /** Share of valid pixels whose new-water evidence reaches its threshold. */
+  waterFraction?: number;
+  /** 95th percentile of dNBR over post-fire pixels, where the bands exist. */
+  dnbr?: number;
+  /** USGS class of dnbr. */
+  dnbrClass?: DnbrClass;
+  /** Share of valid pixels with post-fire dNBR of low severity or worse. */
+  burnFraction?: number;
+  /** 95th percentile of NDVI loss, where the bands exist. */
+  ndviLoss?: number;
+  /** 95th percentile of NDBI gain over non-vegetated after pixels, where the bands exist. */
+  builtGain?: number;
+}
+
+/** Strength in [0, 1) of each line of evidence (0.5 at its threshold). */
+export interface PairStrengths {
+  change: number;
+  water: number;
+  burn: number;
+  construction: number;
+  vegetation: number;
+  drift: number;
+  prompt: number;
+}
+
+/** Pixel values of a per-chip change mask. */
+export const MASK_UNCHANGED = 0;
+/** Changed beyond the scene threshold. */
+export const MASK_CHANGED = 1;
+/** Invalid in either image. */
+export const MASK_INVALID = 255;
+
+/** One chip's detection. */
+export interface PairChipDetection {
+  /** The chip's key. */
+  key: string;
+  /** Whether both images had at least minValid valid pixels. */
+  usable: boolean;
+  /** Share of pixels valid in both images. */
+  validFraction: number;
+  /** Score in [0, 1]; the chip alerts at threshold. */
+  score: number;
+  /** Kind of change. */
+  kind: ChangeKind;
+  /** null below threshold. */
+  confidence: Confidence | null;
+  /** Lines of evidence that reached strength 0.5. */
+  signals: SignalName[];
+  /** Strengths. */
+  strengths: PairStrengths;
+  /** Evidence; empty when not usable. */
+  evidence: PairEvidence | Record<string, never>;
+  /** Per-pixel change mask (MASK_*), with keepMasks. */
+  mask?: Uint8Array;
+}
+
+/** What the scene's statistics were. */
+export interface PairSceneStats {
+  /** Bands compared. */
+  bands: string[];
+  /** Per band: the radiometric relation after ≈ offset + gain·before. */
+  relations: Record<string, BandRelation>;
+  /** Otsu's threshold of S over the scene (NaN when S has a single value). */
+  otsu: number;
+  /** S where Q and Q̄ sit at the χ²(B) quantile 1 − PIXEL_FALSE_ALARM. */
+  floor: number;
+  /** The pixel threshold used: max(otsu, floor). */
+  pixelThreshold: number;
+  /** Otsu's threshold of the chips' statistics (NaN with fewer than two distinct values). */
+  chipOtsu: number;
+  /** The chip threshold used: max(chipOtsu, pixelThreshold). */
+  chipThreshold: number;
+  /** Valid pixels in the scene's usable chips. */
+  pixels: number;
+}
+
+/** The detection of a scene. */
+export interface PairSceneDetection {
+  /** Per chip, in input order. */
+  chips: PairChipDetection[];
+  /** Scene statistics. */
+  scene: PairSceneStats;
+}
+
+/** Share of mask bytes that are 1. */
+function share(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
+  return mask.length ? n / mask.length : 0;
+}
+
+/** NaN-aware mean over the (2r+1)² window of each valid pixel (integral images). */
+export function windowMean(map: Float32Array, width: number, height: number, r: number): Float32Array {
+  const W = width + 1;
+  const S = new Float64Array(W * (height + 1));
+  const N = new Float64Array(W * (height + 1));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = map[y * width + x]!;
+      const ok = Number.isFinite(v);
+      const i = (y + 1) * W + x + 1;
+      S[i] = (ok ? v : 0) + S[i - 1]! + S[i - W]! - S[i - W - 1]!;
+      N[i] = (ok ? 1 : 0) + N[i - 1]! + N[i - W]! - N[i - W - 1]!;
+    }
+  }
+  const out = new Float32Array(map.length);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - r) * W;
+    const y1 = Math.min(height, y + r + 1) * W;
+    for (let x = 0; x < width; x++) {
+      if (!Number.isFinite(map[y * width + x]!)) {
+        out[y * width + x] = Number.NaN;
+        continue;
+      }
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(width, x + r + 1);
+      const s = S[y1 + x1]! - S[y0 + x1]! - S[y1 + x0]! + S[y0 + x0]!;
+      const n = N[y1 + x1]! - N[y0 + x1]! - N[y1 + x0]! + N[y0 + x0]!;
+      out[y * width + x] = s / n;
+    }
+  }
+  return out;
+}
+
+/** The chip's CHIP_QUANTILE of a map (undefined when absent or without finite values). */
+function chipQuantile(map: Float32Array | undefined): number | undefined {
+  if (!map) return undefined;
+  const q = quantile(map, CHIP_QUANTILE);
+  return Number.isFinite(q) ? q : undefined;
+}
+
+/** Share of finite values of map at or above t, over `valid` pixels. */
+function shareAtLeast(map: Float32Array, t: number, valid: number): number {
+  let n = 0;
+  for (let i = 0; i < map.length; i++) if (map[i]! >= t) n++;
+  return valid ? n / valid : 0;
+}
+
+/** Per-pixel new-water evidence of a chip (see the module comment), or undefined without the bands. */
+function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
+  const swir = band(before, 'swir16') !== undefined;
+  const wb = indexPlane(before, swir ? 'mndwi' : 'ndwi');
+  const wa = indexPlane(after, swir ? 'mndwi' : 'ndwi');
+  const likeAfter = afterWaterLikeness(after, mask);
+  const likeBefore = afterWaterLikeness(before, mask);
+  if (!wb || !wa || !likeAfter || !likeBefore) return undefined;
+  const k = reflectanceFactor(before);
+  const ir = ['swir16', 'nir']
+    .map((nm) => [band(before, nm), band(after, nm)] as const)
+    .filter((p): p is readonly [Float32Array, Float32Array] => p[0] !== undefined && p[1] !== undefined);
+  const c = (IR_OFFSET / k) * ir.length;
+  const needPositive = swir && before.scale === 'reflectance';
+  return Float32Array.from(wa, (a, i) => {
+    if (!mask[i]) return Number.NaN;
+    if (needPositive && !(a > 0)) return 0;
+    let sb = c;
+    let sa = c;
+    for (const [pb, pa] of ir) {
+      sb += pb[i]!;
+      sa += pa[i]!;
+    }
+    const rise = Number.isFinite(a - wb[i]!) ? Math.max(0, a - wb[i]!) : 0;
+    const drop = Math.max(0, Math.log(sb / sa));
+    if (likeBefore[i]! >= 1 && wb[i]! > 0) return 0; // permanent water
+    return (rise + 0.5 * drop) * likeAfter[i]!;
+  });
+}
+
+/** Per-pixel post-fire dNBR (0 where the after pixel has no post-fire spectrum), or undefined. */
+function postFireDnbr(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
+  const nb = indexPlane(before, 'nbr');
+  const na = indexPlane(after, 'nbr');
+  if (!nb || !na) return undefined;
+  const red = band(after, 'red');
+  const k = reflectanceFactor(after);
+  return Float32Array.from(na, (a, i) => {
+    if (!mask[i]) return Number.NaN;
+    const charred = a < 0 && (!red || red[i]! * k < BURN_MAX_RED);
+    const d = nb[i]! - a;
+    return charred && Number.isFinite(d) ? Math.max(0, d) : 0;
+  });
+}
+
+/** Per-pixel NDVI loss, or undefined. */
+function ndviLoss(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
+  const b = indexPlane(before, 'ndvi');
+  const a = indexPlane(after, 'ndvi');
+  if (!b || !a) return undefined;
+  return Float32Array.from(a, (v, i) => (mask[i] ? b[i]! - v : Number.NaN));
+}
+
+/** Per-pixel NDBI gain over non-vegetated after pixels, or undefined. */
+function builtGain(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
+  const b = indexPlane(before, 'ndbi');
+  const a = indexPlane(after, 'ndbi');
+  const veg = indexPlane(after, 'ndvi');
+  if (!b || !a || !veg) return undefined;
+  return Float32Array.from(a, (v, i) => {
+    if (!mask[i]) return Number.NaN;
+    return veg[i]! < BUILT_MAX_NDVI && Number.isFinite(v - b[i]!) ? Math.max(0, v - b[i]!) : 0;
+  });
+}
+
+function emptyStrengths(): PairStrengths {
+  return { change: 0, water: 0, burn: 0, construction: 0, vegetation: 0, drift: 0, prompt: 0 };
+}
+
+function checkInput(c: PairChipInput): void {
+  const { before: b, after: a } = c;
+  if (b.width !== a.width || b.height !== a.height) {
+    throw new RangeError(`chip ${c.key}: before is ${b.width}×${b.height}, after ${a.width}×${a.height}`);
+  }
+}
+
+/** The bands both images of every chip have, in the first chip's order. */
+function commonBands(chips: readonly PairChipInput[]): string[] {
+  const first = chips[0];
+  if (!first) return [];
+  return first.before.bands.filter((b) =>
+    chips.every((c) => c.before.bands.includes(b) && c.after.bands.includes(b)),
+  );
+}
+
+/** Scores every chip of a scene seen at two dates (see the module comment). */
+export function detectPairScene(
+  inputs: readonly PairChipInput[],
+  options: PairDetectorOptions = {},
+): PairSceneDetection {
+  const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const minValid = options.minValid ?? PAIR_MIN_VALID;
+  inputs.forEach(checkInput);
+  const masks = inputs.map((c) => {
+    const n = c.before.width * c.before.height;
+    const m = new Uint8Array(n);
+    for (let i = 0; i < n; i++) m[i] = c.before.mask[i] && c.after.mask[i] ? 1 : 0;
+    return m;
+  });
+  const usable = inputs.map(
+    (c, i) => share(c.before.mask) >= minValid && share(c.after.mask) >= minValid && share(masks[i]!) > 0,
+  );
+  const bands = commonBands(inputs);
+  const waters = inputs.map((c, i) => (usable[i] ? newWater(c.before, c.after, masks[i]!) : undefined));
+  const B = bands.length;
+
+  // The scene's radiometric relation per band, fitted over every usable chip's valid pixels.
+  const total = inputs.reduce((s, c, i) => s + (usable[i] ? c.before.width * c.before.height : 0), 0);
+  const relations: Record<string, BandRelation> = {};
+  const joint = new Uint8Array(total);
+  {
+    let o = 0;
+    inputs.forEach((_, i) => {
+      if (!usable[i]) return;
+      const w = waters[i];
+      const fit = w
+        ? Uint8Array.from(masks[i]!, (v, p) => (v && !(w[p]! >= SIGNAL_THRESHOLDS.waterGain) ? 1 : 0))
+        : masks[i]!;
+      joint.set(fit, o);
+      o += masks[i]!.length;
+    });
+  }
+  for (const name of bands) {
+    const x = new Float32Array(total);
+    const y = new Float32Array(total);
+    let o = 0;
+    inputs.forEach((c, i) => {
+      if (!usable[i]) return;
+      x.set(band(c.before, name)!, o);
+      y.set(band(c.after, name)!, o);
+      o += masks[i]!.length;
+    });
+    const floor = NOISE_FLOOR / reflectanceFactor(inputs[0]!.before);
+    relations[name] = fitBandRelation(x, y, joint, floor);
+  }
+
+  // Pixel statistic S per usable chip.
+  const stats = inputs.map((c, i) => {
+    if (!usable[i] || B === 0) return undefined;
+    const m = masks[i]!;
+    const n = m.length;
+    const q = new Float32Array(n);
+    for (const name of bands) {
+      const { offset, gain, sigma } = relations[name]!;
+      const pb = band(c.before, name)!;
+      const pa = band(c.after, name)!;
+      for (let p = 0; p < n; p++) q[p]! += ((pa[p]! - offset - gain * pb[p]!) / sigma) ** 2;
+    }
+    for (let p = 0; p < n; p++) if (!m[p] || !Number.isFinite(q[p]!)) q[p] = Number.NaN;
+    const qBar = windowMean(q, c.before.width, c.before.height, CONTEXT_RADIUS);
+    return Float32Array.from(q, (v, p) => 0.5 * (Math.log1p(v / B) + Math.log1p(qBar[p]! / B)));
+  });
+  const floor = B > 0 ? Math.log1p(chiSquareQuantile(1 - PIXEL_FALSE_ALARM, B) / B) : Number.NaN;
+  let pixels = 0;
+  for (const s of stats) if (s) for (let p = 0; p < s.length; p++) if (Number.isFinite(s[p]!)) pixels++;
+  const all = new Float32Array(pixels);
+  {
+    let o = 0;
+    for (const s of stats)
+      if (s) for (let p = 0; p < s.length; p++) if (Number.isFinite(s[p]!)) all[o++] = s[p]!;
+  }
+  const otsu = otsuThreshold(all);
+  const pixelThreshold = Number.isFinite(otsu) ? Math.max(otsu, floor) : floor;
+
+  // Chip level: the scene's chips split into changed and unchanged by Otsu on their statistics.
+  const chipStats = stats.map((st) => (st ? (chipQuantile(st) ?? Number.NaN) : Number.NaN));
+  const chipOtsu = otsuThreshold(chipStats);
+  const chipThreshold = Number.isFinite(chipOtsu) ? Math.max(pixelThreshold, chipOtsu) : pixelThreshold;
+
+  const chips = inputs.map((c, i): PairChipDetection => {
+    const m = masks[i]!;
+    const validFraction = share(m);
+    const s = stats[i];
+    if (!s) {
+      return {
+        key: c.key,
+        usable: false,
+        validFraction,
+        score: 0,
+        kind: 'change',
+        confidence: null,
+        signals: [],
+        strengths: emptyStrengths(),
+        evidence: {},
+      };
+    }
+    const valid = m.reduce((n, v) => n + v, 0);
+    const change = chipQuantile(s) ?? 0;
+    const evidence: PairEvidence = {
+      change,
+      changedFraction: shareAtLeast(s, pixelThreshold + 1e-12, valid),
+    };
+    const water = waters[i];
+    const burn = postFireDnbr(c.before, c.after, m);
+    const veg = ndviLoss(c.before, c.after, m);
+    const built = builtGain(c.before, c.after, m);
+    if (water) {
+      evidence.waterGain = chipQuantile(water) ?? 0;
+      evidence.waterFraction = shareAtLeast(water, SIGNAL_THRESHOLDS.waterGain, valid);
+    }
+    if (burn) {
+      evidence.dnbr = chipQuantile(burn) ?? 0;
+      evidence.dnbrClass = dnbrClass(evidence.dnbr);
+      evidence.burnFraction = shareAtLeast(burn, DNBR_BREAKS[0], valid);
+    }
+    if (veg) evidence.ndviLoss = chipQuantile(veg) ?? 0;
+    if (built) evidence.builtGain = chipQuantile(built) ?? 0;
+
+    const st: PairStrengths = {
+      change: change > 0 ? 1 - Math.pow(2, -change / chipThreshold) : 0,
+      water: strength(evidence.waterGain, SIGNAL_THRESHOLDS.waterGain),
+      burn: strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
+      construction: strength(evidence.builtGain, BUILT_GAIN),
+      vegetation: strength(evidence.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
+      drift: driftStrength(c.driftZ ?? null),
+      prompt: Math.max(
+        0,
+        ...Object.entries(c.promptDeltas ?? {})
+          .filter(([p]) => p in CHANGE_PROMPTS)
+          .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
+      ),
+    };
+    const base = Math.max(st.change, st.water, st.burn);
+    const w = PAIR_CORROBORATION_WEIGHT;
+    const score = 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
+    const signals: SignalName[] = [];
+    if (st.change >= 0.5) signals.push('change');
+    if (Math.max(st.water, st.burn, st.construction, st.vegetation) >= 0.5) signals.push('spectral');
+    if (st.drift >= 0.5) signals.push('drift');
+    if (st.prompt >= 0.5) signals.push('prompt');
+    const kind: ChangeKind =
+      st.water >= 0.5
+        ? 'flood'
+        : st.burn >= 0.5
+          ? 'burn'
+          : st.construction >= 0.5
+            ? 'construction'
+            : st.vegetation >= 0.5
+              ? 'vegetation-loss'
+              : 'change';
+    const out: PairChipDetection = {
+      key: c.key,
+      usable: true,
+      validFraction,
+      score,
+      kind,
+      confidence: confidenceOf(score, signals, threshold),
+      signals,
+      strengths: st,
+      evidence,
+    };
+    if (options.keepMasks) {
+      out.mask = Uint8Array.from(s, (v, p) =>
+        !m[p] ? MASK_INVALID : v > pixelThreshold ? MASK_CHANGED : MASK_UNCHANGED,
+      );
+    }
+    return out;
+  });
+  return { chips, scene: { bands, relations, otsu, floor, pixelThreshold, chipOtsu, chipThreshold, pixels } };
+}

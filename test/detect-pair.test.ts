@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { chiSquareCdf, chiSquareQuantile, gammaP } from '../src/detect/chi-square.ts';
+import { otsuThreshold } from '../src/detect/otsu.ts';
+import { fitBandRelation } from '../src/detect/radiometric.ts';
+import {
+  detectPairScene,
+  MASK_CHANGED,
+  MASK_UNCHANGED,
+  type PairChipInput,
+} from '../src/detect/pair-detector.ts';
+import type { ImageValue } from '../src/imagery/image.ts';
+
+describe('chi-square distribution', () => {
+  it('gives the tabulated CDF values and quantiles', () => {
+    expect(chiSquareCdf(3.841458820694124, 1)).toBeCloseTo(0.95, 10);
+    expect(chiSquareCdf(2 * Math.LN2, 2)).toBeCloseTo(0.5, 12);
+    expect(chiSquareQuantile(0.999, 6)).toBeCloseTo(22.457744484825323, 6);
+    expect(chiSquareQuantile(0.999, 3)).toBeCloseTo(16.26623619623813, 6);
+    expect(gammaP(1, 1)).toBeCloseTo(1 - Math.exp(-1), 12);
+    expect(chiSquareCdf(0, 4)).toBe(0);
+    expect(() => chiSquareQuantile(1, 3)).toThrow('p = 1');
+  });
+});
+
+describe('Otsu threshold', () => {
+  it('cuts a two-valued histogram right above its lower value', () => {
+    expect(otsuThreshold([0, 0, 0, 0, 10, 10, 10])).toBe(10 / 256);
+  });
+  it('puts the cut of two separated clusters between them', () => {
+    const v = [1, 1.1, 0.9, 1.05, 0.95, 5, 5.1, 4.9];
+    const t = otsuThreshold(v);
+    expect(v.filter((x) => x > t)).toEqual([5, 5.1, 4.9]);
+  });
+  it('is NaN without two distinct finite values', () => {
+    expect(otsuThreshold([3, 3, Number.NaN])).toBeNaN();
+  });
+});
+
+describe('relative radiometric normalisation', () => {
+  it('recovers gain and offset over pseudo-invariant pixels, ignoring changed ones', () => {
+    const x = Float32Array.from({ length: 110 }, (_, i) => 0.01 * (i % 100) + 0.05);
+    const y = Float32Array.from(x, (v, i) => (i >= 100 ? v + 0.5 : 0.02 + 1.1 * v));
+    const rel = fitBandRelation(x, y, new Uint8Array(110).fill(1), 0.005);
+    expect(rel.gain).toBeCloseTo(1.1, 5);
+    expect(rel.offset).toBeCloseTo(0.02, 5);
+    expect(rel.sigma).toBe(0.005);
+  });
+});
+
+/** Deterministic noise in [-0.5, 0.5). */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+const BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'];
+/** Reflectance of vegetation, per band of BANDS. */
+const VEG = [0.04, 0.07, 0.05, 0.35, 0.2, 0.1];
+/** Open water. */
+const WATER = [0.06, 0.08, 0.05, 0.03, 0.015, 0.01];
+/** New roof / concrete. */
+const ROOF = [0.2, 0.22, 0.24, 0.28, 0.32, 0.3];
+
+function image(size: number, pixel: (i: number) => number[], rand: () => number): ImageValue {
+  const n = size * size;
+  const data = BANDS.map(() => new Float32Array(n));
+  for (let i = 0; i < n; i++) {
+    const v = pixel(i);
+    const shade = 0.7 + 0.6 * (((i * 37) % 256) / 256); // same relief on both dates
+    for (let b = 0; b < BANDS.length; b++) data[b]![i] = shade * v[b]! + 0.004 * rand();
+  }
+  return {
+    width: size,
+    height: size,
+    bands: BANDS,
+    data,
+    mask: new Uint8Array(n).fill(1),
+    crs: null,
+    bounds: null,
+    scale: 'reflectance',
+  };
+}
+
+/** A 4 × 4 scene of 16-pixel vegetated chips; `after` says what chip k's pixel i becomes. */
+function scene(
+  after: (k: number, i: number) => number[] | null,
+  before?: (k: number, i: number) => number[] | null,
+) {
+  const rand = noise(7);
+  const chips: PairChipInput[] = [];
+  for (let k = 0; k < 16; k++) {
+    chips.push({
+      key: `c${k}`,
+      before: image(16, (i) => before?.(k, i) ?? VEG, rand),
+      after: image(16, (i) => after(k, i) ?? VEG, rand),
+    });
+  }
+  return chips;
+}
+
+describe('pair detector', () => {
+  it('alerts on the one chip whose half turned to roofs, as construction, and on no other', () => {
+    const d = detectPairScene(
+      scene((k, i) => (k === 5 && i < 128 ? ROOF : null)),
+      { keepMasks: true },
+    );
+    expect(d.chips.filter((c) => c.confidence !== null).map((c) => [c.key, c.kind])).toEqual([
+      ['c5', 'construction'],
+    ]);
+    const c5 = d.chips[5]!;
+    expect(c5.signals).toEqual(['change', 'spectral']);
+    expect(c5.confidence).toBe('high');
+    expect(c5.evidence.changedFraction).toBe(128 / 256);
+    expect(c5.mask![0]).toBe(MASK_CHANGED);
+    expect(c5.mask![255]).toBe(MASK_UNCHANGED);
+    expect(d.scene.floor).toBeCloseTo(Math.log1p(22.457744484825323 / 6), 6);
+    expect(d.scene.bands).toEqual(BANDS);
+  });
+
+  it('calls new water a flood, and water that was there before nothing', () => {
+    const d = detectPairScene(
+      scene(
+        (k, i) => ((k === 2 || k === 9) && i < 96 ? WATER : null),
+        (k, i) => (k === 9 && i < 96 ? WATER : null),
+      ),
+    );
+    expect(d.chips.filter((c) => c.confidence !== null).map((c) => [c.key, c.kind])).toEqual([
+      ['c2', 'flood'],
+    ]);
+    expect(d.chips[2]!.evidence.waterFraction).toBe(96 / 256);
+    expect(d.chips[9]!.evidence.waterFraction).toBe(0);
+    expect(d.chips[9]!.score).toBeLessThan(0.5);
+  });
+
+  it('raises nothing on a scene whose two dates differ only by noise and a radiometric gain', () => {
+    const rand = noise(11);
+    const chips = scene(() => null).map((c) => ({
+      ...c,
+      after: {
+        ...c.after,
+        data: c.after.data.map((p) => Float32Array.from(p, (v) => 1.08 * v + 0.01 + 0.001 * rand())),
+      },
+    }));
+    const d = detectPairScene(chips);
+    expect(d.chips.filter((c) => c.confidence !== null)).toEqual([]);
+    expect(d.scene.relations.nir!.gain).toBeCloseTo(1.08, 2);
+    expect(d.scene.relations.nir!.offset).toBeCloseTo(0.01, 2);
+  });
+
+  it('does not score chips with under half their pixels valid', () => {
+    const chips = scene(() => null);
+    chips[0]!.after.mask.fill(0, 0, 200);
+    const d = detectPairScene(chips);
+    expect(d.chips[0]).toMatchObject({ usable: false, score: 0, confidence: null, evidence: {} });
+    expect(d.chips[1]!.usable).toBe(true);
+  });
+});
