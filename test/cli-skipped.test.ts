@@ -163,4 +163,28 @@ describe.skipIf(!gdal)('monitor and assess say what they processed, skipped and 
       ),
     );
   }, 240_000);
+
+  it('area add refuses bad band metadata with exit 2, naming the value, and stores nothing', async () => {
+    const before = await sql<{ n: number }>('SELECT count(*)::int AS n FROM areas');
+    const scale = await cli('area', 'add', 'x', geojson, '--source', bad, '--scale', '0.0001,abc');
+    expect(scale.status).toBe(2);
+    expect(scale.stderr).toBe(
+      'driftwatch: InputError: --scale "0.0001,abc" is not a number or a comma-separated list of numbers\n',
+    );
+    const stac = await cli(
+      'area',
+      'add',
+      'x',
+      geojson,
+      '--source',
+      'https://example.org/stac',
+      '--nodata',
+      '0',
+    );
+    expect(stac.status).toBe(2);
+    expect(stac.stderr).toBe(
+      'driftwatch: InputError: --nodata applies to local folder sources only, not to https://example.org/stac\n',
+    );
+    expect(await sql('SELECT count(*)::int AS n FROM areas')).toEqual(before);
+  }, 240_000);
 });

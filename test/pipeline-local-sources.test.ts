@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
-import { openSource } from '../src/imagery/index.ts';
-import { discover } from '../src/pipeline/acquisitions.ts';
+import { gridCell, openSource, readChips } from '../src/imagery/index.ts';
+import { discover, getAcquisition } from '../src/pipeline/acquisitions.ts';
 import { addArea, getArea } from '../src/pipeline/areas.ts';
 import { migrate, readMigrations } from '../src/store/migrator.ts';
-import { hasGdal } from './helpers/cog-fixtures.ts';
+import { hasGdal, makeCog } from './helpers/cog-fixtures.ts';
 import { backends } from './helpers/databases.ts';
-import { passArea, writeSceneTile } from './helpers/pass-fixtures.ts';
+import { PASS_SCENE, passArea, writeSceneTile } from './helpers/pass-fixtures.ts';
 
 const gdal = hasGdal();
 if (!gdal) console.warn('gdal_translate not found (apt-get install gdal-bin): local source tests skipped');
@@ -19,12 +19,25 @@ describe.skipIf(!gdal)('local sources are identified by their full path', () => 
   let dir: string;
   let a: string;
   let b: string;
+  let meta: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dw-local-'));
     a = join(dir, 'a', 's2');
     b = join(dir, 'b', 's2');
     writeSceneTile(a, 'scene_2024-05-01');
     writeSceneTile(b, 'scene_2024-06-10');
+    // Plain 3-band GeoTIFFs without band names; one has a sidecar with its own offset.
+    meta = join(dir, 'meta');
+    mkdirSync(meta);
+    for (const name of ['plain_2024-04-01', 'over_2024-04-02'])
+      makeCog(meta, name, {
+        ...PASS_SCENE,
+        res: 10,
+        bands: 3,
+        type: 'UInt16',
+        value: (k, x, y) => 100 * (k + 1) + x + y,
+      });
+    writeFileSync(join(meta, 'over_2024-04-02.json'), JSON.stringify({ offset: -0.05 }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -68,6 +81,55 @@ describe.skipIf(!gdal)('local sources are identified by their full path', () => 
           expect(err).toBeInstanceOf(InputError);
           expect((err as Error).message).toMatch(
             /^invalid source \{.*"passWindowHours":-2\}: passWindowHours: /,
+          );
+          const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM areas');
+          expect(rows[0]!.n).toBe(0);
+        } finally {
+          await db.close();
+        }
+      });
+
+      it("an area's band metadata applies to every GeoTIFF of its folder, a sidecar overriding it field by field", async () => {
+        const db = await backend.open();
+        try {
+          const metadata = { bands: ['red', 'nir', 'swir16'], scale: 0.0002, nodata: 150 };
+          await addArea(db, {
+            id: 'meta',
+            geojson: passArea().area,
+            source: { kind: 'local', path: meta, metadata },
+            chipPx: 32,
+          });
+          const area = await getArea(db, 'meta');
+          expect(area.source).toEqual({ kind: 'local', path: meta, metadata });
+          const found = await discover(db, openSource(area.source), area, { until: UNTIL });
+          expect(found.pending.map((p) => p.itemId)).toEqual(['plain_2024-04-01', 'over_2024-04-02']);
+          const cell = gridCell(area.grid, PASS_SCENE.originX / 320, PASS_SCENE.originY / 320 - 1);
+          const red: number[] = [];
+          for (const ref of found.pending) {
+            const [chip] = await readChips(await getAcquisition(db, ref.id), [cell], area.grid, {
+              bands: ['red'],
+            });
+            // Chip pixel (3, 4) stores 107; red stores the nodata value 150 on the 13 pixels where x + y = 50.
+            red.push(chip!.image.data[0]![4 * 32 + 3]!);
+            expect(chip!.validFraction).toBe((1024 - 13) / 1024);
+          }
+          expect(red).toEqual([Math.fround(107 * 0.0002), Math.fround(107 * 0.0002 - 0.05)]);
+        } finally {
+          await db.close();
+        }
+      });
+
+      it('bad band metadata is an InputError naming the field and value, and stores nothing', async () => {
+        const db = await backend.open();
+        try {
+          const err = await addArea(db, {
+            id: 'meta',
+            geojson: passArea().area,
+            source: { kind: 'local', path: meta, metadata: { bands: ['red'], scale: 'x' } },
+          }).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(InputError);
+          expect((err as Error).message).toBe(
+            `the source's band metadata: "scale" is "x"; expected a non-zero number or an array of one such number per band`,
           );
           const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM areas');
           expect(rows[0]!.n).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * Local sources: a static STAC catalog on disk (catalog.json → child/item links, asset hrefs relative to
  * each item) or a folder of GeoTIFFs, one item per file, dated by a sidecar `<name>.json` (see sidecar.ts)
- * or by a date in the file name (YYYY-MM-DD or YYYYMMDD, optionally followed by THHMMSS). A source is
+ * or by a date in the file name (YYYY-MM-DD or YYYYMMDD, optionally followed by THHMMSS), with the
+ * source's band metadata (same form) as defaults. A source is
  * identified by the full resolved path it was given (`local:/data/a/s2`), so folders that share a last
  * name stay apart.
  */
@@ -28,10 +29,14 @@ import { itemToAcquisition, stacLink } from './stac-item.ts';
 export class LocalSource implements ImagerySource {
   readonly id: string;
   private readonly root: string;
-  constructor(path: string) {
+  private readonly metadata: Record<string, unknown>;
+  /** `metadata`: band metadata in sidecar form for every GeoTIFF of the folder (each sidecar overrides it). */
+  constructor(path: string, options: { metadata?: Record<string, unknown> } = {}) {
     this.root = resolve(path);
     if (!existsSync(this.root)) throw new SourceError(`local source ${path} does not exist`);
     this.id = localSourceId(this.root);
+    this.metadata = options.metadata ?? {};
+    parseSidecar(this.metadata, null);
   }
 
   async search(query: SearchQuery, options: SearchOptions = {}): Promise<Acquisition[]> {
@@ -107,9 +112,14 @@ export class LocalSource implements ImagerySource {
       const stem = basename(name, extname(name));
       try {
         const sidecarPath = join(this.root, `${stem}.json`);
-        const sidecar = existsSync(sidecarPath)
-          ? parseSidecar(await readJson(sidecarPath), sidecarPath)
-          : { properties: {} };
+        const own = existsSync(sidecarPath) ? await readJson(sidecarPath) : null;
+        const sidecar =
+          own === null
+            ? parseSidecar(this.metadata, null)
+            : parseSidecar(
+                typeof own === 'object' && !Array.isArray(own) ? { ...this.metadata, ...own } : own,
+                sidecarPath,
+              );
         const datetime = sidecar.datetime ?? datetimeFromName(stem);
         if (!datetime) {
           throw new SourceError(
@@ -122,7 +132,7 @@ export class LocalSource implements ImagerySource {
           const assets: Record<string, string> = {};
           info.bands.forEach((b, i) => (assets[b] = `${path}#band=${i + 1}`));
           const iso = new Date(datetime).toISOString();
-          const scaling = sidecarScaling(sidecar, info.bands, sidecarPath, iso);
+          const scaling = sidecarScaling(sidecar, info.bands, own === null ? null : sidecarPath, iso);
           out.push({
             acq: {
               source: this.id,

@@ -9,7 +9,7 @@ export function openSource(config: SourceConfig): ImagerySource {
     case 'stac-api':
       return new StacApiSource({ url: config.url, collection: config.collection, preset: config.preset });
     case 'local':
-      return new LocalSource(config.path);
+      return new LocalSource(config.path, { metadata: config.metadata });
     default:
       throw new ConfigError(
         `unknown source kind ${JSON.stringify((config as { kind?: unknown }).kind)} (expected stac-api or local)`,

@@ -11,6 +11,9 @@
  * sidecar's `processingBaseline` (or `s2:processing_baseline`), else by `platform`, `level` and datetime.
  * Other keys are kept as item properties. A field of the wrong kind is a SourceError naming the file,
  * the field and the value.
+ *
+ * An area's local source may carry band metadata in the same form (`metadata`): defaults for every
+ * GeoTIFF of the folder, each file's sidecar overriding them field by field.
  */
 import { SourceError } from '../errors.ts';
 import { sentinel2Offset } from './l2a-offset.ts';
@@ -37,11 +40,16 @@ export interface Sidecar {
   properties: Record<string, unknown>;
 }
 
-function fail(file: string, key: string, value: unknown, expected: string): never {
-  throw new SourceError(`sidecar ${file}: "${key}" is ${JSON.stringify(value)}; expected ${expected}`);
+/** What the messages call a sidecar file, or the area's band metadata when no file is named. */
+function where(file: string | null): string {
+  return file === null ? "the source's band metadata" : `sidecar ${file}`;
 }
 
-function perBand(file: string, key: string, value: unknown, nonZero: boolean): PerBand {
+function fail(file: string | null, key: string, value: unknown, expected: string): never {
+  throw new SourceError(`${where(file)}: "${key}" is ${JSON.stringify(value)}; expected ${expected}`);
+}
+
+function perBand(file: string | null, key: string, value: unknown, nonZero: boolean): PerBand {
   const ok = (v: unknown): v is number =>
     typeof v === 'number' && Number.isFinite(v) && (!nonZero || v !== 0);
   if (ok(value)) return value;
@@ -54,10 +62,10 @@ function perBand(file: string, key: string, value: unknown, nonZero: boolean): P
   );
 }
 
-/** Validates a parsed sidecar; throws SourceError naming the file, field and value. */
-export function parseSidecar(json: unknown, file: string): Sidecar {
+/** Validates a parsed sidecar (file null: a source's band metadata); throws SourceError naming the file, field and value. */
+export function parseSidecar(json: unknown, file: string | null): Sidecar {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new SourceError(`sidecar ${file} must be a JSON object, got ${JSON.stringify(json)}`);
+    throw new SourceError(`${where(file)} must be a JSON object, got ${JSON.stringify(json)}`);
   }
   const o = json as Record<string, unknown>;
   const out: Sidecar = { properties: { ...o } };
@@ -98,7 +106,7 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
 export function sidecarScaling(
   sidecar: Sidecar,
   bands: readonly string[],
-  file: string,
+  file: string | null,
   datetime: string,
 ): Record<string, Partial<BandScaling>> {
   const at = (key: 'scale' | 'offset', i: number): number | undefined => {

@@ -66,7 +66,12 @@ export type SourceConfig =
       collection: string;
       preset?: 'earth-search' | 'planetary-computer';
     } & PassConfig)
-  | ({ kind: 'local'; path: string } & PassConfig);
+  | ({
+      kind: 'local';
+      path: string;
+      /** Band metadata in sidecar form (bands, scale, offset, nodata, processingBaseline, …) for every GeoTIFF of the folder; each file's sidecar overrides it. */
+      metadata?: Record<string, unknown>;
+    } & PassConfig);
 
 /** Property keys with reading hints that sources put on acquisitions. */
 export const HINTS = {

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { AreaError, InputError } from '../errors.ts';
+import { AreaError, InputError, SourceError } from '../errors.ts';
 import {
   gridCellsForArea,
   parseArea,
+  parseSidecar,
   type GridCell,
   type GridSpec,
   type SourceConfig,
@@ -54,7 +55,12 @@ const sourceSchema = z.discriminatedUnion('kind', [
     preset: z.enum(['earth-search', 'planetary-computer']).optional(),
     passWindowHours,
   }),
-  z.object({ kind: z.literal('local'), path: z.string().min(1), passWindowHours }),
+  z.object({
+    kind: z.literal('local'),
+    path: z.string().min(1),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    passWindowHours,
+  }),
 ]);
 
 /** Validates a source config; a local path is made absolute (it is the source's identity). */
@@ -66,7 +72,16 @@ export function parseSourceConfig(value: unknown): SourceConfig {
     );
   }
   const source = parsed.data;
-  return source.kind === 'local' ? { ...source, path: resolve(source.path) } : source;
+  if (source.kind !== 'local') return source;
+  if (source.metadata) {
+    try {
+      parseSidecar(source.metadata, null);
+    } catch (err) {
+      if (err instanceof SourceError) throw new InputError(err.message);
+      throw err;
+    }
+  }
+  return { ...source, path: resolve(source.path) };
 }
 
 /** Registers an area (idempotent for the same id and geometry); returns the stored record. */

@@ -28,6 +28,40 @@ export function sourceFromFlags(
   return { kind: 'local', path: resolve(source), ...pass };
 }
 
+/** A number or a comma-separated list of numbers (one per band). */
+function numbers(flag: string) {
+  return (value: string): number | number[] => {
+    const list = value.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
+    if (list.some((n) => !Number.isFinite(n)))
+      throw new InputError(`${flag} "${value}" is not a number or a comma-separated list of numbers`);
+    return list.length === 1 ? list[0]! : list;
+  };
+}
+
+function nodata(value: string): number | null {
+  if (value === 'none') return null;
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n)) throw new InputError(`--nodata "${value}" is not a number or "none"`);
+  return n;
+}
+
+/** Band metadata flags of `area add` in sidecar form, or undefined when none was given. */
+export function metadataFromFlags(o: {
+  bands?: string;
+  scale?: number | number[];
+  offset?: number | number[];
+  nodata?: number | null;
+  processingBaseline?: string;
+}): Record<string, unknown> | undefined {
+  const m: Record<string, unknown> = {};
+  if (o.bands !== undefined) m.bands = o.bands.split(',').map((b) => b.trim());
+  if (o.scale !== undefined) m.scale = o.scale;
+  if (o.offset !== undefined) m.offset = o.offset;
+  if (o.nodata !== undefined) m.nodata = o.nodata;
+  if (o.processingBaseline !== undefined) m.processingBaseline = o.processingBaseline;
+  return Object.keys(m).length > 0 ? m : undefined;
+}
+
 function hours(value: string): number {
   const n = Number(value);
   if (!(value.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 168))
@@ -78,6 +112,21 @@ export function register(program: Command): void {
       'items of one platform within this many hours are one acquisition (default 12; 0: one per item)',
       hours,
     )
+    .option(
+      '--bands <names>',
+      'local GeoTIFFs: band names in file order, comma-separated (a sidecar overrides)',
+    )
+    .option(
+      '--scale <n>',
+      'local GeoTIFFs: scale, one number or one per band (value = stored × scale + offset)',
+      numbers('--scale'),
+    )
+    .option('--offset <n>', 'local GeoTIFFs: offset, one number or one per band', numbers('--offset'))
+    .option('--nodata <n>', 'local GeoTIFFs: nodata value, or "none"', nodata)
+    .option(
+      '--processing-baseline <x.yy>',
+      'local GeoTIFFs: Sentinel-2 processing baseline (≥ 04.00: −0.1 offset)',
+    )
     .option('--name <name>', 'display name')
     .option('--chip-size <px>', 'chip size in pixels', (v) => Number(v), 256)
     .option('--resolution <m>', 'pixel size in metres', (v) => Number(v), 10)
@@ -85,13 +134,19 @@ export function register(program: Command): void {
     .option('--max-area <km2>', 'largest accepted area in km²', (v) => Number(v))
     .option('--json', 'print JSON')
     .action(async (id: string, file: string, o) => {
+      const source = sourceFromFlags(o.source, o.collection, o.preset, o.passWindow);
+      const metadata = metadataFromFlags(o);
+      if (metadata && source.kind !== 'local')
+        throw new InputError(
+          `--${Object.keys(metadata)[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to local folder sources only, not to ${o.source}`,
+        );
       await withRuntime(async (rt) => {
         const db = await rt.db();
         const record = await addArea(db, {
           id,
           name: o.name,
           geojson: readGeojson(file),
-          source: sourceFromFlags(o.source, o.collection, o.preset, o.passWindow),
+          source: metadata && source.kind === 'local' ? { ...source, metadata } : source,
           chipPx: o.chipSize,
           resolutionM: o.resolution,
           start: o.start,
