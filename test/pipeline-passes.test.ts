@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChips, transformer } from '../src/imagery/index.ts';
+import { asDiscovery } from '../src/pipeline/acquisition-report.ts';
 import { discover, getAcquisition } from '../src/pipeline/acquisitions.ts';
 import { addArea, areaCells, getArea } from '../src/pipeline/areas.ts';
 import { openSource } from '../src/imagery/index.ts';
@@ -114,4 +115,19 @@ describe.skipIf(!gdal)('STAC API items of one datatake over two MGRS tiles', () 
       }
     });
   }
+});
+
+describe('discoveries in workflow histories', () => {
+  it('a history recorded before skipped items were reported reads as a discovery with nothing skipped and nothing more to look up', () => {
+    const refs = [{ id: 7, itemId: 'S2B_33TWL_20240610_0_L2A', datetime: '2024-06-10T10:00:01.000Z' }];
+    expect(asDiscovery(refs)).toEqual({
+      pending: refs,
+      skipped: [],
+      skippedTotal: 0,
+      window: { start: '', end: '' },
+      processedBefore: true,
+    });
+    const current = { ...asDiscovery(refs), processedBefore: false };
+    expect(asDiscovery(current)).toBe(current);
+  });
 });

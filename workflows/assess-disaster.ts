@@ -1,5 +1,9 @@
 import { executeChild } from '@temporalio/workflow';
-import type { NearestAcquisitions, SkipReport } from '../src/pipeline/acquisition-report.ts';
+import {
+  asDiscovery,
+  type NearestAcquisitions,
+  type SkipReport,
+} from '../src/pipeline/acquisition-report.ts';
 import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
 import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
@@ -35,7 +39,7 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     start: new Date(t - windows.preDays * DAY).toISOString(),
     end: new Date(t + windows.postDays * DAY).toISOString(),
   };
-  const discovery: Discovery = await io.discoverAcquisitions({ areaId: input.areaId, window });
+  const discovery: Discovery = asDiscovery(await io.discoverAcquisitions({ areaId: input.areaId, window }));
   const pending: AcquisitionRef[] = discovery.pending;
   for (const acquisition of pending) {
     await executeChild(processAcquisition, {

@@ -1,6 +1,11 @@
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
-import { addSkipped, MAX_REPORTED_SKIPS, type SkipReport } from '../src/pipeline/acquisition-report.ts';
+import {
+  addSkipped,
+  asDiscovery,
+  MAX_REPORTED_SKIPS,
+  type SkipReport,
+} from '../src/pipeline/acquisition-report.ts';
 import type { Discovery } from '../src/pipeline/acquisitions.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { io } from './activity-proxies.ts';
@@ -52,7 +57,7 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
     nearest: [],
   };
   result.until = until;
-  const discovery: Discovery = await io.discoverAcquisitions({ areaId: input.areaId, until });
+  const discovery: Discovery = asDiscovery(await io.discoverAcquisitions({ areaId: input.areaId, until }));
   const pending = discovery.pending;
   if (!input.carried) {
     for (const s of discovery.skipped) addSkipped(result, s);

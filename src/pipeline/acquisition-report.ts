@@ -1,7 +1,9 @@
 /**
  * What a run could not process, and where the nearest acquisitions lie when a window holds none: the
  * parts of `monitor run` and `assess` results that say what was skipped, and their text form.
+ * Pure code: workflows import it.
  */
+import type { AcquisitionRef, Discovery } from './acquisitions.ts';
 
 /** An item the source could not turn into an acquisition (bad sidecar, no datetime, unreadable header). */
 export interface SkippedItem {
@@ -100,4 +102,20 @@ export function formatSkipReport(r: SkipReport, indent = '  '): string[] {
 export function addSkipped(r: Pick<SkipReport, 'skipped' | 'skippedTotal'>, item: SkippedItem): void {
   r.skippedTotal += 1;
   if (r.skipped.length < MAX_REPORTED_SKIPS) r.skipped.push(item);
+}
+
+/**
+ * A discovery as a workflow history holds it. Histories recorded before discoveries reported skipped
+ * items hold the bare list of references; they read as a discovery with nothing skipped and an area
+ * already processed, so replaying them schedules no activity they did not.
+ */
+export function asDiscovery(recorded: Discovery | AcquisitionRef[]): Discovery {
+  if (!Array.isArray(recorded)) return recorded;
+  return {
+    pending: recorded,
+    skipped: [],
+    skippedTotal: 0,
+    window: { start: '', end: '' },
+    processedBefore: true,
+  };
 }
