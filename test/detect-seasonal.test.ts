@@ -75,7 +75,7 @@ describe('seasonal anomaly', () => {
     expect(seasonalEvidence(current, seasonalWindow(current, history.slice(0, 11)))).toBeUndefined();
   });
 
-  it('does not call a harvest the field has shown every season a vegetation loss; a clearing to a new low it does', () => {
+  it('does not call a harvest a vegetation loss once a season of history exists; a forest cleared to a new low it does', () => {
     // A field: green in summer, bare (NDVI 0.15) from its harvest at the start of August to October.
     const field = (t: number) => {
       const phase = t - Math.floor(t);
@@ -91,9 +91,14 @@ describe('seasonal anomaly', () => {
     expect(harvest.evidence.ndviLoss).toBeCloseTo(0.14 - 0.15, 9);
     expect(harvest.kind).toBe('change');
     expect(harvest.signals).toEqual([]);
-    // The same date, the field paved over: NDVI 0.05 is below every state it has shown.
-    const cleared = detectChip(state(99, iso(t), { ndvi: 0.05 }), looks);
-    expect(cleared.evidence.ndviLoss).toBeCloseTo(0.14 - 0.05, 9);
+    // Even below every state it has shown, a field whose lows are bare has no standing vegetation to lose.
+    const ploughed = detectChip(state(99, iso(t), { ndvi: 0.05 }), looks);
+    expect(ploughed.evidence.ndviLoss).toBeCloseTo(0.14 - 0.05, 9);
+    expect(ploughed.kind).toBe('change');
+    // A forest (lows 0.6) cleared to 0.3 on the same date: a new low of a chip that kept its vegetation.
+    const forest = looks.map((l, k) => ({ ...l, stats: { ndvi: field(month(k)) === 0.15 ? 0.6 : 0.8 } }));
+    const cleared = detectChip(state(99, iso(t), { ndvi: 0.3 }), forest);
+    expect(cleared.evidence.ndviLoss).toBeCloseTo(0.6 - 0.3, 9);
     expect(cleared.kind).toBe('vegetation-loss');
     expect(cleared.signals).toEqual(['spectral']);
   });

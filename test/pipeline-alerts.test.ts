@@ -70,4 +70,96 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       await db.close();
     }
   });
+
+  /** Runs the pipeline steps over a fixture with the north-west chip flooded on the given acquisitions. */
+  async function monitorFloods(floodedOn: number[]) {
+    const dates = ['2024-03-01', '2024-04-01', '2024-05-01', '2024-06-01', '2024-07-01', '2024-08-01'].map(
+      (d) => `${d}T10:00:00Z`,
+    );
+    const floods = Object.fromEntries(floodedOn.map((i) => [i, { x0: 0, y0: 0, x1: 32, y1: 32 }]));
+    const fixture = await writeSeriesFixture(mkdtempSync(join(tmpdir(), 'dw-confirm-')), { dates, floods });
+    const db = await openDb({ dataDir: 'memory://' });
+    const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-ev-'));
+    const embedder = new SpectralEmbedder();
+    const states: { confirmation: string; status: string; clear: number; agreeing: number }[] = [];
+    try {
+      await addArea(db, {
+        id: 'valley',
+        geojson: fixture.area,
+        source: { kind: 'local', path: fixture.catalog },
+        chipPx: 32,
+      });
+      const area = await getArea(db, 'valley');
+      const pending = await discoverAcquisitions(db, openSource(area.source), area, {
+        until: '2025-01-01T00:00:00Z',
+      });
+      for (const acq of pending) {
+        await embedAcquisitionChips(
+          { db, embedder, evidenceDir },
+          { areaId: 'valley', acquisitionId: acq.id, batchSize: 8 },
+        );
+        await detectAcquisition(db, evidenceDir, {
+          areaId: 'valley',
+          acquisitionId: acq.id,
+          modelId: embedder.id,
+        });
+        // A retried detection counts the look once.
+        await detectAcquisition(db, evidenceDir, {
+          areaId: 'valley',
+          acquisitionId: acq.id,
+          modelId: embedder.id,
+        });
+        await markAcquisition(db, 'valley', acq.id, 'processed');
+        const { rows } = await db.query<{
+          confirmation: string;
+          status: string;
+          clear_looks: number;
+          agreeing_looks: number;
+        }>('SELECT confirmation, status, clear_looks, agreeing_looks FROM alerts ORDER BY id');
+        states.push(
+          ...rows.map((r) => ({
+            confirmation: r.confirmation,
+            status: r.status,
+            clear: r.clear_looks,
+            agreeing: r.agreeing_looks,
+          })),
+        );
+      }
+      const { rows } = await db.query<{
+        n: number;
+        kind: string;
+        first_seen: Date;
+        confirmed_at: Date | null;
+      }>('SELECT count(*) OVER ()::int AS n, kind, first_seen, confirmed_at FROM alerts');
+      return { dates, states, alerts: rows };
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('a flood that persists is provisional on its first look and confirmed by the second agreeing later look, keeping its first-detection date', async () => {
+    const { dates, states, alerts } = await monitorFloods([2, 3, 4, 5]);
+    expect(states).toEqual([
+      { confirmation: 'provisional', status: 'open', clear: 0, agreeing: 0 },
+      { confirmation: 'provisional', status: 'open', clear: 1, agreeing: 1 },
+      { confirmation: 'confirmed', status: 'open', clear: 2, agreeing: 2 },
+      { confirmation: 'confirmed', status: 'open', clear: 2, agreeing: 2 },
+    ]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.kind).toBe('flood');
+    expect(new Date(alerts[0]!.first_seen).toISOString()).toBe(new Date(dates[2]!).toISOString());
+    expect(new Date(alerts[0]!.confirmed_at!).toISOString()).toBe(new Date(dates[4]!).toISOString());
+  });
+
+  it('a flood seen once and never again is dismissed (and closed) once two agreeing looks among four can no longer happen', async () => {
+    const { states, alerts } = await monitorFloods([2]);
+    expect(states).toEqual([
+      { confirmation: 'provisional', status: 'open', clear: 0, agreeing: 0 },
+      { confirmation: 'provisional', status: 'open', clear: 1, agreeing: 0 },
+      { confirmation: 'provisional', status: 'open', clear: 2, agreeing: 0 },
+      { confirmation: 'dismissed', status: 'closed', clear: 3, agreeing: 0 },
+    ]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.confirmed_at).toBeNull();
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Baselines per chip, from the chip's own history. A state is eligible when it is usable, embedded,
- * earlier than the current one and not mostly cloud (cloudFraction ≤ 0.5). The baseline is:
+ * earlier than the current one and not mostly cloud or snow (cloudFraction + snowFraction ≤ 0.5). The baseline is:
  * - disaster mode (`preEvent`): every eligible state inside the pre-event window (inclusive);
  * - seasonal: when at least 2 eligible states lie ≥ 300 days earlier within ±45 days of the current
  *   day of year, the last K of those (the same season of earlier years);
@@ -23,9 +23,14 @@ export const SEASON_MIN_AGE_DAYS = 300;
 
 const DAY_MS = 86_400_000;
 
-/** Whether a state can be scored or used in a baseline. */
+/**
+ * Whether a state can be scored or used in a baseline: usable, embedded, and its valid pixels not mostly
+ * obscured — cloud and snow count together (snow hides the ground as cloud does, and haze that the
+ * mask missed reads as snow).
+ */
 export function isScorable(s: ChipState): boolean {
-  return s.usable && s.embedding !== null && !((s.stats.cloudFraction ?? 0) > MAX_CLOUD_FRACTION);
+  const obscured = (s.stats.cloudFraction ?? 0) + (s.stats.snowFraction ?? 0);
+  return s.usable && s.embedding !== null && !(obscured > MAX_CLOUD_FRACTION);
 }
 
 function dayOfYear(t: number): number {
@@ -142,19 +147,18 @@ export { cosineDistance } from '../embed/cosine.ts';
 export const RECURRENT_SHARE = 0.05;
 
 /**
- * The seasonal path's envelope at `now`: like envelopeStats, but the vegetation keys (NDVI, NBR and
- * their tails) take the RECURRENT_SHARE quantile of the looks of earlier seasons (at least
- * SEASON_MIN_AGE_DAYS old) instead of the minimum of all looks — a state the chip showed in an earlier
- * season for at least a twentieth of its looks (a field bare after harvest) is part of its cycle, a
- * single hazy look does not lower the bar, and a clearing stays new for the looks that confirm it.
- * Water and burn fractions keep the maximum of every look: new water must not have been water before.
+ * The seasonal path's envelope: like envelopeStats, but the vegetation keys (NDVI, NBR and their tails)
+ * take the RECURRENT_SHARE quantile of the fitted window instead of its minimum — a state the chip
+ * spends at least a twentieth of its looks in (a field bare after harvest or before sowing, whatever
+ * the rotation) is part of its cycle, and a single hazy look does not lower the bar. Water and burn
+ * fractions keep their maximum: new water must not have been water at any earlier look. (A change
+ * confirms against the history before its first look, confirmation-look.ts, so the changed looks
+ * entering this envelope do not stop it from confirming.)
  */
-export function recurrentEnvelopeStats(states: readonly ChipState[], now: string): SpectralStats {
+export function recurrentEnvelopeStats(states: readonly ChipState[]): SpectralStats {
   const out = envelopeStats(states);
-  const cutoff = Date.parse(now) - SEASON_MIN_AGE_DAYS * DAY_MS;
-  const earlier = states.filter((s) => Date.parse(s.datetime) <= cutoff);
   for (const key of ['ndvi', 'nbr', 'ndviLow', 'nbrLow']) {
-    const values = earlier.map((s) => s.stats[key]).filter((v): v is number => v !== undefined);
+    const values = states.map((s) => s.stats[key]).filter((v): v is number => v !== undefined);
     const q = quantile(values, RECURRENT_SHARE);
     if (Number.isFinite(q)) out[key] = q;
   }

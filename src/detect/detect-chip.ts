@@ -278,11 +278,13 @@ function monitoringDetection(
     const b = basePrompts[p];
     if (b !== undefined) promptDeltas[p] = v - b;
   }
-  const evidence = spectralEvidence(
-    seasonal ? recurrentEnvelopeStats(past, current.datetime) : envelopeStats(past),
-    current.stats,
-  );
-  const measured = seasonal ? seasonalKindStrengths(evidence, seasonal) : envelopeKindStrengths(evidence);
+  const envelope = seasonal ? recurrentEnvelopeStats(past) : envelopeStats(past);
+  const evidence = spectralEvidence(envelope, current.stats);
+  const recurrentLow =
+    current.stats.ndviLow !== undefined && envelope.ndviLow !== undefined ? envelope.ndviLow : envelope.ndvi;
+  const measured = seasonal
+    ? seasonalKindStrengths(evidence, seasonal, recurrentLow)
+    : envelopeKindStrengths(evidence);
   const kinds: Partial<Record<Exclude<ChangeKind, 'change'>, number>> = { ...measured };
   let sPrompt = 0;
   for (const [p, d] of Object.entries(promptDeltas)) {

@@ -10,9 +10,10 @@
  * an anomaly of its index against the seasonal expectation (≥ SEASONAL_Z σ in the direction of
  * change) and the physics of that kind against the chip's own past (the envelope of the fitted
  * window, baseline.ts):
- * - vegetation-loss: NDVI (its low tail where present) below expectation, and below the lowest the
- *   chip has shown. A harvest returns a field to the bare soil it showed last season, so once a season
- *   of history exists it is not a new low and not a vegetation loss, however sharp the drop.
+ * - vegetation-loss: NDVI (its low tail where present) below expectation, below the chip's recurrent
+ *   low (baseline.ts), and that recurrent low vegetated (≥ VEGETATED_NDVI). A harvest returns a field
+ *   to the bare soil it shows every season: with a season of history it is no new low, and a field whose
+ *   lows are bare has no standing vegetation to lose, however sharp the drop (rotations move the date).
  * - burn: NBR (low tail) below expectation and below the chip's recurrent low by a moderate-low dNBR
  *   (USGS), and a twentieth of the chip newly burn-scar spectrum (cover.ts): darkening alone is not a
  *   fire, and neither is a field ploughed to the soil it shows every autumn.
@@ -24,6 +25,12 @@
 import type { ChangeKind } from './detect-types.ts';
 import { sigmaStrength, type SeasonalEvidence } from './seasonal.ts';
 import { SIGNAL_THRESHOLDS, strength, type SpectralEvidence } from './signals.ts';
+
+/**
+ * NDVI above which a surface is vegetated (cover.ts's vegetation class). A chip whose recurrent low
+ * is below it is bare for part of every cycle — cropland — and has no standing vegetation to lose.
+ */
+export const VEGETATED_NDVI = 0.3;
 
 /** A kind that bands can measure. */
 export type MeasuredKind = 'flood' | 'burn' | 'vegetation-loss';
@@ -41,12 +48,14 @@ function zOf(s: SeasonalEvidence, keys: readonly string[]): number | undefined {
 export function seasonalKindStrengths(
   envelope: SpectralEvidence,
   s: SeasonalEvidence,
+  recurrentLow?: number,
 ): Partial<Record<MeasuredKind, number>> {
   const out: Partial<Record<MeasuredKind, number>> = {};
   const fires = (v: number | undefined, t: number) => v !== undefined && v >= t;
   const ndviZ = zOf(s, ['ndviLow', 'ndvi']);
+  const keptVegetation = recurrentLow === undefined || recurrentLow >= VEGETATED_NDVI;
   if (ndviZ !== undefined && envelope.ndviLoss !== undefined)
-    out['vegetation-loss'] = envelope.ndviLoss > 0 ? sigmaStrength(-ndviZ) : 0;
+    out['vegetation-loss'] = envelope.ndviLoss > 0 && keptVegetation ? sigmaStrength(-ndviZ) : 0;
   else if (envelope.ndviLoss !== undefined)
     out['vegetation-loss'] = strength(envelope.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss);
   const nbrZ = zOf(s, ['nbrLow', 'nbr']);

@@ -217,7 +217,7 @@ export async function evaluateOneSeries(
   let nextId = 1;
   for (let i = 0; i < images.length; i++) {
     const datetime = series.datetimes[i]!;
-    const detections: (GridDetection & { state: ChipState })[] = [];
+    const detections: (GridDetection & { state: ChipState; index: number })[] = [];
     for (const [n, c] of cells.entries()) {
       if (c.footprint === 0) continue;
       const image = crop(images[i]!, c);
@@ -248,9 +248,12 @@ export async function evaluateOneSeries(
       const detection = detectChip(state, histories[n]!, { threshold });
       histories[n]!.push(state);
       if (datetime >= start && isScorable(state)) clearLooks[n]!++;
-      detections.push({ key: key(c), col: c.col, row: c.row, detection, state });
+      detections.push({ key: key(c), col: c.col, row: c.row, detection, state, index: n });
     }
     const byKey = new Map(detections.map((d) => [d.key, d]));
+    const looks = new Map(
+      detections.map((d) => [d.key, { state: d.state, history: histories[d.index]!.slice(0, -1) }]),
+    );
     const touched = new Set<number>();
     for (const candidate of clusterAlerts(detections, { threshold })) {
       const id = matchAlert(candidate, open);
@@ -277,7 +280,7 @@ export async function evaluateOneSeries(
     }
     for (const alert of [...open]) {
       if (touched.has(alert.id)) continue;
-      alert.state = advance(alert.state, confirmationLook(alert, byKey, threshold));
+      alert.state = advance(alert.state, confirmationLook(alert, looks, threshold));
       if (alert.state.status === 'dismissed') {
         open.splice(open.indexOf(alert), 1);
         closed.push(alert);

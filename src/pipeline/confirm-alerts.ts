@@ -1,6 +1,5 @@
 import { advance, type AlertStatus, type ConfirmationState } from '../detect/confirmation.ts';
-import { confirmationLook } from '../detect/confirmation-look.ts';
-import type { ChipDetection, ChipState } from '../detect/index.ts';
+import { confirmationLook, type ChipLook } from '../detect/confirmation-look.ts';
 import type { Db } from '../store/db.ts';
 
 /** An alert whose confirmation one acquisition moved. */
@@ -21,7 +20,7 @@ export async function advanceConfirmations(
   db: Db,
   areaId: string,
   acquisition: { id: number; datetime: string },
-  detections: ReadonlyMap<string, { state: ChipState; detection: ChipDetection }>,
+  chips: ReadonlyMap<string, ChipLook>,
   threshold: number,
 ): Promise<ConfirmationChange[]> {
   return db.transaction(async (tx) => {
@@ -29,10 +28,11 @@ export async function advanceConfirmations(
       id: number;
       kind: string;
       chip_keys: string[];
+      first_seen: Date;
       clear_looks: number;
       agreeing_looks: number;
     }>(
-      `SELECT al.id, al.kind, al.chip_keys, al.clear_looks, al.agreeing_looks
+      `SELECT al.id, al.kind, al.chip_keys, al.first_seen, al.clear_looks, al.agreeing_looks
          FROM alerts al
          LEFT JOIN acquisitions last ON last.id = COALESCE(al.last_look_acquisition_id, al.first_acquisition_id)
         WHERE al.area_id = $1 AND al.status = 'open' AND al.confirmation = 'provisional'
@@ -47,10 +47,12 @@ export async function advanceConfirmations(
         clearLooks: r.clear_looks,
         agreeingLooks: r.agreeing_looks,
       };
-      const after = advance(
-        before,
-        confirmationLook({ kind: r.kind, chipKeys: r.chip_keys }, detections, threshold),
+      const look = confirmationLook(
+        { kind: r.kind, chipKeys: r.chip_keys, firstSeen: new Date(r.first_seen).toISOString() },
+        chips,
+        threshold,
       );
+      const after = advance(before, look);
       await tx.query(
         `UPDATE alerts SET confirmation = $2, clear_looks = $3, agreeing_looks = $4,
                 confirmed_at = CASE WHEN $2 = 'confirmed' THEN $5::timestamptz ELSE confirmed_at END,

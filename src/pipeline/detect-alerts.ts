@@ -215,7 +215,12 @@ export async function detectAcquisition(
     db,
     area.id,
     { id: input.acquisitionId, datetime: acquisition.datetime },
-    new Map(detections.map((d) => [d.key, { state: d.state, detection: d.detection }])),
+    new Map(
+      detections.map((d) => [
+        d.key,
+        { state: d.state, history: d.series.states.filter((s) => s.acquisitionId !== input.acquisitionId) },
+      ]),
+    ),
     input.threshold ?? DEFAULT_ALERT_THRESHOLD,
   );
   return { scored: detections.length, alerts };
