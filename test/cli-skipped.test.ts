@@ -164,6 +164,25 @@ describe.skipIf(!gdal)('monitor and assess say what they processed, skipped and 
     );
   }, 240_000);
 
+  it('monitor backfill sums up its period: the failed acquisition with its reason, exit 3 when none was processed', async () => {
+    const add = await cli('area', 'add', 'weekly', geojson, '--source', assessed, '--chip-size', '32');
+    expect(add.status, add.stderr).toBe(0);
+    const start = await cli('monitor', 'start', 'weekly', '--every', '7d', '--paused');
+    expect(start.status, start.stderr).toBe(0);
+    const run = await cli('monitor', 'backfill', 'weekly', '--from', '2024-06-01', '--to', '2024-07-01');
+    expect(run.status).toBe(3);
+    const cut = join(assessed, 'cut_2024-06-20.tif');
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^backfill of monitor\/weekly: \d+ run\(s\) finished; 0 acquisition\(s\) processed, 1 failed in 2024-06-01 … 2024-07-01$/,
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(`^ {2}failed: 2024-06-20 "cut_2024-06-20": RasterError: raster ${cut} is unreadable`),
+    );
+    expect(lines).toHaveLength(2);
+    expect(run.stderr).toContain('driftwatch: nothing processed for weekly in the backfill period\n');
+  }, 240_000);
+
   it('area add refuses bad band metadata with exit 2, naming the value, and stores nothing', async () => {
     const before = await sql<{ n: number }>('SELECT count(*)::int AS n FROM areas');
     const scale = await cli('area', 'add', 'x', geojson, '--source', bad, '--scale', '0.0001,abc');

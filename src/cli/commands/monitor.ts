@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.ts';
-import { formatSkipReport } from '../../pipeline/acquisition-report.ts';
+import { openSource } from '../../imagery/index.ts';
+import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-report.ts';
+import { listAreaAcquisitions, nearestAcquisitions } from '../../pipeline/acquisitions.ts';
+import type { Db } from '../../store/db.ts';
 import { getArea } from '../../pipeline/areas.ts';
 import {
   backfillMonitor,
@@ -13,6 +16,27 @@ import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
 import type { MonitorAreaResult } from '../../../workflows/monitor-area.ts';
 import { output, withRuntime } from '../runtime.ts';
 import { NOTHING_PROCESSED_EXIT } from './assess.ts';
+
+/** What the area's acquisitions inside a period came to; the nearest ones outside when it holds none. */
+async function periodSummary(
+  db: Db,
+  areaId: string,
+  period: { start: string; end: string },
+): Promise<{ processed: number; report: SkipReport }> {
+  const inside = (await listAreaAcquisitions(db, areaId)).filter(
+    (r) => r.datetime >= period.start && r.datetime <= period.end,
+  );
+  const failures = inside
+    .filter((r) => r.status === 'failed')
+    .map((r) => ({ id: r.id, itemId: r.itemId, datetime: r.datetime, ...r.error! }));
+  const area = await getArea(db, areaId);
+  const nearest =
+    inside.length === 0 ? [await nearestAcquisitions(openSource(area.source), area, period)] : [];
+  return {
+    processed: inside.filter((r) => r.status === 'processed').length,
+    report: { failures, skipped: [], skippedTotal: 0, nearest },
+  };
+}
 
 /** The text form of a monitoring pass. */
 export function formatMonitorRun(r: MonitorAreaResult): string {
@@ -85,7 +109,7 @@ export function register(program: Command): void {
   monitor
     .command('backfill')
     .description(
-      'replay the schedule over a past period; each run processes what was acquired up to its time',
+      'replay the schedule over a past period; each run processes what was acquired up to its time (exit 3 when nothing in the period could be processed)',
     )
     .argument('<area>', 'area id')
     .requiredOption('--from <date>', 'start of the period (ISO)')
@@ -105,11 +129,23 @@ export function register(program: Command): void {
           },
         );
         await worker?.stop();
+        if (!o.wait) {
+          process.stdout.write(`backfill of ${scheduleId(areaId)} requested\n`);
+          return;
+        }
+        const period = { start: date('--from', o.from).toISOString(), end: date('--to', o.to).toISOString() };
+        const summary = await periodSummary(await rt.db(), areaId, period);
         process.stdout.write(
-          o.wait
-            ? `backfill of ${scheduleId(areaId)}: ${runs} run(s) finished\n`
-            : `backfill of ${scheduleId(areaId)} requested\n`,
+          [
+            `backfill of ${scheduleId(areaId)}: ${runs} run(s) finished; ${summary.processed} acquisition(s) processed, ${summary.report.failures.length} failed in ${period.start.slice(0, 10)} … ${period.end.slice(0, 10)}`,
+            ...formatSkipReport(summary.report),
+            '',
+          ].join('\n'),
         );
+        if (summary.processed === 0) {
+          process.stderr.write(`driftwatch: nothing processed for ${areaId} in the backfill period\n`);
+          process.exitCode = NOTHING_PROCESSED_EXIT;
+        }
       });
     });
   monitor
