@@ -14,11 +14,13 @@ import {
 import { getArea } from '../src/pipeline/areas.ts';
 import {
   assessArea,
+  eventWindows,
   scoreStoredEmbeddings,
   type Assessment,
   type AssessWindows,
 } from '../src/pipeline/assess.ts';
 import { detectAcquisition, type DetectResult } from '../src/pipeline/detect-alerts.ts';
+import { detectEvent, type DetectEventResult } from '../src/pipeline/detect-event.ts';
 import { embedAcquisitionChips, type EmbedDeps, type EmbedChipsResult } from '../src/pipeline/embed-chips.ts';
 import type { Db } from '../src/store/db.ts';
 import { withFailures } from './failures.ts';
@@ -125,6 +127,29 @@ export function createActivities(deps: ActivityDeps) {
       threshold?: number;
     }): Promise<DetectResult> {
       return detectAcquisition(deps.db, deps.evidenceDir, input);
+    },
+
+    /**
+     * Post-event detection: each processed post-event look against one pre-event reference look by the
+     * pair detector; stores the detections and raises alerts with evidence (reads chips from the source).
+     */
+    async detectEvent(input: {
+      areaId: string;
+      eventDate: string;
+      modelId: string;
+      windows?: AssessWindows;
+      threshold?: number;
+    }): Promise<DetectEventResult> {
+      const { pre, post } = eventWindows(input.eventDate, input.windows);
+      return detectEvent(
+        {
+          db: deps.db,
+          evidenceDir: deps.evidenceDir,
+          readChips: deps.readChips,
+          minValidFraction: deps.minValidFraction,
+        },
+        { areaId: input.areaId, modelId: input.modelId, pre, post, threshold: input.threshold },
+      );
     },
 
     /** Records that an acquisition was processed or failed for an area. */

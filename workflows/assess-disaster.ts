@@ -6,6 +6,7 @@ import {
 } from '../src/pipeline/acquisition-report.ts';
 import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
 import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
+import type { DetectEventResult, EventLook } from '../src/pipeline/detect-event.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { embed, io } from './activity-proxies.ts';
 import { processAcquisition } from './process-acquisition.ts';
@@ -25,12 +26,19 @@ export interface AssessDisasterInput {
 const DAY = 86_400_000;
 
 /** The assessment, with the failed and skipped acquisitions of its windows and, for a window without any processed acquisition, the nearest ones outside it. */
-export interface AssessDisasterResult extends Assessment, SkipReport {}
+export interface AssessDisasterResult extends Assessment, SkipReport {
+  /** What the post-event detection compared: the pre-event reference and each post-event look. */
+  detection: {
+    reference: DetectEventResult['reference'];
+    looks: Omit<EventLook, 'alerts'>[];
+    reason?: string;
+  };
+}
 
 /**
  * On-demand assessment: processes the area's unprocessed acquisitions in the pre-event window (the
- * baseline) and the post-event window, scores the prompts, and compares each post-event chip with its
- * pre-event baseline.
+ * baseline) and the post-event window, scores the prompts, compares each post-event look with one
+ * pre-event reference look by the pair detector (raising alerts with evidence), and reports.
  */
 export async function assessDisaster(input: AssessDisasterInput): Promise<AssessDisasterResult> {
   const windows = input.windows ?? { preDays: 60, postDays: 30 };
@@ -55,6 +63,12 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     acquisitionIds: all.map((a) => a.id),
     prompts: input.prompts,
   });
+  const detection: DetectEventResult = await io.detectEvent({
+    areaId: input.areaId,
+    eventDate: input.eventDate,
+    modelId,
+    windows,
+  });
   const assessment = await io.assess({
     areaId: input.areaId,
     eventDate: input.eventDate,
@@ -71,6 +85,16 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
   }
   return {
     ...assessment,
+    detection: {
+      reference: detection.reference,
+      looks: detection.looks.map((l) => ({
+        acquisition: l.acquisition,
+        scored: l.scored,
+        unscored: l.unscored,
+        changed: l.changed,
+      })),
+      ...(detection.reason ? { reason: detection.reason } : {}),
+    },
     failures: await io.listFailed({ areaId: input.areaId, window }),
     skipped: discovery.skipped,
     skippedTotal: discovery.skippedTotal,

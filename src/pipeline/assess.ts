@@ -1,4 +1,6 @@
-import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, detectChip, type ChipState } from '../detect/index.ts';
+import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD } from '../detect/index.ts';
+import type { PairEvidence } from '../detect/pair-detector.ts';
+import { affectedShare } from './detect-event.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Db } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
@@ -96,9 +98,11 @@ export async function scoreStoredEmbeddings(
 }
 
 /**
- * Disaster-mode detection over processed acquisitions: each post-event state of each chip is compared
- * with the chip's usable states in the pre-event window. Reads only; the stored monitoring signals and
- * alerts are left as they are.
+ * The assessment of an event from the post-event detections (detect-event.ts) stored for the area:
+ * per chip, its strongest post-event detection at or above the threshold against a pre-event reference
+ * inside the window. Affected areas are counted in pixels: for each changed chip of a prompt's kind (or
+ * whose score for the prompt rose by PROMPT_DELTA_MIN), the share of its pixels that changed that way
+ * times the chip's area. Reads only.
  */
 export async function assessArea(
   db: Db,
@@ -114,74 +118,58 @@ export async function assessArea(
   const area = await getArea(db, input.areaId);
   const { pre, post } = eventWindows(input.eventDate, input.windows);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const { rows: counts } = await db.query<{ pre: number; post: number }>(
+    `SELECT count(*) FILTER (WHERE a.datetime BETWEEN $2 AND $3)::int AS pre,
+            count(*) FILTER (WHERE a.datetime BETWEEN $4 AND $5)::int AS post
+       FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
+      WHERE aa.area_id = $1 AND aa.status = 'processed'`,
+    [area.id, pre.start, pre.end, post.start, post.end],
+  );
   const { rows } = await db.query<{
     key: string;
-    acquisition_id: number;
+    post_acquisition_id: number;
     datetime: Date;
-    usable: boolean;
-    valid_fraction: number;
-    stats: Record<string, number>;
-    embedding: string | null;
-    prompts: Record<string, number> | null;
+    kind: string;
+    score: number;
+    confidence: string | null;
+    evidence: { evidence?: PairEvidence; promptDeltas?: Record<string, number>; validFraction?: number };
   }>(
-    `SELECT c.key, o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats, e.embedding::text AS embedding,
-            (SELECT jsonb_object_agg(p.prompt, p.score) FROM prompt_scores p
-              WHERE p.chip_id = o.chip_id AND p.acquisition_id = o.acquisition_id AND p.model_id = $2) AS prompts
-       FROM observations o JOIN chips c ON c.id = o.chip_id JOIN acquisitions a ON a.id = o.acquisition_id
-       JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id AND aa.status = 'processed'
-       LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $2
-      WHERE c.area_id = $1 AND a.datetime BETWEEN $3 AND $4
-      ORDER BY c.key, a.datetime`,
-    [area.id, input.modelId, pre.start, post.end],
+    `SELECT c.key, ed.post_acquisition_id, a.datetime, ed.kind, ed.score, ed.confidence, ed.evidence
+       FROM event_detections ed
+       JOIN chips c ON c.id = ed.chip_id
+       JOIN acquisitions a ON a.id = ed.post_acquisition_id
+       JOIN acquisitions r ON r.id = ed.pre_acquisition_id
+      WHERE c.area_id = $1 AND a.datetime BETWEEN $2 AND $3 AND r.datetime BETWEEN $4 AND $5 AND ed.score >= $6
+      ORDER BY c.key, ed.score DESC, a.datetime`,
+    [area.id, post.start, post.end, pre.start, pre.end, threshold],
   );
-  const byChip = new Map<string, ChipState[]>();
-  const preIds = new Set<number>();
-  const postIds = new Set<number>();
-  for (const r of rows) {
-    const datetime = new Date(r.datetime).toISOString();
-    (datetime < post.start ? preIds : postIds).add(r.acquisition_id);
-    const list = byChip.get(r.key) ?? [];
-    list.push({
-      acquisitionId: r.acquisition_id,
-      datetime,
-      usable: r.usable,
-      validFraction: r.valid_fraction,
-      embedding: r.embedding ? parseVector(r.embedding) : null,
-      prompts: r.prompts ?? {},
-      stats: r.stats,
-    });
-    byChip.set(r.key, list);
-  }
   const changedChips: AssessedChip[] = [];
-  for (const [key, states] of byChip) {
-    const baseline = states.filter((s) => s.datetime < post.start);
-    let best: AssessedChip | undefined;
-    for (const s of states.filter((st) => st.datetime >= post.start && st.usable)) {
-      const d = detectChip(s, baseline, { preEvent: pre, threshold });
-      if (d.score >= threshold && (!best || d.score > best.score)) {
-        best = {
-          key,
-          acquisitionId: s.acquisitionId,
-          datetime: s.datetime,
-          kind: d.kind,
-          score: d.score,
-          confidence: d.confidence,
-          promptDeltas: d.promptDeltas,
-        };
-      }
-    }
-    if (best) changedChips.push(best);
+  const share = new Map<string, number>();
+  for (const r of rows) {
+    if (changedChips.at(-1)?.key === r.key) continue;
+    changedChips.push({
+      key: r.key,
+      acquisitionId: Number(r.post_acquisition_id),
+      datetime: new Date(r.datetime).toISOString(),
+      kind: r.kind,
+      score: r.score,
+      confidence: r.confidence,
+      promptDeltas: r.evidence.promptDeltas ?? {},
+    });
+    const e = r.evidence.evidence ?? {};
+    share.set(r.key, affectedShare(r.kind, e) * (r.evidence.validFraction ?? 1));
   }
-  changedChips.sort((a, b) => a.key.localeCompare(b.key));
   const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
   const affectedKm2: Record<string, number> = {};
   for (const prompt of input.prompts) {
     const kind = CHANGE_PROMPTS[prompt];
-    const n = changedChips.filter(
-      (c) => c.kind === kind || (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN,
-    ).length;
-    affectedKm2[prompt] = Math.round(n * cellKm2 * 1e6) / 1e6;
+    const km2 = changedChips
+      .filter((c) => c.kind === kind || (c.promptDeltas[prompt] ?? 0) >= PROMPT_DELTA_MIN)
+      .reduce((sum, c) => sum + (share.get(c.key) ?? 0) * cellKm2, 0);
+    affectedKm2[prompt] = Math.round(km2 * 1e6) / 1e6;
   }
+  const preCount = counts[0]?.pre ?? 0;
+  const postCount = counts[0]?.post ?? 0;
   const { rows: alertRows } = await db.query<{
     id: number;
     kind: string;
@@ -203,8 +191,8 @@ export async function assessArea(
   return {
     areaId: area.id,
     eventDate: new Date(input.eventDate).toISOString(),
-    preEvent: { ...pre, acquisitions: preIds.size },
-    postEvent: { ...post, acquisitions: postIds.size },
+    preEvent: { ...pre, acquisitions: preCount },
+    postEvent: { ...post, acquisitions: postCount },
     changedChips,
     affectedKm2,
     alerts,

@@ -228,13 +228,19 @@ export async function detectAcquisition(
 
 const RANK = { low: 0, high: 1, highest: 2 } as const;
 
-async function upsertAlert(
+/**
+ * Raises the candidate as a new alert, or updates the open alert it continues (same kind, overlapping or
+ * adjacent chips). Its area is `affectedKm2` when the caller counted it in pixels (a post-event pair
+ * detection), else its chips times cellKm2; an update keeps the larger of the stored and the new area.
+ */
+export async function upsertAlert(
   db: Db,
   areaId: string,
   acquisitionId: number,
   datetime: string,
   candidate: AlertCandidate,
   cellKm2: number,
+  affectedKm2?: number,
 ): Promise<AlertRef> {
   return db.transaction(async (tx) => {
     const { rows: open } = await tx.query<{
@@ -261,7 +267,8 @@ async function upsertAlert(
       const prompts = { ...existing.prompts };
       for (const [p, s] of Object.entries(candidate.prompts)) prompts[p] = Math.max(prompts[p] ?? 0, s);
       await tx.query(
-        `UPDATE alerts SET chip_keys = $2, confidence = $3, score = GREATEST(score, $4), area_km2 = $5, prompts = $6,
+        `UPDATE alerts SET chip_keys = $2, confidence = $3, score = GREATEST(score, $4),
+                area_km2 = CASE WHEN $9::boolean THEN GREATEST(area_km2, $5) ELSE $5 END, prompts = $6,
                 last_acquisition_id = $7, last_seen = GREATEST(last_seen, $8::timestamptz), updated_at = now()
           WHERE id = $1`,
         [
@@ -269,10 +276,11 @@ async function upsertAlert(
           chipKeys,
           confidence,
           candidate.score,
-          chipKeys.length * cellKm2,
+          affectedKm2 ?? chipKeys.length * cellKm2,
           JSON.stringify(prompts),
           acquisitionId,
           datetime,
+          affectedKm2 !== undefined,
         ],
       );
       return { id: existing.id, kind: existing.kind, confidence, chipKeys, created: false };
@@ -290,7 +298,7 @@ async function upsertAlert(
         candidate.confidence,
         candidate.score,
         candidate.chipKeys,
-        candidate.chipKeys.length * cellKm2,
+        affectedKm2 ?? candidate.chipKeys.length * cellKm2,
         JSON.stringify(candidate.prompts),
         acquisitionId,
         datetime,

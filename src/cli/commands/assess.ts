@@ -3,6 +3,7 @@ import { InputError } from '../../errors.ts';
 import { getArea } from '../../pipeline/areas.ts';
 import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-report.ts';
 import type { Assessment } from '../../pipeline/assess.ts';
+import type { AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
 import { DEFAULT_PROMPTS } from '../../pipeline/embed-chips.ts';
 import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
 import { output, withRuntime } from '../runtime.ts';
@@ -10,11 +11,20 @@ import { output, withRuntime } from '../runtime.ts';
 /** Exit code of a run that had nothing it could process (bad input exits 2). */
 export const NOTHING_PROCESSED_EXIT = 3;
 
-export function formatAssessment(a: Assessment & Partial<SkipReport>): string {
+export function formatAssessment(
+  a: Assessment & Partial<SkipReport> & { detection?: AssessDisasterResult['detection'] },
+): string {
+  const d = a.detection;
   const lines = [
     `assessment of ${a.areaId} for the event of ${a.eventDate.slice(0, 10)}`,
     `  baseline: ${a.preEvent.acquisitions} acquisition(s) ${a.preEvent.start.slice(0, 10)} … ${a.preEvent.end.slice(0, 10)}`,
     `  assessed: ${a.postEvent.acquisitions} acquisition(s) ${a.postEvent.start.slice(0, 10)} … ${a.postEvent.end.slice(0, 10)}`,
+    ...(d?.reference ? [`  reference: ${d.reference.datetime.slice(0, 10)} (${d.reference.itemId})`] : []),
+    ...(d?.looks ?? []).map(
+      (l) =>
+        `  compared ${l.acquisition.datetime.slice(0, 10)} (${l.acquisition.itemId}): ${l.scored} chip(s) scored, ${l.unscored} not scored (too little valid data in either look), ${l.changed} changed`,
+    ),
+    ...(d?.reason ? [`  not compared: ${d.reason}`] : []),
     `  changed chips: ${a.changedChips.length}`,
     ...Object.entries(a.affectedKm2).map(([p, km2]) => `  ${p}: ${km2.toFixed(2)} km²`),
     ...a.alerts.map(
@@ -51,7 +61,7 @@ export function register(program: Command): void {
         const t = await rt.temporal();
         const worker = t.embedded ? await rt.startWorkers() : undefined;
         rt.progress(`assess: ${areaId} around ${o.eventDate}…`);
-        const result: Assessment & SkipReport = await t.client.workflow.execute('assessDisaster', {
+        const result: AssessDisasterResult = await t.client.workflow.execute('assessDisaster', {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `assess/${areaId}/${o.eventDate}/${Date.now()}`,
           args: [

@@ -1,0 +1,319 @@
+/**
+ * Post-event detection: one pre-event look against each post-event look, by the pair detector — the
+ * most common real case (one image before a flood or a fire, one after) needs no history at all.
+ *
+ * - Reference: among the processed acquisitions of the pre-event window, the one with the most usable
+ *   chips (the latest on ties), so one date's radiometry is fitted against another's.
+ * - Each processed post-event acquisition: its chips and the reference's are read again from the source
+ *   on the area's grid (this runs on the I/O queue, which can reach the source; the database holds no
+ *   pixels), scored as one scene (pair-detector.ts) with the stored embeddings' drift and prompt deltas
+ *   as corroboration, stored in event_detections, and clustered into alerts with evidence tiles, like
+ *   monitoring's. Alert areas are counted in pixels: the changed share of each member chip times its area.
+ * Idempotent: event detections upsert by (chip, pre, post), alerts by cluster key, evidence by hash.
+ */
+import { DRIFT_SIGMA_FLOOR } from '../detect/detect-chip.ts';
+import { cosineDistance } from '../detect/baseline.ts';
+import { clusterAlerts, type ChipDetection, type GridDetection } from '../detect/index.ts';
+import { detectPairScene, type PairChipDetection, type PairEvidence } from '../detect/pair-detector.ts';
+import { median } from '../detect/robust.ts';
+import type { Chip } from '../imagery/chip.ts';
+import { readChips as defaultReadChips } from '../imagery/index.ts';
+import type { Db } from '../store/db.ts';
+import { parseVector } from '../store/vectors.ts';
+import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
+import { evidencePaths, writeAlertEvidence } from './alert-evidence.ts';
+import { areaCells, getArea } from './areas.ts';
+import { upsertAlert, type AlertRef } from './detect-alerts.ts';
+import type { EmbedDeps } from './embed-chips.ts';
+
+/** What post-event detection needs besides the database. */
+export interface EventDeps {
+  /** The database. */
+  db: Db;
+  /** Folder of content-addressed evidence files. */
+  evidenceDir: string;
+  /** Chip reader (injectable for tests). */
+  readChips?: EmbedDeps['readChips'];
+  /** Minimum valid fraction for a chip to be usable (default 0.5). */
+  minValidFraction?: number;
+}
+
+/** One post-event detection call, by reference. */
+export interface DetectEventInput {
+  /** The area. */
+  areaId: string;
+  /** The embedding model whose drift and prompt scores corroborate. */
+  modelId: string;
+  /** The pre-event window. */
+  pre: { start: string; end: string };
+  /** The post-event window. */
+  post: { start: string; end: string };
+  /** Alert threshold on the score (default: the detector's). */
+  threshold?: number;
+}
+
+/** What one post-event look gave. */
+export interface EventLook {
+  /** The post-event acquisition. */
+  acquisition: AcquisitionRef;
+  /** Chips scored against the reference. */
+  scored: number;
+  /** Chips not scored: under the valid minimum in either look (cloud, no data, outside the scene). */
+  unscored: number;
+  /** Chips at or above the threshold. */
+  changed: number;
+  /** Alerts raised or updated. */
+  alerts: AlertRef[];
+}
+
+/** What post-event detection did. */
+export interface DetectEventResult {
+  /** The pre-event reference, or null when the pre-event window has no processed acquisition. */
+  reference: AcquisitionRef | null;
+  /** One entry per processed post-event acquisition. */
+  looks: EventLook[];
+  /** Why nothing could be compared, when nothing was. */
+  reason?: string;
+}
+
+/** The pre-event acquisition with the most usable chips, the latest on ties. */
+async function chooseReference(
+  db: Db,
+  areaId: string,
+  candidates: readonly AcquisitionRef[],
+): Promise<AcquisitionRef | null> {
+  if (candidates.length === 0) return null;
+  const { rows } = await db.query<{ acquisition_id: number; usable: number }>(
+    `SELECT o.acquisition_id, count(*) FILTER (WHERE o.usable)::int AS usable
+       FROM observations o JOIN chips c ON c.id = o.chip_id
+      WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])
+      GROUP BY o.acquisition_id`,
+    [areaId, candidates.map((c) => c.id)],
+  );
+  const usable = new Map(rows.map((r) => [Number(r.acquisition_id), r.usable]));
+  let best = candidates[0]!;
+  for (const c of candidates) if ((usable.get(c.id) ?? 0) >= (usable.get(best.id) ?? 0)) best = c;
+  return best;
+}
+
+/** Stored embeddings and prompt scores of the area's chips in two acquisitions. */
+async function corroboration(db: Db, areaId: string, modelId: string, pre: number, post: number) {
+  const { rows } = await db.query<{ key: string; acquisition_id: number; embedding: string }>(
+    `SELECT c.key, e.acquisition_id, e.embedding::text AS embedding FROM embeddings e JOIN chips c ON c.id = e.chip_id
+      WHERE c.area_id = $1 AND e.model_id = $2 AND e.acquisition_id = ANY($3::bigint[])`,
+    [areaId, modelId, [pre, post]],
+  );
+  const { rows: scores } = await db.query<{
+    key: string;
+    acquisition_id: number;
+    prompt: string;
+    score: number;
+  }>(
+    `SELECT c.key, p.acquisition_id, p.prompt, p.score FROM prompt_scores p JOIN chips c ON c.id = p.chip_id
+      WHERE c.area_id = $1 AND p.model_id = $2 AND p.acquisition_id = ANY($3::bigint[])`,
+    [areaId, modelId, [pre, post]],
+  );
+  const vec = new Map<string, { pre?: number[]; post?: number[] }>();
+  for (const r of rows) {
+    const e = vec.get(r.key) ?? {};
+    e[Number(r.acquisition_id) === pre ? 'pre' : 'post'] = parseVector(r.embedding);
+    vec.set(r.key, e);
+  }
+  const drift = new Map<string, number>();
+  for (const [key, e] of vec) if (e.pre && e.post) drift.set(key, cosineDistance(e.pre, e.post));
+  const finite = [...drift.values()].filter(Number.isFinite);
+  const centre = median(finite);
+  const spread = Math.max(1.4826 * median(finite.map((d) => Math.abs(d - centre))), DRIFT_SIGMA_FLOOR);
+  const prompts = new Map<string, { pre: Record<string, number>; post: Record<string, number> }>();
+  for (const s of scores) {
+    const p = prompts.get(s.key) ?? { pre: {}, post: {} };
+    p[Number(s.acquisition_id) === pre ? 'pre' : 'post'][s.prompt] = s.score;
+    prompts.set(s.key, p);
+  }
+  return (key: string) => {
+    const d = drift.get(key);
+    const p = prompts.get(key);
+    const deltas: Record<string, number> = {};
+    if (p)
+      for (const [prompt, after] of Object.entries(p.post))
+        if (prompt in p.pre) deltas[prompt] = after - p.pre[prompt]!;
+    return {
+      drift: d ?? null,
+      driftZ: d === undefined || !Number.isFinite(d) || finite.length === 0 ? null : (d - centre) / spread,
+      promptDeltas: deltas,
+    };
+  };
+}
+
+/** The pair detection in the shape alert clustering takes. */
+function asChipDetection(
+  d: PairChipDetection,
+  co: { drift: number | null; driftZ: number | null; promptDeltas: Record<string, number> },
+): ChipDetection {
+  return {
+    score: d.score,
+    drift: co.drift,
+    driftZ: co.driftZ,
+    promptDeltas: co.promptDeltas,
+    evidence: d.evidence,
+    signals: d.signals,
+    kind: d.kind,
+    confidence: d.confidence,
+    baselineCount: d.usable ? 1 : 0,
+  };
+}
+
+/** Share of a chip's valid pixels that the alert's kind counts as affected. */
+export function affectedShare(kind: string, evidence: PairEvidence | Record<string, never>): number {
+  const e = evidence as Partial<PairEvidence>;
+  if (kind === 'flood') return e.waterFraction ?? e.changedFraction ?? 0;
+  if (kind === 'burn') return e.burnFraction ?? e.changedFraction ?? 0;
+  return e.changedFraction ?? 0;
+}
+
+/** Compares each post-event look with the pre-event reference (see the module comment). */
+export async function detectEvent(deps: EventDeps, input: DetectEventInput): Promise<DetectEventResult> {
+  const { db } = deps;
+  const area = await getArea(db, input.areaId);
+  const preLooks = await listProcessed(db, area.id, input.pre);
+  const postLooks = await listProcessed(db, area.id, input.post);
+  const reference = await chooseReference(db, area.id, preLooks);
+  if (!reference) {
+    return {
+      reference: null,
+      looks: [],
+      reason: `no processed acquisition in the pre-event window ${input.pre.start} … ${input.pre.end}`,
+    };
+  }
+  if (postLooks.length === 0) {
+    return {
+      reference,
+      looks: [],
+      reason: `no processed acquisition in the post-event window ${input.post.start} … ${input.post.end}`,
+    };
+  }
+  const read = deps.readChips ?? defaultReadChips;
+  const cells = areaCells(area);
+  const minValidFraction = deps.minValidFraction ?? 0.5;
+  const before = await read(await getAcquisition(db, reference.id), cells, area.grid, { minValidFraction });
+  const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
+  const { rows: chipRows } = await db.query<{ id: number; key: string }>(
+    'SELECT id, key FROM chips WHERE area_id = $1',
+    [area.id],
+  );
+  const chipIds = new Map(chipRows.map((r) => [r.key, Number(r.id)]));
+  const looks: EventLook[] = [];
+  for (const look of postLooks) {
+    const after = await read(await getAcquisition(db, look.id), cells, area.grid, { minValidFraction });
+    const byKey = new Map<string, Chip>(after.map((c) => [c.key, c]));
+    const co = await corroboration(db, area.id, input.modelId, reference.id, look.id);
+    const pairs = before
+      .filter((b) => byKey.has(b.key) && chipIds.has(b.key))
+      .map((b) => ({ b, a: byKey.get(b.key)!, co: co(b.key) }));
+    const scene = detectPairScene(
+      pairs.map((p) => ({
+        key: p.b.key,
+        before: p.b.image,
+        after: p.a.image,
+        driftZ: p.co.driftZ,
+        promptDeltas: p.co.promptDeltas,
+      })),
+      { threshold: input.threshold, minValid: minValidFraction },
+    );
+    const coOf = new Map(pairs.map((p) => [p.b.key, p.co]));
+    await db.transaction(async (tx) => {
+      for (const d of scene.chips) {
+        await tx.query(
+          `INSERT INTO event_detections (chip_id, pre_acquisition_id, post_acquisition_id, usable, score, kind, confidence,
+                                         changed_fraction, evidence)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (chip_id, pre_acquisition_id, post_acquisition_id) DO UPDATE
+             SET usable = EXCLUDED.usable, score = EXCLUDED.score, kind = EXCLUDED.kind, confidence = EXCLUDED.confidence,
+                 changed_fraction = EXCLUDED.changed_fraction, evidence = EXCLUDED.evidence`,
+          [
+            chipIds.get(d.key),
+            reference.id,
+            look.id,
+            d.usable,
+            d.score,
+            d.kind,
+            d.confidence,
+            d.usable ? (d.evidence as PairEvidence).changedFraction : null,
+            JSON.stringify({
+              evidence: d.evidence,
+              strengths: d.strengths,
+              signals: d.signals,
+              validFraction: d.validFraction,
+              promptDeltas: coOf.get(d.key)?.promptDeltas ?? {},
+            }),
+          ],
+        );
+      }
+    });
+    const cellOf = new Map(cells.map((c) => [c.key, c]));
+    const grid: GridDetection[] = scene.chips.map((d, i) => ({
+      key: d.key,
+      col: cellOf.get(d.key)!.col,
+      row: cellOf.get(d.key)!.row,
+      detection: asChipDetection(d, pairs[i]!.co),
+    }));
+    const candidates = clusterAlerts(grid, { threshold: input.threshold });
+    const alerts: AlertRef[] = [];
+    if (candidates.length > 0) {
+      const { rows: shas } = await db.query<{
+        key: string;
+        acquisition_id: number;
+        rgb_sha256: string | null;
+      }>(
+        `SELECT c.key, o.acquisition_id, o.rgb_sha256 FROM observations o JOIN chips c ON c.id = o.chip_id
+          WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])`,
+        [area.id, [reference.id, look.id]],
+      );
+      const sha = new Map(shas.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
+      const paths = await evidencePaths(db, [...sha.values()]);
+      const minCol = Math.min(...cells.map((c) => c.col));
+      const maxRow = Math.max(...cells.map((c) => c.row));
+      const gridBox = {
+        minCol,
+        maxRow,
+        cols: Math.max(...cells.map((c) => c.col)) - minCol + 1,
+        rows: maxRow - Math.min(...cells.map((c) => c.row)) + 1,
+      };
+      const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
+      for (const candidate of candidates) {
+        const km2 = candidate.chipKeys.reduce((s, k) => {
+          const d = detectionOf.get(k)!;
+          return s + affectedShare(candidate.kind, d.evidence) * d.validFraction * cellKm2;
+        }, 0);
+        const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, cellKm2, km2);
+        alerts.push(ref);
+        await writeAlertEvidence(db, deps.evidenceDir, {
+          alertId: ref.id,
+          acquisitionId: look.id,
+          acquisitionDatetime: look.datetime,
+          chipPx: area.grid.chipPx,
+          cells: grid.map((g) => ({
+            key: g.key,
+            col: g.col,
+            row: g.row,
+            score: g.detection.score,
+            before: { sha: sha.get(`${g.key}@${reference.id}`), datetime: reference.datetime },
+            after: { sha: sha.get(`${g.key}@${look.id}`), datetime: look.datetime },
+          })),
+          members: new Set(candidate.chipKeys),
+          grid: gridBox,
+          paths,
+        });
+      }
+    }
+    const scored = scene.chips.filter((c) => c.usable).length;
+    looks.push({
+      acquisition: look,
+      scored,
+      unscored: cells.length - scored,
+      changed: scene.chips.filter((c) => c.confidence !== null).length,
+      alerts,
+    });
+  }
+  return { reference, looks };
+}
