@@ -285,12 +285,17 @@ export async function upsertAlert(
       );
       return { id: existing.id, kind: existing.kind, confidence, chipKeys, created: false };
     }
-    const { rows } = await tx.query<{ id: number; created: boolean }>(
+    // The same acquisition raising the same cluster again (a retry, or assessment after monitoring)
+    // merges its chips into the alert; a repeat with the same chips changes nothing.
+    const { rows } = await tx.query<{ id: number; created: boolean; chip_keys: string[] }>(
       `INSERT INTO alerts (area_id, cluster_key, kind, confidence, score, chip_keys, area_km2, prompts,
                            first_acquisition_id, last_acquisition_id, first_seen, last_seen)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10)
-       ON CONFLICT (area_id, cluster_key) DO UPDATE SET updated_at = alerts.updated_at
-       RETURNING id, (xmax = 0) AS created`,
+       ON CONFLICT (area_id, cluster_key) DO UPDATE
+         SET chip_keys = ARRAY(SELECT k FROM unnest(alerts.chip_keys || EXCLUDED.chip_keys) AS k
+                               GROUP BY k ORDER BY k COLLATE "C"),
+             area_km2 = GREATEST(alerts.area_km2, EXCLUDED.area_km2)
+       RETURNING id, (xmax = 0) AS created, chip_keys`,
       [
         areaId,
         candidate.clusterKey,
@@ -308,8 +313,8 @@ export async function upsertAlert(
       id: rows[0]!.id,
       kind: candidate.kind,
       confidence: candidate.confidence,
-      chipKeys: candidate.chipKeys,
-      created: true,
+      chipKeys: rows[0]!.chip_keys,
+      created: rows[0]!.created,
     };
   });
 }
