@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { gridCell, openSource, readChips } from '../src/imagery/index.ts';
-import { discover, getAcquisition } from '../src/pipeline/acquisitions.ts';
+import { discover, getAcquisition, markAcquisition } from '../src/pipeline/acquisitions.ts';
 import { addArea, getArea } from '../src/pipeline/areas.ts';
 import { migrate, readMigrations } from '../src/store/migrator.ts';
 import { hasGdal, makeCog } from './helpers/cog-fixtures.ts';
@@ -56,6 +56,14 @@ describe.skipIf(!gdal)('local sources are identified by their full path', () => 
             expect(found.pending.map((p) => p.itemId)).toEqual([
               id === 'north' ? 'scene_2024-05-01' : 'scene_2024-06-10',
             ]);
+            expect(found.seenBefore).toBe(false);
+            // A failed acquisition counts as seen: monitoring does not look for the nearest ones again.
+            await markAcquisition(db, id, found.pending[0]!.id, 'failed', {
+              type: 'RasterError',
+              message: 'x',
+            });
+            const again = await discover(db, openSource(area.source), area, { until: UNTIL });
+            expect([again.pending, again.seenBefore]).toEqual([[], true]);
           }
           const { rows } = await db.query<{ area_id: string; source: string; item_id: string }>(
             `SELECT aa.area_id, a.source, a.item_id FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id

@@ -125,9 +125,9 @@ describe('discoveries in workflow histories', () => {
       skipped: [],
       skippedTotal: 0,
       window: { start: '', end: '' },
-      processedBefore: true,
+      seenBefore: true,
     });
-    const current = { ...asDiscovery(refs), processedBefore: false };
+    const current = { ...asDiscovery(refs), seenBefore: false };
     expect(asDiscovery(current)).toBe(current);
   });
 });

@@ -62,7 +62,7 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
   if (!input.carried) {
     for (const s of discovery.skipped) addSkipped(result, s);
     result.skippedTotal += discovery.skippedTotal - discovery.skipped.length;
-    if (pending.length === 0 && !discovery.processedBefore)
+    if (pending.length === 0 && !discovery.seenBefore)
       result.nearest.push(await io.nearestAcquisitions({ areaId: input.areaId, window: discovery.window }));
   }
   for (const [i, acquisition] of pending.entries()) {

@@ -106,8 +106,8 @@ export function addSkipped(r: Pick<SkipReport, 'skipped' | 'skippedTotal'>, item
 
 /**
  * A discovery as a workflow history holds it. Histories recorded before discoveries reported skipped
- * items hold the bare list of references; they read as a discovery with nothing skipped and an area
- * already processed, so replaying them schedules no activity they did not.
+ * items hold the bare list of references; they read as a discovery with nothing skipped of an area
+ * that has acquisitions, so replaying them schedules no activity they did not.
  */
 export function asDiscovery(recorded: Discovery | AcquisitionRef[]): Discovery {
   if (!Array.isArray(recorded)) return recorded;
@@ -116,6 +116,6 @@ export function asDiscovery(recorded: Discovery | AcquisitionRef[]): Discovery {
     skipped: [],
     skippedTotal: 0,
     window: { start: '', end: '' },
-    processedBefore: true,
+    seenBefore: true,
   };
 }

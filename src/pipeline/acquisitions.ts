@@ -85,8 +85,8 @@ export interface Discovery {
   skippedTotal: number;
   /** The searched window. */
   window: { start: string; end: string };
-  /** Whether the area had processed acquisitions before this discovery. */
-  processedBefore: boolean;
+  /** Whether the area had acquisitions recorded (of any status) before this discovery. */
+  seenBefore: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -111,6 +111,10 @@ export async function discover(
 ): Promise<Discovery> {
   const until = options.until ?? new Date().toISOString();
   const last = await lastProcessed(db, area.id);
+  const { rows: seen } = await db.query<{ seen: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM area_acquisitions WHERE area_id = $1) AS seen',
+    [area.id],
+  );
   const since = options.window?.start ?? last ?? area.start ?? '1970-01-01T00:00:00Z';
   const end = options.window?.end ?? until;
   const result: Discovery = {
@@ -118,7 +122,7 @@ export async function discover(
     skipped: [],
     skippedTotal: 0,
     window: { start: new Date(since).toISOString(), end: new Date(end).toISOString() },
-    processedBefore: last !== undefined,
+    seenBefore: seen[0]!.seen,
   };
   if (Date.parse(since) > Date.parse(end)) return result;
   const hours = passWindowHours(area);
