@@ -1,4 +1,10 @@
 import type { Command } from 'commander';
+import {
+  DEFAULT_PIPELINE_CHIP,
+  evaluatePipeline,
+  type Confusion,
+  type PipelineEvalResult,
+} from '../../pipeline/pipeline-eval.ts';
 import { DEFAULT_PAIR_CHIP } from '../../detect/compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../../detect/detect-chip.ts';
 import { evaluate, type SetResult } from '../../detect/evaluate.ts';
@@ -46,21 +52,54 @@ export function register(program: Command): void {
     )
     .argument('[pairs-root]', 'folder of set folders of pair folders (each with label.png)')
     .option('--series <dir>', 'evaluate monitoring over the image time series under this folder')
+    .option(
+      '--pipeline <set-dir>',
+      'run each georeferenced pair of a set (before.tif, after.tif, label.png) through area + assess and score the reported chips',
+    )
     .option('--chip <n>', `chip size in pixels (default ${DEFAULT_PAIR_CHIP}, series ${DEFAULT_SERIES_CHIP})`)
     .option('--json', 'print JSON')
-    .action(async (root: string | undefined, o: { chip?: string; json?: boolean; series?: string }) => {
-      if (o.series) {
-        const chip = o.chip ? positiveInt('--chip', o.chip) : DEFAULT_SERIES_CHIP;
-        const results = await evaluateSeries(o.series, { chip });
+    .action(
+      async (
+        root: string | undefined,
+        o: { chip?: string; json?: boolean; series?: string; pipeline?: string },
+      ) => {
+        if (o.pipeline) {
+          const chipPx = positiveInt('--chip', o.chip ?? String(DEFAULT_PIPELINE_CHIP));
+          const result = await evaluatePipeline(o.pipeline, { chipPx });
+          process.stdout.write(
+            o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatPipeline(result)}\n`,
+          );
+          return;
+        }
+        if (o.series) {
+          const chip = o.chip ? positiveInt('--chip', o.chip) : DEFAULT_SERIES_CHIP;
+          const results = await evaluateSeries(o.series, { chip });
+          process.stdout.write(
+            o.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatSeries(results, chip)}\n`,
+          );
+          return;
+        }
+        if (!root) throw new InputError('eval needs a pairs root, or --series <dir>');
+        const rows = await evaluate(root, {
+          chip: positiveInt('--chip', o.chip ?? String(DEFAULT_PAIR_CHIP)),
+        });
         process.stdout.write(
-          o.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatSeries(results, chip)}\n`,
+          o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows, DEFAULT_ALERT_THRESHOLD)}\n`,
         );
-        return;
-      }
-      if (!root) throw new InputError('eval needs a pairs root, or --series <dir>');
-      const rows = await evaluate(root, { chip: positiveInt('--chip', o.chip ?? String(DEFAULT_PAIR_CHIP)) });
-      process.stdout.write(
-        o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows, DEFAULT_ALERT_THRESHOLD)}\n`,
-      );
-    });
+      },
+    );
+}
+
+/** The pipeline evaluation as text: one line per pair and the pooled counts. */
+export function formatPipeline(r: PipelineEvalResult): string {
+  const f = (c: Confusion) =>
+    `P ${c.precision.toFixed(2)} R ${c.recall.toFixed(2)} F1 ${c.f1.toFixed(3)} (TP ${c.tp} FP ${c.fp} FN ${c.fn})`;
+  return [
+    `pipeline evaluation of ${r.set}`,
+    ...r.pairs.map(
+      (p) =>
+        `  ${p.pair}: ${p.chips} chips, ${p.positives} changed / ${p.negatives} unchanged evaluated; pipeline ${f(p.pipeline)}; change-vector+Otsu ${f(p.changeVector)}`,
+    ),
+    `  pooled: pipeline ${f(r.pooled.pipeline)}; change-vector+Otsu ${f(r.pooled.changeVector)}`,
+  ].join('\n');
 }
