@@ -133,6 +133,28 @@ describe('monitoring detection against the chip envelope', () => {
     expect(d.confidence).toBeNull();
   });
 
+  it('in its first season, calls an NDVI drop a vegetation loss only where a twentieth of the chip stopped being vegetated', () => {
+    const canopy = [1, 2, 3].map((i) =>
+      state(i, `2024-0${i + 5}-01T00:00:00Z`, { ndvi: 0.88, ndviLow: 0.8, vegetationFraction: 1 }),
+    );
+    // Leaf fall: the low tail drops 0.3, every pixel still vegetated.
+    const browning = detectChip(
+      state(9, '2024-11-15T00:00:00Z', { ndvi: 0.7, ndviLow: 0.5, vegetationFraction: 1 }),
+      canopy,
+    );
+    expect(browning.evidence.ndviLoss).toBeCloseTo(0.3, 12);
+    expect(browning.kind).toBe('change');
+    expect(browning.score).toBe(0);
+    // Felling: the same drop with a tenth of the chip bare.
+    const felled = detectChip(
+      state(9, '2024-11-15T00:00:00Z', { ndvi: 0.7, ndviLow: 0.5, vegetationFraction: 0.9 }),
+      canopy,
+    );
+    expect(felled.kind).toBe('vegetation-loss');
+    expect(felled.signals).toEqual(['spectral']);
+    expect(felled.score).toBeCloseTo(1 - Math.pow(2, -0.3 / 0.25), 12);
+  });
+
   it(`needs ${MIN_HISTORY} usable earlier states before it may alert`, () => {
     const short = field.slice(0, MIN_HISTORY - 1);
     const flood = state(9, '2024-07-01T00:00:00Z', { ndvi: 0.1, nbr: 0, waterFraction: 0.9 });

@@ -2,8 +2,9 @@
  * Surface reflectances of the demo landscape's cover types in the six Sentinel-2 bands the pipeline uses,
  * and the seasonal cycles that mix them.
  *
- * Values are typical Sentinel-2 L2A surface reflectances (0–1) for central European land cover, in
- * band order blue (B02), green (B03), red (B04), nir (B08), swir16 (B11), swir22 (B12):
+ * Values are typical Sentinel-2 L2A surface reflectances (0–1) for central European land cover (fresh
+ * char near the Burned Area Index's convergence point, red 0.1 / NIR 0.06: dark in the visible and the
+ * near infrared), in band order blue (B02), green (B03), red (B04), nir (B08), swir16 (B11), swir22 (B12):
  *
  * | cover                | blue  | green | red   | nir   | swir16 | swir22 | NDVI  | notes                          |
  * |----------------------|-------|-------|-------|-------|--------|--------|-------|--------------------------------|
@@ -16,7 +17,7 @@
  * | grass, green         | 0.035 | 0.075 | 0.045 | 0.330 | 0.220  | 0.110  | 0.76  |                                |
  * | grass, dormant       | 0.050 | 0.070 | 0.070 | 0.220 | 0.240  | 0.150  | 0.52  |                                |
  * | urban                | 0.090 | 0.110 | 0.130 | 0.190 | 0.240  | 0.210  | 0.19  | NDBI +0.12                     |
- * | burn scar            | 0.040 | 0.050 | 0.060 | 0.130 | 0.200  | 0.180  | 0.37  | NBR −0.16: dNBR ≈ 0.79 (high)  |
+ * | burn scar            | 0.040 | 0.050 | 0.060 | 0.080 | 0.200  | 0.180  | 0.14  | NBR −0.38: dNBR ≈ 1.0 (high)   |
  * | thick cloud          | 0.500 | 0.490 | 0.490 | 0.520 | 0.380  | 0.260  | 0.03  |                                |
  * | cirrus               | 0.300 | 0.280 | 0.270 | 0.280 | 0.200  | 0.150  | —     | mixed at 30 % over the surface |
  */
@@ -37,7 +38,7 @@ export const SOIL: Spectrum = [0.07, 0.1, 0.13, 0.19, 0.29, 0.23];
 export const GRASS_GREEN: Spectrum = [0.035, 0.075, 0.045, 0.33, 0.22, 0.11];
 export const GRASS_DORMANT: Spectrum = [0.05, 0.07, 0.07, 0.22, 0.24, 0.15];
 export const URBAN: Spectrum = [0.09, 0.11, 0.13, 0.19, 0.24, 0.21];
-export const BURN: Spectrum = [0.04, 0.05, 0.06, 0.13, 0.2, 0.18];
+export const BURN: Spectrum = [0.04, 0.05, 0.06, 0.08, 0.2, 0.18];
 export const CLOUD: Spectrum = [0.5, 0.49, 0.49, 0.52, 0.38, 0.26];
 export const CIRRUS: Spectrum = [0.3, 0.28, 0.27, 0.28, 0.2, 0.15];
 

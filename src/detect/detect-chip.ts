@@ -261,6 +261,13 @@ function mostSpecific(s: Partial<Record<Exclude<ChangeKind, 'change'>, number>>)
   return SPECIFICITY.find((k) => (s[k] ?? 0) >= 0.5) ?? 'change';
 }
 
+/** The most vegetated cover share of `past` minus the current one; undefined without cover shares. */
+function vegetationLost(past: readonly ChipState[], current: ChipState): number | undefined {
+  const now = current.stats.vegetationFraction;
+  const before = past.map((s) => s.stats.vegetationFraction).filter((v): v is number => v !== undefined);
+  return now === undefined || before.length === 0 ? undefined : Math.max(...before) - now;
+}
+
 /**
  * The monitoring detection against the chip's own past (monitoring-kinds.ts): with a seasonal model,
  * `past` is its fitted window and every signal must also be a seasonal anomaly; without one, `past`
@@ -284,7 +291,7 @@ function monitoringDetection(
     current.stats.ndviLow !== undefined && envelope.ndviLow !== undefined ? envelope.ndviLow : envelope.ndvi;
   const measured = seasonal
     ? seasonalKindStrengths(evidence, seasonal, recurrentLow)
-    : envelopeKindStrengths(evidence);
+    : envelopeKindStrengths(evidence, vegetationLost(past, current));
   const kinds: Partial<Record<Exclude<ChangeKind, 'change'>, number>> = { ...measured };
   let sPrompt = 0;
   for (const [p, d] of Object.entries(promptDeltas)) {

@@ -2,7 +2,9 @@
  * Kinds of change in monitoring, each only where its physics holds against the chip's own past.
  *
  * Short histories (the envelope rule, baseline.ts): vegetation-loss when NDVI fell SIGNAL_THRESHOLDS
- * .ndviLoss below the lowest the chip has shown; burn when NBR fell by a moderate-low dNBR *and* a
+ * .ndviLoss below the lowest the chip has shown and a twentieth of the chip is no longer vegetated
+ * (autumn browning of a canopy that stays vegetated is not a loss — with no season of history yet,
+ * nothing else tells leaf fall from felling); burn when NBR fell by a moderate-low dNBR *and* a
  * twentieth of the chip newly shows the post-fire spectrum (senescence and shadow lower NBR without
  * char); flood when a twentieth of the chip is newly water, beyond the most it has held.
  *
@@ -86,10 +88,19 @@ export function seasonalPromptStrength(prompt: string, delta: number, s: Seasona
   return z === undefined ? byDelta : Math.min(byDelta, sigmaStrength(z));
 }
 
-/** Strength of each kind the bands can measure, by the envelope rule of short histories. */
-export function envelopeKindStrengths(e: SpectralEvidence): Partial<Record<MeasuredKind, number>> {
+/**
+ * Strength of each kind the bands can measure, by the envelope rule of short histories.
+ * `vegetationLost` is the share of the chip no longer vegetated: the most vegetated cover the chip has
+ * shown minus its vegetated cover now (cover.ts); absent when unknown.
+ */
+export function envelopeKindStrengths(
+  e: SpectralEvidence,
+  vegetationLost?: number,
+): Partial<Record<MeasuredKind, number>> {
   const out: Partial<Record<MeasuredKind, number>> = {};
-  if (e.ndviLoss !== undefined) out['vegetation-loss'] = strength(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss);
+  const lostCover = vegetationLost === undefined || vegetationLost >= SIGNAL_THRESHOLDS.coverGain;
+  if (e.ndviLoss !== undefined)
+    out['vegetation-loss'] = lostCover ? strength(e.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss) : 0;
   if (e.dnbr !== undefined && e.burnGain !== undefined)
     out.burn = Math.min(
       strength(e.dnbr, SIGNAL_THRESHOLDS.dnbr),
