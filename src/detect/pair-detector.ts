@@ -30,8 +30,9 @@
  * Kinds of change, each only where the physics says so (per pixel, then the chip's 95th percentile):
  * - new water (flood): the rise of MNDWI (NDWI without swir16) plus half the log drop of infrared
  *   brightness, weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
- *   already water before — fully water-like with a positive water index: a river, a lake, a turbid
- *   channel — is permanent water and never new water. With reflectance and swir16 the after pixel must
+ *   already fully water-like before (near infrared at most a little above green, dark in the visible: a
+ *   river, a lake, a turbid channel, whatever its water index under winter haze) is permanent water and
+ *   never new water. With reflectance and swir16 the after pixel must
  *   also have MNDWI > 0 (Xu 2006), which dark roofs, asphalt and shadows do not. Strength 0.5 at
  *   SIGNAL_THRESHOLDS.waterGain.
  * - burn: dNBR where the after pixel has a post-fire spectrum (NBR < 0: shortwave infrared above near
@@ -279,7 +280,7 @@ function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array): Floa
     }
     const rise = Number.isFinite(a - wb[i]!) ? Math.max(0, a - wb[i]!) : 0;
     const drop = Math.max(0, Math.log(sb / sa));
-    if (likeBefore[i]! >= 1 && wb[i]! > 0) return 0; // permanent water
+    if (likeBefore[i]! >= 1) return 0; // permanent water
     return (rise + 0.5 * drop) * likeAfter[i]!;
   });
 }
