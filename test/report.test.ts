@@ -190,6 +190,9 @@ for (const backend of backends()) {
           { prompt: 'muddy river water', score: 0.71 },
         ]);
         expect(await db.readOnly((q) => getAlert(q, 987654))).toBeUndefined();
+        // No later look has been counted: provisional, as every new alert.
+        expect(alert?.confirmation).toBe('provisional');
+        expect(alert?.looks).toEqual({ clear: 0, agreeing: 0 });
       });
 
       it('gives a chip history with cloudy acquisitions as unusable gaps', async () => {
@@ -294,6 +297,12 @@ for (const backend of backends()) {
         expect(text).toContain('<title>Lower Oder &lt;summer&gt;</title>');
         expect(text).toContain('<li>A flood &amp; a building site</li>');
         expect(text).toContain('Generated 2024-07-02 08:00 UTC');
+        // Each alert's status, in the table of contents and on its card.
+        expect(
+          text.match(
+            /<span class="tag confirm-provisional" title="0 of 0 later clear look\(s\) agreed">provisional<\/span>/g,
+          ),
+        ).toHaveLength(10);
       });
 
       it('references only evidence files copied next to it, with the same bytes and extension', () => {
