@@ -58,7 +58,7 @@ describe('driftwatch CLI on the embedded database', () => {
     const write = cli('sql', 'DELETE FROM areas');
     expect(write.status).toBe(2);
     expect(write.stderr).toBe(
-      'driftwatch: InputError: query failed: cannot execute DELETE in a read-only transaction (SQLSTATE 25006)\n',
+      'driftwatch: InputError: query failed: syntax error at or near "DELETE" (SQLSTATE 42601); driftwatch sql runs one read-only SELECT, VALUES, TABLE or WITH query\n',
     );
     expect(JSON.parse(cli('sql', 'SELECT count(*)::int AS n FROM areas', '--json').stdout)).toEqual([
       { n: 1 },

@@ -11,6 +11,7 @@ import {
   type ValidArea,
 } from '../imagery/index.ts';
 import type { Queryable } from '../store/db.ts';
+import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
 
 /** An area as stored. */
 export interface AreaRecord {
@@ -42,6 +43,8 @@ export interface NewArea {
   start?: string;
   /** Largest accepted area in km² (default 10,000). */
   maxAreaKm2?: number;
+  /** Most chips the area may yield on its grid (default 20,000); checked before anything is stored. */
+  maxChips?: number;
 }
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -101,6 +104,12 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
   if (input.start !== undefined && Number.isNaN(Date.parse(input.start))) {
     throw new InputError(`start "${input.start}" is not an ISO date`);
   }
+  checkChipCount(
+    input.id,
+    area,
+    { epsg: area.epsg, chipPx, resolutionM },
+    input.maxChips ?? DEFAULT_MAX_CHIPS,
+  );
   const sourceJson = { ...source, ...(input.start ? { start: input.start } : {}) };
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source)

@@ -1,4 +1,5 @@
 /** The one query interface that every part of driftwatch uses, whatever the backend. */
+import type { UserQueryOptions, UserQueryResult } from './user-query.ts';
 
 /** Result of one statement. */
 export interface QueryResult<R> {
@@ -34,6 +35,11 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs `fn` in a READ ONLY transaction (for users' SQL). */
   readOnly<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs users' SQL (one SELECT, VALUES, TABLE or WITH query) so that it cannot change the session for
+   * anyone else: see `user-query.ts`.
+   */
+  userQuery(sql: string, options: UserQueryOptions): Promise<UserQueryResult>;
   /** pgvector and other capabilities, read once after connecting. */
   capabilities(): Promise<DbCapabilities>;
   /** Closes connections; for an owned embedded database also stops serving it. */

@@ -1,8 +1,9 @@
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ServiceUnavailableError } from '../errors.ts';
+import { ownerOnlySocketDir, SOCKET_FILE, SOCKET_PORT, type SocketDir } from './socket-dir.ts';
 import type { Db } from './db.ts';
 import { migrate, type MigrationStatus } from './migrator.ts';
 import { PgDb } from './pg-db.ts';
@@ -30,8 +31,10 @@ export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig 
 
 /** Contents of the lock file that says which process serves an embedded database, and where. */
 interface ServerLock {
+  /** The owning process. */
   pid: number;
-  port?: number;
+  /** Folder (mode 0700) holding the unix socket it serves, once it serves. */
+  socketDir?: string;
 }
 
 function alive(pid: number): boolean {
@@ -43,9 +46,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ path });
     socket.setTimeout(1000);
     socket.once('connect', () => {
       socket.destroy();
@@ -68,8 +71,9 @@ function readLock(path: string): ServerLock | undefined {
 }
 
 /**
- * Opens an embedded database. The first process to open it owns it and serves it on 127.0.0.1 so that
- * other processes (worker, CLI, viewer) can use it at the same time; they connect through `pg`.
+ * Opens an embedded database. The first process to open it owns it and serves it on a unix socket in a
+ * folder only its user can enter (PGlite accepts any password, so the folder's mode is the access
+ * check), so that other processes (worker, CLI, viewer) can use it at the same time through `pg`.
  * The socket server serialises their queries; an open transaction on one connection holds the others
  * until it ends, so keep transactions short.
  */
@@ -80,11 +84,13 @@ async function openEmbedded(dataDir: string): Promise<Db> {
   for (;;) {
     const lock = readLock(lockPath);
     if (lock && alive(lock.pid) && lock.pid !== process.pid) {
-      if (lock.port && (await canConnect(lock.port))) {
+      if (lock.socketDir && (await canConnect(join(lock.socketDir, SOCKET_FILE)))) {
+        const host = encodeURIComponent(lock.socketDir);
         return new PgDb({
-          url: `postgres://postgres:postgres@127.0.0.1:${lock.port}/postgres?sslmode=disable`,
-          description: `embedded PGlite at ${dataDir} (served by pid ${lock.pid} on port ${lock.port})`,
+          url: `postgres://postgres@localhost/postgres?host=${host}&port=${SOCKET_PORT}&sslmode=disable`,
+          description: `embedded PGlite at ${dataDir} (served by pid ${lock.pid} on ${join(lock.socketDir, SOCKET_FILE)})`,
           maxConnections: 2,
+          sharedSession: true,
         });
       }
       if (Date.now() > deadline) {
@@ -97,7 +103,10 @@ async function openEmbedded(dataDir: string): Promise<Db> {
     }
     if (lock) rmSync(lockPath, { force: true });
     try {
-      writeFileSync(lockPath, JSON.stringify({ pid: process.pid } satisfies ServerLock), { flag: 'wx' });
+      writeFileSync(lockPath, JSON.stringify({ pid: process.pid } satisfies ServerLock), {
+        flag: 'wx',
+        mode: 0o600,
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw err;
@@ -111,12 +120,25 @@ async function openEmbedded(dataDir: string): Promise<Db> {
     rmSync(lockPath, { force: true });
     throw err;
   }
-  const server = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: 0, maxConnections: 32 });
-  await server.start();
-  const port = Number(server.getServerConn().split(':').pop());
-  writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies ServerLock));
+  let socket: SocketDir;
+  let server: PGLiteSocketServer;
+  try {
+    socket = ownerOnlySocketDir(join(dirname(dataDir), `${dataDir.split(/[\\/]/).pop()}.sock`));
+    const path = join(socket.dir, SOCKET_FILE);
+    rmSync(path, { force: true });
+    server = new PGLiteSocketServer({ db: db.pglite, path, maxConnections: 32 });
+    await server.start();
+    chmodSync(path, 0o600);
+  } catch (err) {
+    await db.close().catch(() => {});
+    rmSync(lockPath, { force: true });
+    throw err;
+  }
+  const lock: ServerLock = { pid: process.pid, socketDir: socket.dir };
+  writeFileSync(lockPath, JSON.stringify(lock), { mode: 0o600 });
   db.onClose(async () => {
     await server.stop();
+    rmSync(socket.temporary ? socket.dir : join(socket.dir, SOCKET_FILE), { recursive: true, force: true });
     rmSync(lockPath, { force: true });
   });
   return db;

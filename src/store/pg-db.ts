@@ -1,6 +1,15 @@
 import pg from 'pg';
 import { ConfigError, ServiceUnavailableError } from '../errors.ts';
 import { readCapabilities, type Db, type DbCapabilities, type Queryable, type QueryResult } from './db.ts';
+import {
+  capRows,
+  declareUserCursor,
+  fetchUserRows,
+  SESSION_RESET,
+  userQueryPrelude,
+  type UserQueryOptions,
+  type UserQueryResult,
+} from './user-query.ts';
 
 /** Options for a Postgres server connection. */
 export interface PgDbOptions {
@@ -12,7 +21,15 @@ export interface PgDbOptions {
   connectTimeoutMs?: number;
   /** Shown in logs instead of the URL (which may hold a password). */
   description?: string;
+  /**
+   * Whether every connection shares one session (an embedded database served by another process): users'
+   * SQL then ends with `DISCARD ALL`, since closing the connection does not end the session.
+   */
+  sharedSession?: boolean;
 }
+
+/** Error of a query given up on by the client (`query_timeout`), not by the server. */
+export const CLIENT_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /** The URL with its password replaced by `***`, for messages. */
 export function redactUrl(url: string): string {
@@ -110,10 +127,12 @@ export class PgDb implements Db {
   private readonly pool: pg.Pool;
   private readonly root: Queryable;
   private caps?: Promise<DbCapabilities>;
+  private readonly sharedSession: boolean;
 
   constructor(options: PgDbOptions) {
     parseDatabaseUrl(options.url);
     this.description = options.description ?? redactUrl(options.url);
+    this.sharedSession = options.sharedSession ?? false;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.maxConnections ?? 4,
@@ -168,6 +187,57 @@ export class PgDb implements Db {
 
   readOnly<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.inTransaction('BEGIN TRANSACTION READ ONLY', fn);
+  }
+
+  /**
+   * Users' SQL on a connection of its own: a READ ONLY transaction with a local statement timeout, always
+   * rolled back; the connection is then closed (a server session ends with it), after `DISCARD ALL` where
+   * the session is shared. The client also gives up a little after the timeout, for a server that cannot
+   * cancel (an embedded database served by another process finishes the statement before serving others).
+   */
+  async userQuery(sql: string, options: UserQueryOptions): Promise<UserQueryResult> {
+    const prelude = userQueryPrelude(options);
+    const declare = declareUserCursor(sql);
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapConnectionError(err, this.description);
+    }
+    const ignore = () => {};
+    client.on('error', ignore);
+    const queryTimeout = Math.ceil(options.timeoutMs) + 1000;
+    let gaveUp = false;
+    try {
+      for (const statement of prelude) await client.query(statement);
+      await client.query({ text: declare, queryMode: 'extended' } as pg.QueryConfig);
+      const res = await client.query({
+        text: fetchUserRows(options),
+        rowMode: 'array',
+        types,
+        query_timeout: queryTimeout,
+      } as pg.QueryArrayConfig);
+      return { columns: res.fields.map((f) => f.name), ...capRows(res.rows as unknown[][], options) };
+    } catch (err) {
+      gaveUp = (err as Error).message === CLIENT_TIMEOUT_MESSAGE;
+      // What the server says about the query itself (a SQLSTATE, the timeout among them) is the user's to see.
+      const code = (err as { code?: unknown }).code;
+      if (
+        gaveUp ||
+        code === '57014' ||
+        (typeof code === 'string' && !code.startsWith('57') && !code.startsWith('08'))
+      )
+        throw err;
+      throw mapConnectionError(err, this.description);
+    } finally {
+      // After a client-side timeout the connection is busy with the statement: close it unasked.
+      if (!gaveUp) {
+        await client.query('ROLLBACK').catch(ignore);
+        if (this.sharedSession) await client.query(SESSION_RESET).catch(ignore);
+      }
+      client.off('error', ignore);
+      client.release(true);
+    }
   }
 
   capabilities(): Promise<DbCapabilities> {

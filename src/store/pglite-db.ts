@@ -1,6 +1,15 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { readCapabilities, type Db, type DbCapabilities, type Queryable, type QueryResult } from './db.ts';
+import {
+  capRows,
+  declareUserCursor,
+  fetchUserRows,
+  SESSION_RESET,
+  userQueryPrelude,
+  type UserQueryOptions,
+  type UserQueryResult,
+} from './user-query.ts';
 
 // int8 as number, as in the pg backend: ids stay far below 2^53.
 const parsers = { 20: (v: string) => Number(v) };
@@ -58,6 +67,28 @@ export class PgliteDb implements Db {
       await tx.exec('SET TRANSACTION READ ONLY');
       return fn(wrap(tx));
     });
+  }
+
+  /**
+   * Users' SQL in a READ ONLY transaction that is always rolled back, then `DISCARD ALL`: this session is
+   * the one every connected process shares. PGlite cannot interrupt a running statement (it ignores
+   * `statement_timeout`), so here the timeout is set but only a server backend enforces it.
+   */
+  async userQuery(sql: string, options: UserQueryOptions): Promise<UserQueryResult> {
+    const [, setTimeout] = userQueryPrelude(options);
+    const declare = declareUserCursor(sql);
+    try {
+      return await this.pglite.transaction(async (tx) => {
+        await tx.exec('SET TRANSACTION READ ONLY');
+        await tx.exec(setTimeout!);
+        await tx.query(declare);
+        const res = await tx.query<unknown[]>(fetchUserRows(options), [], { rowMode: 'array' });
+        await tx.rollback();
+        return { columns: res.fields.map((f) => f.name), ...capRows(res.rows, options) };
+      });
+    } finally {
+      await this.pglite.exec(SESSION_RESET);
+    }
   }
 
   capabilities(): Promise<DbCapabilities> {

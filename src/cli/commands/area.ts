@@ -132,6 +132,7 @@ export function register(program: Command): void {
     .option('--resolution <m>', 'pixel size in metres', (v) => Number(v), 10)
     .option('--start <date>', 'earliest acquisition date to consider (ISO)')
     .option('--max-area <km2>', 'largest accepted area in km²', (v) => Number(v))
+    .option('--max-chips <n>', 'most chips the area may yield (default 20000)', (v) => Number(v))
     .option('--json', 'print JSON')
     .action(async (id: string, file: string, o) => {
       const source = sourceFromFlags(o.source, o.collection, o.preset, o.passWindow);
@@ -151,6 +152,7 @@ export function register(program: Command): void {
           resolutionM: o.resolution,
           start: o.start,
           maxAreaKm2: o.maxArea,
+          maxChips: o.maxChips,
         });
         output(
           record,
