@@ -3,27 +3,9 @@ import { formatTable, rowObjects } from '../src/cli/table.ts';
 import type { Db } from '../src/store/db.ts';
 import type { UserQueryOptions } from '../src/store/user-query.ts';
 import { backends } from './helpers/databases.ts';
+import { defaultState, SESSION_STATE } from './helpers/session-state.ts';
 
 const LIMITS: UserQueryOptions = { maxRows: 1000, timeoutMs: 30_000 };
-
-/** Session state that users' SQL must leave as it found it. */
-const SESSION_STATE = `SELECT current_setting('default_transaction_read_only') AS read_only,
-  current_setting('statement_timeout') AS statement_timeout,
-  current_setting('search_path') AS search_path,
-  (SELECT count(*)::int FROM pg_prepared_statements) AS prepared,
-  (SELECT count(*)::int FROM pg_listening_channels()) AS listening,
-  (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory') AS advisory_locks,
-  (SELECT count(*)::int FROM pg_cursors WHERE name <> '') AS cursors`;
-/** Defaults of a fresh session; PGlite starts with `search_path = public`, a server with `"$user", public`. */
-const defaultState = (backend: string) => ({
-  read_only: 'off',
-  statement_timeout: '0',
-  search_path: backend === 'pglite' ? 'public' : '"$user", public',
-  prepared: 0,
-  listening: 0,
-  advisory_locks: 0,
-  cursors: 0,
-});
 
 const SYNTAX = (near: string) => ({ code: '42601', message: `syntax error at or near "${near}"` });
 const MULTIPLE = { code: '42601', message: 'cannot insert multiple commands into a prepared statement' };
