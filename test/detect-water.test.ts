@@ -6,7 +6,8 @@ import { comparePair } from '../src/detect/compare-pair.ts';
 import { auroc } from '../src/detect/metrics.ts';
 import { evaluateSetChips } from '../src/detect/evaluate.ts';
 import { readPair } from '../src/detect/pair-reader.ts';
-import { afterWaterLikeness, pixelChange } from '../src/detect/pixel-change.ts';
+import { newWater } from '../src/detect/pair-detector.ts';
+import { afterWaterLikeness } from '../src/detect/pixel-change.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 
 const pairs = join('..', 'shared', 'data', 'pairs');
@@ -71,7 +72,7 @@ describe('water likeness of the after image', () => {
     const before = row(bands, [field, field, field, field]);
     // after: open water; cloud (MNDWI rises, NIR stays bright); two unchanged fields
     const after = row(bands, [[0.02, 0.03, 0.06], [0.4, 0.42, 0.45], field, field]);
-    const water = pixelChange(before, after).water!;
+    const water = newWater(before, after, new Uint8Array(4).fill(1))!;
     const mndwi = (g: number, s: number) => (g - s) / (g + s);
     const c = 2 * (16 / 255);
     const expected =

@@ -256,7 +256,7 @@ function shareAtLeast(map: Float32Array, t: number, valid: number): number {
 }
 
 /** Per-pixel new-water evidence of a chip (see the module comment), or undefined without the bands. */
-function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
+export function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
   const swir = band(before, 'swir16') !== undefined;
   const wb = indexPlane(before, swir ? 'mndwi' : 'ndwi');
   const wa = indexPlane(after, swir ? 'mndwi' : 'ndwi');

@@ -3,18 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeCog } from '../../src/demo-data/index.ts';
+import { noise } from './series-fixture.ts';
 
 const BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'] as const;
 const FIELD = [0.06, 0.09, 0.1, 0.25, 0.22, 0.14];
 const FOREST = [0.03, 0.05, 0.03, 0.3, 0.15, 0.07];
 const ROOF = [0.2, 0.22, 0.24, 0.28, 0.32, 0.3];
-
-/** Deterministic value noise in [-1, 1]. */
-function noise(seed: number, i: number): number {
-  let h = (seed * 374761393 + i * 668265263) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 1274126177) >>> 0;
-  return (((h ^ (h >>> 16)) >>> 0) / 0xffffffff) * 2 - 1;
-}
 
 /** A pixel rectangle [x0, x1) × [y0, y1). */
 export interface Rect {

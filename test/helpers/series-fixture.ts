@@ -25,7 +25,7 @@ const FIELD = [0.06, 0.09, 0.1, 0.25, 0.22, 0.14];
 const WATER = [0.08, 0.11, 0.1, 0.07, 0.03, 0.02];
 
 /** Deterministic value noise in [-1, 1]. */
-function noise(seed: number, i: number): number {
+export function noise(seed: number, i: number): number {
   let h = (seed * 374761393 + i * 668265263) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 1274126177) >>> 0;
   return (((h ^ (h >>> 16)) >>> 0) / 0xffffffff) * 2 - 1;
