@@ -1,7 +1,7 @@
 /** Where an embedded database's unix socket lives: a folder that only the owning user can enter. */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 
 /** The port in the socket's name; `pg` finds `<dir>/.s.PGSQL.<port>` from `host=<dir>` and `port`. */
@@ -22,15 +22,17 @@ export interface SocketDir {
 }
 
 /**
- * `preferred` (next to the database) made or repaired to mode 0700, or a fresh 0700 folder under the
- * system's temporary folder when the socket path would be too long. A folder owned by another user, or
- * something other than a folder at `preferred`, is refused.
+ * The folder at `relativeOrAbsolute` (made absolute), created or repaired to mode 0700, or a fresh 0700
+ * folder under the system's temporary folder when the socket path would be too long. A folder owned by
+ * another user, or something other than a folder there, is refused.
  */
-export function ownerOnlySocketDir(preferred: string): SocketDir {
+export function ownerOnlySocketDir(relativeOrAbsolute: string): SocketDir {
+  // Absolute: `pg` takes a host that starts with "/" for a socket folder, anything else for a host name.
+  const preferred = resolve(relativeOrAbsolute);
   if (join(preferred, SOCKET_FILE).length > MAX_SOCKET_PATH) {
     return { dir: mkdtempSync(join(tmpdir(), 'driftwatch-db-')), temporary: true };
   }
-  mkdirSync(preferred, { recursive: true, mode: 0o700 });
+  if (!existsSync(preferred)) mkdirSync(preferred, { recursive: true, mode: 0o700 });
   const stat = lstatSync(preferred);
   if (!stat.isDirectory()) {
     throw new ConfigError(`database socket folder ${preferred} is not a folder; remove it`);
