@@ -26,6 +26,16 @@ function wrap(target: PGlite | Transaction): Queryable {
   };
 }
 
+/** A simple-protocol Query message ('Q', length, the text NUL-terminated). */
+function simpleQuery(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = Buffer.alloc(5 + text.length);
+  message.write('Q', 0, 'latin1');
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return message;
+}
+
 /** An embedded PGlite database owned by this process. Queries are serialised by PGlite itself. */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -87,8 +97,20 @@ export class PgliteDb implements Db {
         return { columns: res.fields.map((f) => f.name), ...capRows(res.rows, options) };
       });
     } finally {
-      await this.pglite.exec(SESSION_RESET);
+      await this.resetSession();
     }
+  }
+
+  /**
+   * `DISCARD ALL`, unless a connection served to another process is inside a transaction right now: the
+   * socket server runs that transaction's statements one by one, and `DISCARD ALL` there would fail and
+   * abort it. (What a rolled-back read-only query can leave, an advisory lock, blocks nobody in a shared
+   * session, and the next user query discards it.)
+   */
+  private async resetSession(): Promise<void> {
+    await this.pglite.runExclusive(async () => {
+      if (!this.pglite.isInTransaction()) await this.pglite.execProtocol(simpleQuery(SESSION_RESET));
+    });
   }
 
   capabilities(): Promise<DbCapabilities> {
