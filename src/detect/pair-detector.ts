@@ -45,9 +45,10 @@
  * threshold cannot see); construction and vegetation loss only name the kind of a chip that changed, since
  * two images cannot tell them from a season.
  *
- * Score = 1 − (1 − max(s_change, s_water, s_burn))·(1 − w·s_drift)·(1 − w·s_prompt), w =
- * PAIR_CORROBORATION_WEIGHT: embedding drift and prompt deltas, when given, corroborate (confidence) but
- * only nudge the score. A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
+ * Score: e = max(s_change, s_water, s_burn); below the alert threshold the score is e itself, else
+ * 1 − (1 − e)·(1 − w·s_drift)·(1 − w·s_prompt), w = PAIR_CORROBORATION_WEIGHT: embedding drift and prompt
+ * deltas, when given, corroborate (confidence) and raise the score of a chip whose own evidence alerts, but
+ * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
 import { chiSquareQuantile } from './chi-square.ts';
@@ -479,7 +480,8 @@ export function detectPairScene(
     };
     const base = Math.max(st.change, st.water, st.burn);
     const w = PAIR_CORROBORATION_WEIGHT;
-    const score = 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
+    // Corroboration raises the score of a chip that alerts on its own evidence, never lifts one over.
+    const score = base < threshold ? base : 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
     const signals: SignalName[] = [];
     if (st.change >= 0.5) signals.push('change');
     if (Math.max(st.water, st.burn, st.construction, st.vegetation) >= 0.5) signals.push('spectral');
