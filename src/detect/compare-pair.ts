@@ -12,18 +12,18 @@ import { SpectralEmbedder } from '../embed/spectral.ts';
 import type { ImageValue } from '../imagery/image.ts';
 import { renderRgb } from '../imagery/render.ts';
 import { cropImage } from './crop.ts';
-import { DEFAULT_ALERT_THRESHOLD, DRIFT_SIGMA_FLOOR } from './detect-chip.ts';
+import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
 import { cosineDistance } from './baseline.ts';
 import type { Pair } from './pair-reader.ts';
 import {
   detectPairScene,
   PAIR_MIN_VALID,
+  sceneDriftZ,
   type PairEvidence,
   type PairSceneStats,
   type PairStrengths,
 } from './pair-detector.ts';
-import { median } from './robust.ts';
 
 export type { PairEvidence } from './pair-detector.ts';
 
@@ -141,9 +141,7 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
   const pb = embedder.score(vb, texts);
   const pa = embedder.score(va, texts);
   const drifts = usable.map((_, i) => cosineDistance(vb[i]!, va[i]!));
-  const finite = drifts.filter(Number.isFinite);
-  const centre = median(finite);
-  const spread = Math.max(1.4826 * median(finite.map((d) => Math.abs(d - centre))), DRIFT_SIGMA_FLOOR);
+  const driftZ = sceneDriftZ(drifts);
 
   const corroboration = new Map<
     string,
@@ -166,7 +164,7 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
     });
     corroboration.set(`${cell.x},${cell.y}`, {
       drift,
-      driftZ: drift === null ? null : (drift - centre) / spread,
+      driftZ: driftZ[i]!,
       prompts,
       deltas,
     });

@@ -53,13 +53,13 @@
 import { band, type ImageValue } from '../imagery/image.ts';
 import { chiSquareQuantile } from './chi-square.ts';
 import { reflectanceFactor } from './cover.ts';
-import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, confidenceOf } from './detect-chip.ts';
+import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, DRIFT_SIGMA_FLOOR, confidenceOf } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
 import { indexPlane } from './indices.ts';
 import { otsuThreshold } from './otsu.ts';
 import { afterWaterLikeness, IR_OFFSET, NOISE_FLOOR } from './pixel-change.ts';
 import { fitBandRelation, type BandRelation } from './radiometric.ts';
-import { quantile } from './robust.ts';
+import { median, quantile } from './robust.ts';
 import {
   DNBR_BREAKS,
   SIGNAL_THRESHOLDS,
@@ -200,6 +200,17 @@ export interface PairSceneDetection {
   chips: PairChipDetection[];
   /** Scene statistics. */
   scene: PairSceneStats;
+}
+
+/**
+ * Drift z-scores against the scene: (drift − median) / max(1.4826·MAD, DRIFT_SIGMA_FLOOR) over the finite
+ * drifts, since most of a scene does not change; null where a drift is not finite.
+ */
+export function sceneDriftZ(drifts: readonly number[]): (number | null)[] {
+  const finite = drifts.filter(Number.isFinite);
+  const centre = median(finite);
+  const spread = Math.max(1.4826 * median(finite.map((d) => Math.abs(d - centre))), DRIFT_SIGMA_FLOOR);
+  return drifts.map((d) => (Number.isFinite(d) ? (d - centre) / spread : null));
 }
 
 /** Share of mask bytes that are 1. */

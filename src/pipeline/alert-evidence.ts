@@ -57,6 +57,15 @@ export interface AlertEvidenceInput {
   paths: ReadonlyMap<string, string>;
 }
 
+/** The box of grid cells that evidence heat-maps cover: first column, last (northern) row and size. */
+export function gridBox(cells: readonly { col: number; row: number }[]): AlertEvidenceInput['grid'] {
+  const cols = cells.map((c) => c.col);
+  const rows = cells.map((c) => c.row);
+  const minCol = Math.min(...cols);
+  const maxRow = Math.max(...rows);
+  return { minCol, maxRow, cols: Math.max(...cols) - minCol + 1, rows: maxRow - Math.min(...rows) + 1 };
+}
+
 /** Where each chip RGB PNG lives, read once per acquisition: sha256 → path in the evidence folder. */
 export async function evidencePaths(
   db: Queryable,

@@ -4,6 +4,7 @@ import { affectedShare } from './detect-event.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Db } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
+import { listProcessed } from './acquisitions.ts';
 import { getArea } from './areas.ts';
 
 /** Time windows around an event, in days. */
@@ -118,13 +119,6 @@ export async function assessArea(
   const area = await getArea(db, input.areaId);
   const { pre, post } = eventWindows(input.eventDate, input.windows);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
-  const { rows: counts } = await db.query<{ pre: number; post: number }>(
-    `SELECT count(*) FILTER (WHERE a.datetime BETWEEN $2 AND $3)::int AS pre,
-            count(*) FILTER (WHERE a.datetime BETWEEN $4 AND $5)::int AS post
-       FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
-      WHERE aa.area_id = $1 AND aa.status = 'processed'`,
-    [area.id, pre.start, pre.end, post.start, post.end],
-  );
   const { rows } = await db.query<{
     key: string;
     post_acquisition_id: number;
@@ -168,8 +162,8 @@ export async function assessArea(
       .reduce((sum, c) => sum + (share.get(c.key) ?? 0) * cellKm2, 0);
     affectedKm2[prompt] = Math.round(km2 * 1e6) / 1e6;
   }
-  const preCount = counts[0]?.pre ?? 0;
-  const postCount = counts[0]?.post ?? 0;
+  const preCount = (await listProcessed(db, area.id, pre)).length;
+  const postCount = (await listProcessed(db, area.id, post)).length;
   const { rows: alertRows } = await db.query<{
     id: number;
     kind: string;

@@ -11,7 +11,7 @@ import type { Db, Queryable } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import { getAcquisition } from './acquisitions.ts';
-import { evidencePaths, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
+import { evidencePaths, gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
 import { areaCells, getArea } from './areas.ts';
 
@@ -179,10 +179,7 @@ export async function detectAcquisition(
   const candidates = clusterAlerts(detections, { threshold: input.threshold });
   const alerts: AlertRef[] = [];
   const cells = areaCells(area);
-  const minCol = Math.min(...cells.map((c) => c.col));
-  const maxRow = Math.max(...cells.map((c) => c.row));
-  const gridCols = Math.max(...cells.map((c) => c.col)) - minCol + 1;
-  const gridRows = maxRow - Math.min(...cells.map((c) => c.row)) + 1;
+  const grid = gridBox(cells);
   const paths = candidates.length
     ? await evidencePaths(
         db,
@@ -206,7 +203,7 @@ export async function detectAcquisition(
         after: d.current,
       })),
       members: new Set(candidate.chipKeys),
-      grid: { minCol, maxRow, cols: gridCols, rows: gridRows },
+      grid,
       paths,
     });
   }

@@ -11,17 +11,20 @@
  *   monitoring's. Alert areas are counted in pixels: the changed share of each member chip times its area.
  * Idempotent: event detections upsert by (chip, pre, post), alerts by cluster key, evidence by hash.
  */
-import { DRIFT_SIGMA_FLOOR } from '../detect/detect-chip.ts';
 import { cosineDistance } from '../detect/baseline.ts';
 import { clusterAlerts, type ChipDetection, type GridDetection } from '../detect/index.ts';
-import { detectPairScene, type PairChipDetection, type PairEvidence } from '../detect/pair-detector.ts';
-import { median } from '../detect/robust.ts';
+import {
+  detectPairScene,
+  sceneDriftZ,
+  type PairChipDetection,
+  type PairEvidence,
+} from '../detect/pair-detector.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
-import { evidencePaths, writeAlertEvidence } from './alert-evidence.ts';
+import { evidencePaths, gridBox, writeAlertEvidence } from './alert-evidence.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
@@ -119,11 +122,10 @@ async function corroboration(db: Db, areaId: string, modelId: string, pre: numbe
     e[Number(r.acquisition_id) === pre ? 'pre' : 'post'] = parseVector(r.embedding);
     vec.set(r.key, e);
   }
-  const drift = new Map<string, number>();
-  for (const [key, e] of vec) if (e.pre && e.post) drift.set(key, cosineDistance(e.pre, e.post));
-  const finite = [...drift.values()].filter(Number.isFinite);
-  const centre = median(finite);
-  const spread = Math.max(1.4826 * median(finite.map((d) => Math.abs(d - centre))), DRIFT_SIGMA_FLOOR);
+  const keys = [...vec].filter(([, e]) => e.pre && e.post).map(([key]) => key);
+  const drifts = keys.map((key) => cosineDistance(vec.get(key)!.pre!, vec.get(key)!.post!));
+  const z = sceneDriftZ(drifts);
+  const drift = new Map(keys.map((key, i) => [key, { drift: drifts[i]!, z: z[i]! }]));
   const prompts = new Map<string, { pre: Record<string, number>; post: Record<string, number> }>();
   for (const s of scores) {
     const p = prompts.get(s.key) ?? { pre: {}, post: {} };
@@ -138,8 +140,8 @@ async function corroboration(db: Db, areaId: string, modelId: string, pre: numbe
       for (const [prompt, after] of Object.entries(p.post))
         if (prompt in p.pre) deltas[prompt] = after - p.pre[prompt]!;
     return {
-      drift: d ?? null,
-      driftZ: d === undefined || !Number.isFinite(d) || finite.length === 0 ? null : (d - centre) / spread,
+      drift: d && Number.isFinite(d.drift) ? d.drift : null,
+      driftZ: d?.z ?? null,
       promptDeltas: deltas,
     };
   };
@@ -202,6 +204,8 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     [area.id],
   );
   const chipIds = new Map(chipRows.map((r) => [r.key, Number(r.id)]));
+  const cellOf = new Map(cells.map((c) => [c.key, c]));
+  const box = gridBox(cells);
   const looks: EventLook[] = [];
   for (const look of postLooks) {
     const after = await read(await getAcquisition(db, look.id), cells, area.grid, { minValidFraction });
@@ -250,7 +254,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         );
       }
     });
-    const cellOf = new Map(cells.map((c) => [c.key, c]));
     const grid: GridDetection[] = scene.chips.map((d, i) => ({
       key: d.key,
       col: cellOf.get(d.key)!.col,
@@ -271,14 +274,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       );
       const sha = new Map(shas.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
       const paths = await evidencePaths(db, [...sha.values()]);
-      const minCol = Math.min(...cells.map((c) => c.col));
-      const maxRow = Math.max(...cells.map((c) => c.row));
-      const gridBox = {
-        minCol,
-        maxRow,
-        cols: Math.max(...cells.map((c) => c.col)) - minCol + 1,
-        rows: maxRow - Math.min(...cells.map((c) => c.row)) + 1,
-      };
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
       for (const candidate of candidates) {
         const km2 = candidate.chipKeys.reduce((s, k) => {
@@ -301,7 +296,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
             after: { sha: sha.get(`${g.key}@${look.id}`), datetime: look.datetime },
           })),
           members: new Set(candidate.chipKeys),
-          grid: gridBox,
+          grid: box,
           paths,
         });
       }

@@ -11,6 +11,9 @@ import {
   type UserQueryResult,
 } from './user-query.ts';
 
+/** Swallows a checked-out client's 'error' events (see checkout). */
+const ignore = (): void => {};
+
 /** Options for a Postgres server connection. */
 export interface PgDbOptions {
   /** A `postgres://` or `postgresql://` URL. */
@@ -151,16 +154,23 @@ export class PgDb implements Db {
     return this.root.exec(sql);
   }
 
-  private async inTransaction<T>(begin: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  /**
+   * A pooled client, with connection failures mapped. A checked-out client whose server goes away emits
+   * 'error'; `ignore` swallows it (the failing query reports it instead) until the caller removes it.
+   */
+  private async checkout(): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw mapConnectionError(err, this.description);
     }
-    // A checked-out client whose server goes away emits 'error'; the failing query reports it instead.
-    const ignore = () => {};
     client.on('error', ignore);
+    return client;
+  }
+
+  private async inTransaction<T>(begin: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.checkout();
     const tx = wrapClient(client, this.description);
     let broken: unknown;
     try {
@@ -198,14 +208,7 @@ export class PgDb implements Db {
   async userQuery(sql: string, options: UserQueryOptions): Promise<UserQueryResult> {
     const prelude = userQueryPrelude(options);
     const declare = declareUserCursor(sql);
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw mapConnectionError(err, this.description);
-    }
-    const ignore = () => {};
-    client.on('error', ignore);
+    const client = await this.checkout();
     const queryTimeout = Math.ceil(options.timeoutMs) + 1000;
     let gaveUp = false;
     try {
