@@ -126,7 +126,10 @@ export function createActivities(deps: ActivityDeps) {
       modelId: string;
       threshold?: number;
     }): Promise<DetectResult> {
-      return detectAcquisition(deps.db, deps.evidenceDir, input);
+      return detectAcquisition(deps.db, deps.evidenceDir, input, {
+        readChips: deps.readChips,
+        minValidFraction: deps.minValidFraction,
+      });
     },
 
     /**

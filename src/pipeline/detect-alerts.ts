@@ -13,6 +13,12 @@ import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { evidencePaths, gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
+import {
+  lookCovers,
+  pairCheckLook,
+  type PairCheckDeps,
+  type PairCheckSummary,
+} from './monitoring-pair-check.ts';
 import { areaCells, getArea } from './areas.ts';
 
 /** One detection call, by reference. */
@@ -37,8 +43,12 @@ export interface AlertRef {
 }
 
 export interface DetectResult {
+  /** Chips scored. */
   scored: number;
+  /** Alerts raised or updated. */
   alerts: AlertRef[];
+  /** Monitoring only: how the pair detector checked the look's alerting detections. */
+  pairCheck?: PairCheckSummary;
 }
 
 interface StateRow {
@@ -126,6 +136,7 @@ export async function detectAcquisition(
   db: Db,
   evidenceDir: string,
   input: DetectInput,
+  reader: PairCheckDeps = {},
 ): Promise<DetectResult> {
   const area = await getArea(db, input.areaId);
   const acquisition = await getAcquisition(db, input.acquisitionId);
@@ -157,6 +168,22 @@ export async function detectAcquisition(
       state: current,
     });
   }
+  const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const pairCheck = input.preEvent
+    ? undefined
+    : await pairCheckLook(
+        db,
+        reader,
+        area,
+        { id: input.acquisitionId, datetime: acquisition.datetime },
+        lookCovers(
+          series.flatMap((s) => s.states),
+          series.length,
+          input.acquisitionId,
+        ),
+        detections,
+        threshold,
+      );
   await db.transaction(async (tx) => {
     for (const d of detections) {
       await tx.query(
@@ -218,9 +245,9 @@ export async function detectAcquisition(
         { state: d.state, history: d.series.states.filter((s) => s.acquisitionId !== input.acquisitionId) },
       ]),
     ),
-    input.threshold ?? DEFAULT_ALERT_THRESHOLD,
+    threshold,
   );
-  return { scored: detections.length, alerts };
+  return { scored: detections.length, alerts, ...(pairCheck ? { pairCheck } : {}) };
 }
 
 const RANK = { low: 0, high: 1, highest: 2 } as const;
