@@ -5,7 +5,7 @@ import { ConfigError } from './errors.ts';
 
 /** Everything driftwatch reads from the environment, in one place. */
 export interface DriftwatchConfig {
-  /** Folder for the embedded database, evidence and the Temporal dev server's state (`DRIFTWATCH_HOME`, default `.driftwatch`). */
+  /** Folder for the embedded database and the Temporal dev server's state (`DRIFTWATCH_HOME`, default `.driftwatch`). */
   home: string;
   /** Postgres server URL (`DATABASE_URL`); unset → embedded PGlite under `home/db`. */
   databaseUrl?: string;
@@ -13,8 +13,8 @@ export interface DriftwatchConfig {
   temporalAddress?: string;
   /** Temporal namespace (`TEMPORAL_NAMESPACE`, default `default`). */
   temporalNamespace: string;
-  /** Where evidence files are written (`DRIFTWATCH_EVIDENCE_DIR`, default `home/evidence`). */
-  evidenceDir: string;
+  /** Evidence folder of releases that kept evidence on disk, read once per file and imported into the database (`DRIFTWATCH_EVIDENCE_DIR`, default `home/evidence`). */
+  legacyEvidenceDir: string;
   /** Embedding model: `spectral` (default) or a Git-RSCLIP model folder (`DRIFTWATCH_MODEL`). */
   model: string;
   /** Path of a `temporal` binary for the embedded dev server (`TEMPORAL_CLI`); default: found by setup or on PATH. */
@@ -38,7 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     temporalAddress: address || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
-    evidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
+    legacyEvidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
     model: env.DRIFTWATCH_MODEL?.trim() || 'spectral',
     provider,
     temporalCli: env.TEMPORAL_CLI?.trim() || undefined,

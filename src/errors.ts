@@ -44,6 +44,9 @@ export class DimensionMismatchError extends DriftwatchError {}
 /** Input data (pixels, prompts, pairs) cannot be processed as given. */
 export class InputError extends DriftwatchError {}
 
+/** Evidence bytes are missing from their store, or a file's bytes do not hash to the name it is stored under. */
+export class EvidenceError extends DriftwatchError {}
+
 /** A migration file was edited after it was applied, or files are out of order. */
 export class MigrationError extends DriftwatchError {}
 
@@ -63,5 +66,6 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ModelError',
   'DimensionMismatchError',
   'InputError',
+  'EvidenceError',
   'MigrationError',
 ] as const;

@@ -8,6 +8,7 @@ import { discoverAcquisitions, markAcquisition } from '../src/pipeline/acquisiti
 import { addArea, getArea } from '../src/pipeline/areas.ts';
 import { detectAcquisition } from '../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips } from '../src/pipeline/embed-chips.ts';
+import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { openDb } from '../src/store/open.ts';
 import { writeSeriesFixture } from './helpers/series-fixture.ts';
 
@@ -20,7 +21,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       floods: { 2: { x0: 0, y0: 0, x1: 32, y1: 32 }, 3: { x0: 0, y0: 0, x1: 64, y1: 64 } },
     });
     const db = await openDb({ dataDir: 'memory://' });
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-ev-'));
+    const evidence = new DbEvidenceStore(db);
     const embedder = new SpectralEmbedder();
     try {
       await addArea(db, {
@@ -37,10 +38,10 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       const raised: { created: boolean; chipKeys: string[] }[][] = [];
       for (const acq of pending) {
         await embedAcquisitionChips(
-          { db, embedder, evidenceDir },
+          { db, embedder, evidence },
           { areaId: 'valley', acquisitionId: acq.id, batchSize: 8 },
         );
-        const r = await detectAcquisition(db, evidenceDir, {
+        const r = await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,
@@ -79,7 +80,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
     const floods = Object.fromEntries(floodedOn.map((i) => [i, { x0: 0, y0: 0, x1: 32, y1: 32 }]));
     const fixture = await writeSeriesFixture(mkdtempSync(join(tmpdir(), 'dw-confirm-')), { dates, floods });
     const db = await openDb({ dataDir: 'memory://' });
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-ev-'));
+    const evidence = new DbEvidenceStore(db);
     const embedder = new SpectralEmbedder();
     const states: { confirmation: string; status: string; clear: number; agreeing: number }[] = [];
     try {
@@ -95,16 +96,16 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       });
       for (const acq of pending) {
         await embedAcquisitionChips(
-          { db, embedder, evidenceDir },
+          { db, embedder, evidence },
           { areaId: 'valley', acquisitionId: acq.id, batchSize: 8 },
         );
-        await detectAcquisition(db, evidenceDir, {
+        await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,
         });
         // A retried detection counts the look once.
-        await detectAcquisition(db, evidenceDir, {
+        await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,

@@ -8,10 +8,11 @@ import {
   type GridDetection,
 } from '../detect/index.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
 import { parseVector } from '../store/vectors.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import { getAcquisition } from './acquisitions.ts';
-import { evidencePaths, gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
+import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
 import {
   lookCovers,
@@ -134,7 +135,7 @@ function beforeState<T extends { usable: boolean; validFraction: number }>(
  */
 export async function detectAcquisition(
   db: Db,
-  evidenceDir: string,
+  evidence: EvidenceStore,
   input: DetectInput,
   reader: PairCheckDeps = {},
 ): Promise<DetectResult> {
@@ -207,16 +208,10 @@ export async function detectAcquisition(
   const alerts: AlertRef[] = [];
   const cells = areaCells(area);
   const grid = gridBox(cells);
-  const paths = candidates.length
-    ? await evidencePaths(
-        db,
-        detections.flatMap((d) => [d.baseline?.sha, d.current.sha]),
-      )
-    : new Map<string, string>();
   for (const candidate of candidates) {
     const ref = await upsertAlert(db, area.id, input.acquisitionId, acquisition.datetime, candidate, cellKm2);
     alerts.push(ref);
-    await writeAlertEvidence(db, evidenceDir, {
+    await writeAlertEvidence(db, evidence, {
       alertId: ref.id,
       acquisitionId: input.acquisitionId,
       acquisitionDatetime: acquisition.datetime,
@@ -231,7 +226,6 @@ export async function detectAcquisition(
       })),
       members: new Set(candidate.chipKeys),
       grid,
-      paths,
     });
   }
   // Later looks confirm or dismiss the provisional alerts this acquisition did not raise.

@@ -22,9 +22,10 @@ import {
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
 import { parseVector } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
-import { evidencePaths, gridBox, writeAlertEvidence } from './alert-evidence.ts';
+import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
@@ -33,8 +34,8 @@ import type { EmbedDeps } from './embed-chips.ts';
 export interface EventDeps {
   /** The database. */
   db: Db;
-  /** Folder of content-addressed evidence files. */
-  evidenceDir: string;
+  /** Where evidence tiles are stored and chip renderings read, by hash. */
+  evidence: EvidenceStore;
   /** Chip reader (injectable for tests). */
   readChips?: EmbedDeps['readChips'];
   /** Minimum valid fraction for a chip to be usable (default 0.5). */
@@ -273,7 +274,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         [area.id, [reference.id, look.id]],
       );
       const sha = new Map(shas.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
-      const paths = await evidencePaths(db, [...sha.values()]);
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
       for (const candidate of candidates) {
         const km2 = candidate.chipKeys.reduce((s, k) => {
@@ -282,7 +282,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         }, 0);
         const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, cellKm2, km2);
         alerts.push(ref);
-        await writeAlertEvidence(db, deps.evidenceDir, {
+        await writeAlertEvidence(db, deps.evidence, {
           alertId: ref.id,
           acquisitionId: look.id,
           acquisitionDatetime: look.datetime,
@@ -297,7 +297,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
           })),
           members: new Set(candidate.chipKeys),
           grid: box,
-          paths,
         });
       }
     }

@@ -155,7 +155,7 @@ export interface AlertEvidence {
   mediaType: string;
   /** Size in bytes. */
   bytes: number;
-  /** Path relative to the evidence folder. */
+  /** File name of an exported copy, `<sha256>.<ext>` (older evidence: its path under the old evidence folder). */
   path: string;
 }
 

@@ -69,7 +69,7 @@ export function register(program: Command): void {
           [
             line(a),
             ...a.chips.map((c) => `  chip ${c.key}\tscore ${c.score?.toFixed(2) ?? '-'}`),
-            ...a.evidence.map((e) => `  ${e.kind}\t${imagedDays(e)}\t${rt.config.evidenceDir}/${e.path}`),
+            ...a.evidence.map((e) => `  ${e.kind}\t${imagedDays(e)}\t${e.sha256}`),
           ].join('\n'),
         );
       });
