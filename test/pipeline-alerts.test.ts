@@ -36,6 +36,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       });
       expect(pending.map((p) => p.datetime)).toEqual(dates.map((d) => new Date(d).toISOString()));
       const raised: { created: boolean; chipKeys: string[] }[][] = [];
+      const checks: unknown[] = [];
       for (const acq of pending) {
         await embedAcquisitionChips(
           { db, embedder, evidence },
@@ -48,6 +49,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
         });
         await markAcquisition(db, 'valley', acq.id, 'processed');
         raised.push(r.alerts.map((a) => ({ created: a.created, chipKeys: a.chipKeys })));
+        checks.push(r.pairCheck);
       }
       const nw = fixture.floodedKeys; // the four north-west chips
       const first = [...nw].sort(
@@ -57,6 +59,20 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       expect(raised[2]).toEqual([{ created: true, chipKeys: [first] }]);
       expect(raised[3]).toHaveLength(1);
       expect(raised[3]![0]!.created).toBe(false);
+      // The pair detector saw the new water of every newly flooded chip against the look before (the
+      // chip flooded since the third look is no new water on the fourth).
+      expect(checks).toEqual([
+        { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 },
+        { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 },
+        { referenceId: pending[1]!.id, confirmed: 1, capped: 0, unchecked: 0 },
+        { referenceId: pending[2]!.id, confirmed: 3, capped: 0, unchecked: 0 },
+      ]);
+      const signal = await db.query<{ check: string; ref: string }>(
+        `SELECT s.signals->>'pairCheck' AS check, s.signals->>'pairReference' AS ref
+           FROM chip_signals s JOIN chips c ON c.id = s.chip_id WHERE c.key = $1 AND s.acquisition_id = $2`,
+        [first, pending[2]!.id],
+      );
+      expect(signal.rows).toEqual([{ check: 'confirmed', ref: String(pending[1]!.id) }]);
       const { rows } = await db.query<{ n: number; chip_keys: string[]; first_seen: Date; last_seen: Date }>(
         `SELECT count(*) OVER ()::int AS n, chip_keys, first_seen, last_seen FROM alerts`,
       );
