@@ -21,6 +21,8 @@ export interface DriftwatchConfig {
   temporalCli?: string;
   /** ONNX execution provider for model folders (`DRIFTWATCH_PROVIDER`: auto, cpu, cuda, webgpu). */
   provider: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  /** Seconds an imagery source may stay unavailable before its requests fail for good (`DRIFTWATCH_RETRY_BUDGET_S`, default 60). */
+  retryBudgetS: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConfig {
@@ -33,6 +35,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
   if (address && !/^[^\s:/]+:\d+$/.test(address)) {
     throw new ConfigError(`TEMPORAL_ADDRESS is "${address}"; expected host:port, e.g. localhost:7233`);
   }
+  const budget = env.DRIFTWATCH_RETRY_BUDGET_S?.trim() || '60';
+  const retryBudgetS = Number(budget);
+  if (!(/^\d+(\.\d+)?$/.test(budget) && retryBudgetS > 0 && retryBudgetS <= 86_400)) {
+    throw new ConfigError(
+      `DRIFTWATCH_RETRY_BUDGET_S is "${budget}"; expected a number of seconds from 0 to 86400 (not 0)`,
+    );
+  }
   return {
     home,
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
@@ -42,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
     model: env.DRIFTWATCH_MODEL?.trim() || 'spectral',
     provider,
     temporalCli: env.TEMPORAL_CLI?.trim() || undefined,
+    retryBudgetS,
   };
 }
 

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { loadConfig, type DriftwatchConfig } from '../config.ts';
 import type { Embedder } from '../embed/embedder.ts';
+import { DEFAULT_HTTP } from '../imagery/http.ts';
+import { formatRetry, onRetry } from '../imagery/retry-budget.ts';
 import { openEmbedder } from '../embed/registry.ts';
 import type { Db } from '../store/db.ts';
 import { DbEvidenceStore } from '../store/db-evidence-store.ts';
@@ -38,6 +40,9 @@ export async function withRuntime<T>(
   const progress = (message: string) => {
     if (!options.quiet) process.stderr.write(`${message}\n`);
   };
+  // Sources fail for good once unavailable for the configured budget; every retry until then is shown.
+  DEFAULT_HTTP.budgetMs = config.retryBudgetS * 1000;
+  const stopRetryProgress = onRetry((notice) => progress(formatRetry(notice)));
   const rt: Runtime = {
     config,
     db: () =>
@@ -75,6 +80,7 @@ export async function withRuntime<T>(
   try {
     return await fn(rt);
   } finally {
+    stopRetryProgress();
     for (const stop of stops.reverse()) await stop().catch(() => {});
     if (embedder) await (await embedder.catch(() => undefined))?.close();
     if (temporal) await (await temporal.catch(() => undefined))?.close();

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AreaError, InputError, SourceError } from '../errors.ts';
 import {
+  CHIP_PX_RANGE,
   gridCellsForArea,
   parseArea,
   parseSidecar,
@@ -9,6 +10,7 @@ import {
   type GridSpec,
   type SourceConfig,
   type ValidArea,
+  validChipPx,
 } from '../imagery/index.ts';
 import type { Queryable } from '../store/db.ts';
 import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
@@ -98,8 +100,10 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
   const source = parseSourceConfig(input.source);
   const chipPx = input.chipPx ?? 256;
   const resolutionM = input.resolutionM ?? 10;
-  if (!Number.isInteger(chipPx) || chipPx < 8 || chipPx > 4096)
-    throw new InputError(`chip size ${chipPx} px is not an integer in 8…4096`);
+  if (!validChipPx(chipPx))
+    throw new InputError(
+      `chip size ${chipPx} px is not an integer in ${CHIP_PX_RANGE.min}…${CHIP_PX_RANGE.max}`,
+    );
   if (!(resolutionM > 0)) throw new InputError(`resolution ${resolutionM} m must be positive`);
   if (input.start !== undefined && Number.isNaN(Date.parse(input.start))) {
     throw new InputError(`start "${input.start}" is not an ISO date`);
