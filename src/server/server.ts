@@ -48,6 +48,18 @@ function errorReply(path: string, status: number, message: string, chrome: Chrom
   return htmlReply(errorPage(status, message, chrome), status);
 }
 
+/** Control characters (NUL above all, which Postgres text cannot hold) are bad input in any part of a URL. */
+function rejectControlCharacters(url: URL): void {
+  const control = /[\u0000-\u001f\u007f]/;
+  if (control.test(decodeURIComponent(url.pathname)))
+    throw new InputError(`path ${JSON.stringify(url.pathname)} holds a control character`);
+  for (const [name, value] of url.searchParams)
+    if (control.test(name) || control.test(value))
+      throw new InputError(
+        `parameter ${JSON.stringify(name)} holds a control character: ${JSON.stringify(value)}`,
+      );
+}
+
 async function route(db: Db, options: ServerOptions, req: IncomingMessage, chrome: Chrome): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://viewer.invalid');
   const path = url.pathname;
@@ -62,6 +74,7 @@ async function route(db: Db, options: ServerOptions, req: IncomingMessage, chrom
   }
   const etag = req.headers['if-none-match'];
   try {
+    rejectControlCharacters(url);
     for (const [pattern, handler] of ROUTES) {
       const m = pattern.exec(path);
       if (m) {

@@ -3,7 +3,9 @@ import { InputError } from '../../errors.ts';
 import {
   getAlert,
   listAlerts,
+  parseAlertKind,
   parseConfidence,
+  parseDateBound,
   type AlertEvidence,
   type AlertSummary,
 } from '../../report/queries.ts';
@@ -38,6 +40,11 @@ export function register(program: Command): void {
     .option('--prompt <text>', 'only alerts whose fired prompts contain this text')
     .option('--json', 'print JSON')
     .action(async (o) => {
+      // Checked before the database opens: a bad filter is bad input, not an empty list.
+      const kind = o.kind === undefined ? undefined : parseAlertKind(o.kind);
+      const minConfidence = o.confidence === undefined ? undefined : parseConfidence(o.confidence);
+      if (o.from !== undefined) parseDateBound(o.from, 'from');
+      if (o.to !== undefined) parseDateBound(o.to, 'to');
       await withRuntime(async (rt) => {
         const db = await rt.db();
         const list = await db.readOnly((tx) =>
@@ -45,8 +52,8 @@ export function register(program: Command): void {
             areaId: o.area,
             from: o.from,
             to: o.to,
-            minConfidence: o.confidence ? parseConfidence(o.confidence) : undefined,
-            kind: o.kind,
+            minConfidence,
+            kind,
             prompt: o.prompt,
           }),
         );
