@@ -77,6 +77,7 @@ export async function httpRequest(
     const attemptMs = Math.max(1, Math.min(timeoutMs, budgetLeft(key, budgetMs)));
     const timeout = AbortSignal.timeout(attemptMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const startedAt = Date.now();
     try {
       httpStats.requests++;
       const response = await fetch(url, {
@@ -111,7 +112,7 @@ export async function httpRequest(
             ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`
             : String(err);
     }
-    const left = noteFailure(key, budgetMs);
+    const left = noteFailure(key, budgetMs, startedAt);
     if (left <= 0)
       throw new SourceUnavailableError(
         `${request} unavailable for longer than its retry budget of ${Math.round(budgetMs / 1000)} s: ${lastProblem}`,

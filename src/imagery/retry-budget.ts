@@ -33,10 +33,14 @@ export function sourceKey(url: string): string {
   }
 }
 
-/** Records a failure of the source; returns the ms of budget left (≤ 0 when spent). */
-export function noteFailure(key: string, budgetMs: number, now = Date.now()): number {
+/**
+ * Records a failure of the source, of an attempt that began at `startedAt` (the budget counts from the
+ * start of the first failing attempt, so a hanging source spends it while it hangs); returns the ms of
+ * budget left (≤ 0 when spent).
+ */
+export function noteFailure(key: string, budgetMs: number, startedAt: number, now = Date.now()): number {
   const entry = failing.get(key);
-  if (!entry || now - entry.last > budgetMs) failing.set(key, { since: now, last: now });
+  if (!entry || startedAt - entry.last > budgetMs) failing.set(key, { since: startedAt, last: now });
   else entry.last = now;
   return budgetMs - (now - failing.get(key)!.since);
 }
