@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addArea } from '../src/pipeline/areas.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
 import type { Db } from '../src/store/db.ts';
+import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { openDb } from '../src/store/open.ts';
 import { cliRunner, type CliResult } from './helpers/cli-run.ts';
 import { freshPostgresUrl } from './helpers/databases.ts';
@@ -89,7 +90,7 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
       source: { kind: 'local', path: folder },
       chipPx: 32,
     });
-    await seedViewerData(db, join(home, 'evidence'));
+    await seedViewerData(db);
     // Every alert stores a score for every prompt: the construction site scored "flooded farmland" too, low.
     await db.query(
       `UPDATE alerts SET prompts = prompts || '{"flooded farmland": 0.01}'::jsonb WHERE kind = 'construction'`,
@@ -270,7 +271,7 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
   describe('the viewer', () => {
     let server: RunningServer;
     beforeAll(async () => {
-      server = await startServer(db, { port: 0, evidenceDir: join(home, 'evidence') });
+      server = await startServer(db, { port: 0, evidence: new DbEvidenceStore(db) });
     });
     afterAll(async () => {
       await server?.close();
