@@ -1,35 +1,24 @@
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { temporalCliPath, type DriftwatchConfig } from '../config.ts';
 import { installTemporalRuntime } from './runtime.ts';
 import { ServiceUnavailableError } from '../errors.ts';
+import { acquireDevServer, type DevServerLease } from './dev-server.ts';
 
 /** A connection to Temporal for clients and workers. */
 export interface TemporalHandle {
   /** `host:port` of the frontend. */
   address: string;
-  /** Whether this process started the embedded dev server (and stops it on close). */
+  /** Whether this is the home's embedded dev server (started or adopted by this process, shared with others). */
   embedded: boolean;
+  /** The embedded dev server's process, and whether this process started it. */
+  server?: { pid: number; started: boolean };
   client: Client;
   /** Connection for workers. */
   nativeConnection: NativeConnection;
   namespace: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Connects to a running cluster, failing within `timeoutMs` with the address in the message. */
@@ -63,55 +52,67 @@ export async function connectTo(
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Open leases of this process, released synchronously if it exits without closing them. */
+const openLeases = new Set<DevServerLease>();
+
+function releaseAllSync(): void {
+  for (const l of openLeases) l.releaseSync();
+  openLeases.clear();
 }
 
 /**
- * `TEMPORAL_ADDRESS` set → that cluster. Otherwise the embedded dev server: reuse the one another
- * driftwatch process serves (recorded in `home/temporal.server.json`), or start one whose state
- * persists in `home/temporal.db` and which stops when this process closes the handle.
+ * On a terminating signal that nothing else in the process handles (a command other than `worker` or
+ * `serve`), leave the shared server before dying of that signal, as the process would have anyway.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return; // someone else shuts down gracefully and closes
+  releaseAllSync();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  process.kill(process.pid, signal);
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', releaseAllSync);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+/**
+ * `TEMPORAL_ADDRESS` set → that cluster. Otherwise the home's embedded dev server (`temporal server
+ * start-dev`, state in `home/temporal.db`): the one already running for this home, adopted, or one this
+ * process starts. Every process using it is counted; the last to close its handle stops it (see
+ * `dev-server.ts` for the record, the lock and what happens when a process is killed).
  */
 export async function openTemporal(config: DriftwatchConfig): Promise<TemporalHandle> {
   if (config.temporalAddress) return connectTo(config.temporalAddress, config.temporalNamespace);
   mkdirSync(config.home, { recursive: true });
-  const lockPath = join(config.home, 'temporal.server.json');
+  const cli = temporalCliPath(config);
+  const lease = await acquireDevServer({ home: config.home, cli, namespace: config.temporalNamespace });
+  openLeases.add(lease);
+  hookExit();
+  let handle: TemporalHandle;
   try {
-    const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number; address: string };
-    if (lock.pid !== process.pid && alive(lock.pid))
-      return await connectTo(lock.address, config.temporalNamespace);
-  } catch {
-    // no usable lock: start our own
+    handle = await connectTo(lease.address, config.temporalNamespace);
+  } catch (err) {
+    openLeases.delete(lease);
+    await lease.release();
+    throw err;
   }
-  installTemporalRuntime();
-  const port = await freePort();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath(config) },
-      ip: '127.0.0.1',
-      port,
-      namespace: config.temporalNamespace,
-      dbFilename: join(config.home, 'temporal.db'),
-      // `--output none`: the server's banner would otherwise land on this process's stdout, which carries results.
-      extraArgs: ['--log-level', 'error', '--output', 'none'],
-    },
-  });
-  const address = `127.0.0.1:${port}`;
-  writeFileSync(lockPath, JSON.stringify({ pid: process.pid, address }));
   return {
-    address,
+    ...handle,
     embedded: true,
-    client: env.client,
-    nativeConnection: env.nativeConnection,
-    namespace: config.temporalNamespace,
+    server: { pid: lease.pid, started: lease.started },
     async close() {
-      rmSync(lockPath, { force: true });
-      await env.teardown();
+      try {
+        await handle.close();
+      } finally {
+        openLeases.delete(lease);
+        await lease.release();
+      }
     },
   };
 }
