@@ -20,8 +20,9 @@ export interface Runtime {
   temporal(): Promise<TemporalHandle>;
   embedder(): Promise<Embedder>;
   /**
-   * Runs workers in this process until `stop()` is called. With the embedded Temporal server started
-   * by this very process nobody else can be polling, so commands that wait on a workflow call this.
+   * Runs workers in this process until `stop()` is called. Commands that wait on a workflow call this
+   * with the embedded Temporal server (`TemporalHandle.embedded`): nobody else need be polling it, and
+   * the server, shared by every process of the home, stays up until the last of them closes.
    */
   startWorkers(role?: WorkerRole): Promise<{ stop(): Promise<void> }>;
   /** Prints progress to stderr (not to stdout, which carries results). */

@@ -20,6 +20,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   } else if (line === 'close') {
     await handle.close();
     process.stdout.write('closed\n');
+    process.stdin.destroy(); // nothing else keeps the process: it exits
     break;
   }
 }
