@@ -222,6 +222,31 @@ describe('the embedded Temporal server of a home', () => {
     expect(temporalServersOf(home)).toEqual([]);
   });
 
+  it('is stopped by its last user dying of a signal it does not handle (Ctrl-C of a command)', async () => {
+    const home = newHome('dw-sigint-');
+    const a = user(home);
+    const ai = await a.info;
+    a.child.kill('SIGINT');
+    await exited(a.child);
+    expect(a.child.signalCode).toBe('SIGINT'); // it still dies of the signal
+    expect(record(home)).toEqual({
+      pid: ai.server.pid,
+      port: Number(ai.address.split(':')[1]),
+      address: ai.address,
+      users: [],
+      stopping: true,
+    });
+    // The server was told to stop; the next user waits for it to exit, then starts afresh.
+    const b = user(home);
+    const bi = await b.info;
+    expect(alive(ai.server.pid)).toBe(false);
+    expect(bi.server.started).toBe(true);
+    expect(bi.server.pid).not.toBe(ai.server.pid);
+    expect(temporalServersOf(home)).toEqual([bi.server.pid]);
+    await b.close();
+    expect(temporalServersOf(home)).toEqual([]);
+  });
+
   it('breaks a mutex and a record left by a killed process', async () => {
     const home = newHome('dw-stale-');
     const dead = spawn(process.execPath, ['-e', '']);

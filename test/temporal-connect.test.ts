@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -26,20 +26,44 @@ describe('Temporal connection', () => {
     );
   });
 
-  it('starts the embedded dev server, shares it with a second process handle, and stops it', async () => {
+  it('starts the embedded dev server, shares it with a second handle, and stops it with the last', async () => {
     const home = mkdtempSync(join(tmpdir(), 'dw-'));
     const config = loadConfig({ DRIFTWATCH_HOME: home, TEMPORAL_CLI: inject('temporalCli') });
     const first = await openTemporal(config);
+    const record = () => JSON.parse(readFileSync(join(home, 'temporal.server.json'), 'utf8')) as unknown;
+    let server: number;
     try {
       expect(first.embedded).toBe(true);
+      expect(first.server?.started).toBe(true);
+      server = first.server!.pid;
       const ns = await first.client.workflowService.describeNamespace({ namespace: 'default' });
       expect(ns.namespaceInfo?.name).toBe('default');
+      const second = await openTemporal(config);
+      try {
+        expect(second.server).toEqual({ pid: server, started: false });
+        expect(second.address).toBe(first.address);
+        expect(record()).toEqual({
+          pid: server,
+          port: Number(first.address.split(':')[1]),
+          address: first.address,
+          users: [process.pid, process.pid],
+        });
+      } finally {
+        await second.close();
+      }
+      expect((record() as { users: number[] }).users).toEqual([process.pid]);
+      expect(
+        (await first.client.workflowService.describeNamespace({ namespace: 'default' })).namespaceInfo?.name,
+      ).toBe('default');
     } finally {
       await first.close();
     }
+    expect(existsSync(join(home, 'temporal.server.json'))).toBe(false);
+    expect(existsSync(`/proc/${server}`)).toBe(false);
     // The server's state (schedules, histories) persists in home/temporal.db for the next start.
-    const second = await openTemporal(config);
-    expect(second.embedded).toBe(true);
-    await second.close();
+    const third = await openTemporal(config);
+    expect(third.server?.started).toBe(true);
+    expect(third.server?.pid).not.toBe(server);
+    await third.close();
   });
 });
