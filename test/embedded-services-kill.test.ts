@@ -120,6 +120,28 @@ function user(home: string) {
 
 const OK = { namespace: 'default' };
 
+/** `driftwatch worker` in its own process, resolved once it polls. */
+async function driftwatchWorker(home: string) {
+  const child = spawn(process.execPath, [...tsx, 'src/cli/main.ts', 'worker'], {
+    env: env(home),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('Ctrl-C to stop')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`worker exited: ${stderr}`)));
+  });
+  return { child, stderr: () => stderr };
+}
+
+/** The pid that the embedded database's lock names. */
+const dbOwner = (home: string) =>
+  (JSON.parse(readFileSync(join(home, 'db.server.json'), 'utf8')) as { pid: number }).pid;
+
 describe('the embedded Temporal server of a home', () => {
   it('is shared: the second process adopts it, the first to leave does not stop it, the last does', async () => {
     const home = newHome('dw-share-');
@@ -167,41 +189,43 @@ describe('the embedded Temporal server of a home', () => {
     expect(temporalServersOf(home)).toEqual([]);
   });
 
-  it('outlives a `driftwatch worker` killed with -9: the next process adopts it and, leaving last, stops it', async () => {
+  it('outlives a `driftwatch worker` killed with -9: the next worker adopts it and the database, and stops it on Ctrl-C', async () => {
     const home = newHome('dw-kill-worker-');
-    const worker = spawn(process.execPath, [...tsx, 'src/cli/main.ts', 'worker'], {
-      env: env(home),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    children.push(worker);
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      worker.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('Ctrl-C to stop')) resolve();
-      });
-      worker.once('exit', () => reject(new Error(`worker exited: ${stderr}`)));
-    });
+    const first = await driftwatchWorker(home);
     const { pid: server, address } = record(home);
-    expect(record(home).users).toEqual([worker.pid]);
-    expect(stderr).toContain(`temporal: embedded dev server on ${address}`);
+    expect(record(home).users).toEqual([first.child.pid]);
+    expect(first.stderr()).toContain(`temporal: embedded dev server on ${address}`);
     expect(temporalServersOf(home)).toEqual([server]);
+    expect(dbOwner(home)).toBe(first.child.pid);
 
-    await kill9(worker);
-    expect(alive(worker.pid!)).toBe(false);
+    await kill9(first.child);
+    expect(alive(first.child.pid!)).toBe(false);
     expect(temporalServersOf(home)).toEqual([server]); // detached: not killed with its owner
 
-    const next = user(home);
-    const ni = await next.info;
-    expect(ni.server).toEqual({ pid: server, started: false });
-    expect(ni.address).toBe(address);
-    expect(record(home).users).toEqual([ni.pid]); // the dead worker is no longer counted
-    expect(await next.check()).toEqual(OK);
-    await next.close();
+    const second = await driftwatchWorker(home);
+    expect(second.stderr()).toContain(`worker: polling driftwatch-io and driftwatch-embed on ${address}`);
+    expect(record(home)).toEqual({
+      pid: server,
+      port: Number(address.split(':')[1]),
+      address,
+      users: [second.child.pid], // the dead worker is no longer counted
+    });
+    expect(temporalServersOf(home)).toEqual([server]);
+    expect(dbOwner(home)).toBe(second.child.pid);
+
+    const user2 = user(home);
+    expect((await user2.info).server).toEqual({ pid: server, started: false });
+    expect(await user2.check()).toEqual(OK);
+    await user2.close();
+
+    second.child.kill('SIGINT');
+    await exited(second.child);
+    expect(second.child.exitCode).toBe(0);
     expect(alive(server)).toBe(false);
     expect(temporalServersOf(home)).toEqual([]);
     expect(existsSync(join(home, 'temporal.server.json'))).toBe(false);
-  }, 240_000);
+    expect(existsSync(join(home, 'db.server.json'))).toBe(false);
+  }, 300_000);
 
   it('killed itself with -9: the next process starts a fresh one on the same state file, and only one', async () => {
     const home = newHome('dw-kill-server-');
