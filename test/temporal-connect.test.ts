@@ -26,6 +26,18 @@ describe('Temporal connection', () => {
     );
   });
 
+  it('reports a server binary that does not serve, and leaves neither record nor lock behind', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'dw-'));
+    const config = loadConfig({ DRIFTWATCH_HOME: home, TEMPORAL_CLI: '/bin/false' });
+    const err = await openTemporal(config).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    expect((err as Error).message).toMatch(
+      /^the Temporal server \(\/bin\/false, pid \d+\) did not serve on 127\.0\.0\.1:\d+$/,
+    );
+    expect(existsSync(join(home, 'temporal.server.json'))).toBe(false);
+    expect(existsSync(join(home, 'temporal.server.mutex'))).toBe(false);
+  });
+
   it('starts the embedded dev server, shares it with a second handle, and stops it with the last', async () => {
     const home = mkdtempSync(join(tmpdir(), 'dw-'));
     const config = loadConfig({ DRIFTWATCH_HOME: home, TEMPORAL_CLI: inject('temporalCli') });
