@@ -23,10 +23,12 @@ export const MASK_BURN_LOW = 5;
 export const MASK_INVALID = 255;
 
 /** The USGS dNBR classes of burnt pixels, in the order of their mask values MASK_BURN_LOW + i. */
-export const BURN_CLASSES = ['low', 'moderate-low', 'moderate-high', 'high'] as const satisfies readonly Exclude<
-  DnbrClass,
-  'unburned'
->[];
+export const BURN_CLASSES = [
+  'low',
+  'moderate-low',
+  'moderate-high',
+  'high',
+] as const satisfies readonly Exclude<DnbrClass, 'unburned'>[];
 
 /** A burnt pixel's USGS class. */
 export type BurnClass = (typeof BURN_CLASSES)[number];

@@ -84,7 +84,7 @@ function squareRing(ring: number[][]): PixelRing {
   }
   // Midpoints of pixel edges become collinear with the corners around them.
   let out = pts;
-  for (let changed = true; changed && out.length > 3; ) {
+  for (let changed = true; changed && out.length > 3;) {
     changed = false;
     const next: [number, number][] = [];
     for (let i = 0; i < out.length; i++) {
@@ -104,10 +104,9 @@ function squareRing(ring: number[][]): PixelRing {
 export function maskPolygons(binary: Uint8Array, width: number, height: number): PixelPolygon[] {
   const values = Uint8Array.from(binary, (v) => (v ? 1 : 0));
   // d3-contour only indexes its values, so a typed array serves (no copy into a number[] of the mosaic).
-  const [layer] = contours()
-    .size([width, height])
-    .smooth(false)
-    .thresholds([0.5])(values as unknown as number[]);
+  const [layer] = contours().size([width, height]).smooth(false).thresholds([0.5])(
+    values as unknown as number[],
+  );
   if (!layer) return [];
   return layer.coordinates.map((polygon) => polygon.map(squareRing));
 }

@@ -11,6 +11,7 @@ import {
 } from '../report/queries.ts';
 import type { Db } from '../store/db.ts';
 import { evidenceReply } from './evidence.ts';
+import { alertItemReply, collectionReply, collectionsReply, itemsReply } from './features.ts';
 import { parseAlertFilter } from './filters.ts';
 import { alertPage, alertsPage, areaPage, overviewPage, type Chrome } from './pages.ts';
 import { htmlReply, jsonReply, NotFound, type Reply } from './reply.ts';
@@ -27,6 +28,8 @@ export interface RouteContext {
   ifNoneMatch?: string;
   /** Top-bar settings for pages. */
   chrome: Chrome;
+  /** The server's own origin (http://host:port), for absolute links. */
+  origin: string;
 }
 
 type Handler = (ctx: RouteContext, params: string[]) => Promise<Reply>;
@@ -145,5 +148,9 @@ export const ROUTES: Array<[RegExp, Handler]> = [
   [/^\/api\/alerts$/, apiAlerts],
   [/^\/api\/alerts\/([^/]+)$/, apiAlert],
   [/^\/api\/chips\/history$/, apiChipHistory],
+  [/^\/collections\/?$/, (ctx) => collectionsReply(ctx)],
+  [/^\/collections\/([^/]+)$/, (ctx, [id]) => collectionReply(ctx, id!)],
+  [/^\/collections\/([^/]+)\/items$/, (ctx, [id]) => itemsReply(ctx, id!)],
+  [/^\/collections\/alerts\/items\/([^/]+)$/, (ctx, [id]) => alertItemReply(ctx, id!)],
   [/^\/evidence\/([^/]*?)(?:\.(?:png|webp|jpg|html))?$/, evidence],
 ];
