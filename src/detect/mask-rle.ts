@@ -74,10 +74,11 @@ export function decodeMask(bytes: Uint8Array): DecodedMask {
   const values = new Uint8Array(width * height);
   let o = 0;
   while (at < bytes.length) {
+    const start = at;
     const v = bytes[at++]!;
     const n = varint('run length') + 1;
     if (o + n > values.length) {
-      throw new InputError(`mask runs exceed its ${width} × ${height} pixels at byte ${at}`);
+      throw new InputError(`mask runs exceed its ${width} × ${height} pixels at byte ${start}`);
     }
     values.fill(v, o, o + n);
     o += n;

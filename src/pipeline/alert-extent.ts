@@ -58,7 +58,7 @@ export function mmuPixels(mmuHa: number, resolutionM: number): number {
   if (!(mmuHa >= 0) || !Number.isFinite(mmuHa)) {
     throw new InputError(`minimum mapping unit ${mmuHa} ha is not a finite number ≥ 0`);
   }
-  return Math.ceil((mmuHa * 10_000) / resolutionM ** 2 - 1e-9);
+  return Math.max(0, Math.ceil((mmuHa * 10_000) / resolutionM ** 2 - 1e-9));
 }
 
 const round7 = (v: number) => Math.round(v * 1e7) / 1e7;

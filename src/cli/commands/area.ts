@@ -94,6 +94,15 @@ function readGeojson(file: string): unknown {
   }
 }
 
+/** `--mmu-ha`: hectares, a finite number ≥ 0. */
+function mmuHa(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InputError(`--mmu-ha "${text}" is not a number of hectares ≥ 0`);
+  }
+  return n;
+}
+
 export function register(program: Command): void {
   const area = program.command('area').description('register, list and remove areas of interest');
   area
@@ -133,6 +142,11 @@ export function register(program: Command): void {
     .option('--start <date>', 'earliest acquisition date to consider (ISO)')
     .option('--max-area <km2>', 'largest accepted area in km²', (v) => Number(v))
     .option('--max-chips <n>', 'most chips the area may yield (default 20000)', (v) => Number(v))
+    .option(
+      '--mmu-ha <ha>',
+      'minimum mapping unit: smaller groups of changed pixels make no alert (default 0.1)',
+      mmuHa,
+    )
     .option('--json', 'print JSON')
     .action(async (id: string, file: string, o) => {
       const source = sourceFromFlags(o.source, o.collection, o.preset, o.passWindow);
@@ -153,6 +167,7 @@ export function register(program: Command): void {
           start: o.start,
           maxAreaKm2: o.maxArea,
           maxChips: o.maxChips,
+          mmuHa: o.mmuHa,
         });
         output(
           record,
