@@ -102,10 +102,25 @@ const FGB_HEADER: HeaderMeta = {
   metadata: null,
 };
 
+/**
+ * The size-prefixed header, padded with zeros (counted in its size prefix, after the flatbuffer's tables)
+ * to a multiple of 8 bytes: features then start 8-byte aligned, as readers that view their coordinates as
+ * Float64Array in place need.
+ */
+function alignedHeader(): Uint8Array {
+  const header = buildHeader(FGB_HEADER, 4326);
+  const pad = (8 - (header.length % 8)) % 8;
+  if (pad === 0) return header;
+  const out = new Uint8Array(header.length + pad);
+  out.set(header);
+  new DataView(out.buffer).setUint32(0, header.length - 4 + pad, true);
+  return out;
+}
+
 /** Writes FlatGeobuf in EPSG:4326; returns the number of features. */
 export async function writeFlatGeobuf(features: AsyncIterable<AlertFeature>, out: Writable): Promise<number> {
   await write(out, magicbytes);
-  await write(out, buildHeader(FGB_HEADER, 4326));
+  await write(out, alignedHeader());
   let n = 0;
   for await (const f of features) {
     const props: Record<string, string | number | null> = { ...f.properties };

@@ -15,7 +15,7 @@ export function parseExportFormat(text: string): ExportFormat {
 }
 
 /** Writes the alerts matching `filter` to `out` (left open) in one read-only transaction; returns their number. */
-export function exportAlerts(
+export async function exportAlerts(
   db: Db,
   filter: AlertFeatureFilter,
   format: ExportFormat,

@@ -8,9 +8,10 @@
  *   also gets its area per USGS dNBR class.
  * - From chips (monitoring, whose detector scores whole chips and keeps no masks): the union of the member
  *   chips' squares; the area stays the chips' area.
- * Grid coordinates go to lon/lat through proj4 (imagery/crs.ts), rounded to 1e-7° (about a centimetre).
+ * Grid coordinates go to lon/lat through proj4 (imagery/crs.ts), rounded to 1e-7° (about a centimetre);
+ * areas are rounded to 1e-9 km².
  */
-import { affectedBy, burnClassOf, type BurnClass } from '../detect/mask-codes.ts';
+import { affectedBy, BURN_CLASSES, burnClassOf, type BurnClass } from '../detect/mask-codes.ts';
 import { maskPolygons, ringArea2, sieve, type PixelPolygon } from '../detect/mask-polygons.ts';
 import { transformer, type GridSpec } from '../imagery/index.ts';
 import { InputError } from '../errors.ts';
@@ -62,6 +63,8 @@ export function mmuPixels(mmuHa: number, resolutionM: number): number {
 }
 
 const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
+/** km² to 1e-9 (a thousandth of a square metre), so that pixel counts × pixel area print as they are. */
+const roundKm2 = (v: number) => Math.round(v * 1e9) / 1e9;
 
 /**
  * Pixel polygons to lon/lat: pixel corner (x, y) lies at grid metres (west + x·step, north − y·step).
@@ -137,13 +140,14 @@ export function pixelExtent(
     (maxRow + 1) * px * grid.resolutionM,
     grid.resolutionM,
   );
-  const extent: AlertExtent = { km2: kept.pixels * pixelKm2, ...out, source: 'pixels' };
+  const extent: AlertExtent = { km2: roundKm2(kept.pixels * pixelKm2), ...out, source: 'pixels' };
   if (kind === 'burn') {
     const byClass: Record<BurnClass, number> = { low: 0, 'moderate-low': 0, 'moderate-high': 0, high: 0 };
     for (let i = 0; i < codes.length; i++) {
       const c = kept.kept[i] ? burnClassOf(codes[i]!) : undefined;
-      if (c) byClass[c] += pixelKm2;
+      if (c) byClass[c]++;
     }
+    for (const c of BURN_CLASSES) byClass[c] = roundKm2(byClass[c] * pixelKm2);
     extent.burnSeverityKm2 = byClass;
   }
   return extent;
