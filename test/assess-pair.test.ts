@@ -81,7 +81,12 @@ describe('assessment of one pre-event and one post-event image', () => {
     expect(a.affectedKm2['flooded area']).toBeCloseTo(1.5 * cellKm2, 6);
     expect(a.affectedKm2['burned area']).toBe(0);
     expect(a.alerts).toHaveLength(1);
-    expect(a.alerts[0]).toMatchObject({ kind: 'flood', chipKeys: [west, east].sort() });
+    expect(a.alerts[0]).toMatchObject({
+      kind: 'flood',
+      chipKeys: [west, east].sort(),
+      areaKm2: 0.1536,
+      burnSeverityKm2: null,
+    });
     expect(a.alerts[0]!.evidence.map((e) => e.kind).sort()).toEqual(['after', 'before', 'heatmap']);
     const { rows } = await db.query<{ area_km2: number; confirmation: string }>(
       'SELECT area_km2, confirmation FROM alerts',
@@ -113,6 +118,7 @@ describe('assessment of one pre-event and one post-event image', () => {
     expect(water(east)).toEqual([...Array(1024).keys()].filter((i) => i % 32 < 16));
     const text = formatAssessment(a);
     expect(text).toContain('  reference: 2024-04-01');
+    expect(text).toMatch(/ {2}alert #\d+ flood \(\w+\), 2 chip\(s\), 0\.15 km², evidence /);
     expect(text).toContain(
       '16 chip(s) scored, 0 not scored (too little valid data in either look), 2 changed',
     );
