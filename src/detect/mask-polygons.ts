@@ -31,7 +31,7 @@ export interface Sieved {
 export function sieve(binary: Uint8Array, width: number, height: number, minPixels: number): Sieved {
   const kept = new Uint8Array(binary.length);
   const seen = new Uint8Array(binary.length);
-  const stack = new Int32Array(binary.length);
+  const stack: number[] = [];
   const group: number[] = [];
   let pixels = 0;
   let groups = 0;
@@ -39,11 +39,10 @@ export function sieve(binary: Uint8Array, width: number, height: number, minPixe
   for (let start = 0; start < binary.length; start++) {
     if (!binary[start] || seen[start]) continue;
     group.length = 0;
-    let top = 0;
-    stack[top++] = start;
+    stack.push(start);
     seen[start] = 1;
-    while (top > 0) {
-      const p = stack[--top]!;
+    while (stack.length > 0) {
+      const p = stack.pop()!;
       group.push(p);
       const x = p % width;
       const y = (p - x) / width;
@@ -56,7 +55,7 @@ export function sieve(binary: Uint8Array, width: number, height: number, minPixe
           const q = ny * width + nx;
           if (binary[q] && !seen[q]) {
             seen[q] = 1;
-            stack[top++] = q;
+            stack.push(q);
           }
         }
       }
@@ -102,10 +101,10 @@ function squareRing(ring: number[][]): PixelRing {
 
 /** The polygons of the raster's non-zero pixels (see the module comment); [] when none is set. */
 export function maskPolygons(binary: Uint8Array, width: number, height: number): PixelPolygon[] {
-  const values = Uint8Array.from(binary, (v) => (v ? 1 : 0));
-  // d3-contour only indexes its values, so a typed array serves (no copy into a number[] of the mosaic).
+  // Every non-zero byte is at least 1, above the 0.5 level. d3-contour only indexes its values, so the
+  // typed array serves as it is (no copy of the mosaic into a number[]).
   const [layer] = contours().size([width, height]).smooth(false).thresholds([0.5])(
-    values as unknown as number[],
+    binary as unknown as number[],
   );
   if (!layer) return [];
   return layer.coordinates.map((polygon) => polygon.map(squareRing));

@@ -115,7 +115,6 @@ export function pixelExtent(
   const maxRow = Math.max(...masks.map((m) => m.row));
   const width = (maxCol - minCol + 1) * px;
   const height = (maxRow - minRow + 1) * px;
-  const codes = new Uint8Array(width * height);
   const counts = affectedBy(kind);
   const binary = new Uint8Array(width * height);
   for (const m of masks) {
@@ -126,7 +125,6 @@ export function pixelExtent(
     const y0 = (maxRow - m.row) * px;
     for (let y = 0; y < px; y++) {
       const o = (y0 + y) * width + x0;
-      codes.set(m.values.subarray(y * px, (y + 1) * px), o);
       for (let x = 0; x < px; x++) binary[o + x] = counts(m.values[y * px + x]!) ? 1 : 0;
     }
   }
@@ -143,9 +141,13 @@ export function pixelExtent(
   const extent: AlertExtent = { km2: roundKm2(kept.pixels * pixelKm2), ...out, source: 'pixels' };
   if (kind === 'burn') {
     const byClass: Record<BurnClass, number> = { low: 0, 'moderate-low': 0, 'moderate-high': 0, high: 0 };
-    for (let i = 0; i < codes.length; i++) {
-      const c = kept.kept[i] ? burnClassOf(codes[i]!) : undefined;
-      if (c) byClass[c]++;
+    for (const m of masks) {
+      const x0 = (m.col - minCol) * px;
+      const y0 = (maxRow - m.row) * px;
+      for (let i = 0; i < m.values.length; i++) {
+        const c = burnClassOf(m.values[i]!);
+        if (c && kept.kept[(y0 + Math.floor(i / px)) * width + x0 + (i % px)]) byClass[c]++;
+      }
     }
     for (const c of BURN_CLASSES) byClass[c] = roundKm2(byClass[c] * pixelKm2);
     extent.burnSeverityKm2 = byClass;
