@@ -233,7 +233,7 @@ for (const backend of backends()) {
       expect(await ids_({ since: '2024-04-21', minConfidence: 'low' })).toEqual([ids.flood]);
       expect(await ids_({ areaId: 'elsewhere' })).toEqual([]);
       await expect(exportAlerts(db, { since: 'last week' }, 'csv', new Collect())).rejects.toThrow(
-        '"from" date "last week" is not a date',
+        'since "last week" is not a date (YYYY-MM-DD) or ISO 8601 datetime with zone',
       );
       expect(() => parseExportFormat('shp')).toThrow('export format "shp" is not one of geojson, csv, fgb');
     });

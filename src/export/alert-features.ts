@@ -112,7 +112,15 @@ function whereOf(filter: AlertFeatureFilter): { where: string; params: unknown[]
   if (filter.id !== undefined) add((p) => `a.id = ${p}`, filter.id);
   if (filter.areaId !== undefined) add((p) => `a.area_id = ${p}`, filter.areaId);
   if (filter.since !== undefined) {
-    add((p) => `a.last_seen >= ${p}`, parseDateBound(filter.since, 'from').at.toISOString());
+    let since: Date;
+    try {
+      since = parseDateBound(filter.since, 'from').at;
+    } catch {
+      throw new InputError(
+        `since "${filter.since}" is not a date (YYYY-MM-DD) or ISO 8601 datetime with zone`,
+      );
+    }
+    add((p) => `a.last_seen >= ${p}`, since.toISOString());
   }
   if (filter.minConfidence !== undefined) {
     const level = parseConfidence(filter.minConfidence);
