@@ -6,7 +6,7 @@ import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { burnCode, MASK_BURN_LOW } from '../src/detect/mask-codes.ts';
 import { exportAlerts, exportAlertsToFile, parseExportFormat } from '../src/export/export-alerts.ts';
-import type { AlertFeature } from '../src/export/alert-features.ts';
+import { alertFeatures, type AlertFeature } from '../src/export/alert-features.ts';
 import { gridCell, transformer } from '../src/imagery/index.ts';
 import { pixelExtent } from '../src/pipeline/alert-extent.ts';
 import { upsertAlert } from '../src/pipeline/detect-alerts.ts';
@@ -281,6 +281,27 @@ for (const backend of backends()) {
       numberReturned: number;
       links: { rel: string; href: string }[];
     };
+
+    it('reads every alert across pages, in id order', async () => {
+      const seen: number[] = [];
+      for await (const f of alertFeatures(db, {}, 2)) seen.push(f.id);
+      expect(seen).toEqual([ids.burn, ids.flood, ids.change]);
+      const one: number[] = [];
+      for await (const f of alertFeatures(db, { minConfidence: 'high' }, 1)) one.push(f.id);
+      expect(one).toEqual([ids.burn, ids.flood]);
+    });
+
+    it('has a landing page linking conformance and collections', async () => {
+      const landing = await get('/features');
+      expect((landing.body.links as { rel: string; href: string }[]).map((l) => [l.rel, l.href])).toEqual([
+        ['self', `${server.url}features`],
+        ['conformance', `${server.url}conformance`],
+        ['data', `${server.url}collections`],
+      ]);
+      expect((await get('/conformance')).body.conformsTo).toContain(
+        'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
+      );
+    });
 
     it('lists the collections', async () => {
       const r = await get('/collections');

@@ -1,5 +1,6 @@
 /**
- * The features API, in the style of OGC API – Features Part 1 (Core, GeoJSON): `/collections` lists the
+ * The features API, in the style of OGC API – Features Part 1 (Core, GeoJSON): `/features` is its landing
+ * page (with `/conformance`; `/` stays the viewer's overview page), `/collections` lists the
  * `alerts` and `chips` collections, `/collections/{id}` describes one, `/collections/{id}/items` pages
  * through its features (`bbox`, `datetime`, `limit`, `offset`, and `area`) as a GeoJSON FeatureCollection
  * with numberMatched, numberReturned and self / next / prev links, `/collections/alerts/items/{id}` is one
@@ -65,6 +66,30 @@ function collection(ctx: RouteContext, id: CollectionId) {
       { href: `${base}/items`, rel: 'items', type: GEOJSON, title: `${COLLECTIONS[id].title} as GeoJSON` },
     ] satisfies Link[],
   };
+}
+
+/** The conformance classes this API follows. */
+export const CONFORMS_TO = [
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
+];
+
+/** GET /features: the API's landing page (the URL to give QGIS and other clients). */
+export async function landingReply(ctx: RouteContext): Promise<Reply> {
+  return reply({
+    title: 'driftwatch',
+    description: 'Alerts and chip states of driftwatch, read-only.',
+    links: [
+      { href: `${ctx.origin}/features`, rel: 'self', type: 'application/json', title: 'this document' },
+      { href: `${ctx.origin}/conformance`, rel: 'conformance', type: 'application/json' },
+      { href: `${ctx.origin}/collections`, rel: 'data', type: 'application/json', title: 'collections' },
+    ] satisfies Link[],
+  });
+}
+
+/** GET /conformance. */
+export async function conformanceReply(): Promise<Reply> {
+  return reply({ conformsTo: CONFORMS_TO });
 }
 
 /** GET /collections. */

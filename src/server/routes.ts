@@ -11,7 +11,14 @@ import {
 } from '../report/queries.ts';
 import type { Db } from '../store/db.ts';
 import { evidenceReply } from './evidence.ts';
-import { alertItemReply, collectionReply, collectionsReply, itemsReply } from './features.ts';
+import {
+  alertItemReply,
+  collectionReply,
+  collectionsReply,
+  conformanceReply,
+  itemsReply,
+  landingReply,
+} from './features.ts';
 import { parseAlertFilter } from './filters.ts';
 import { alertPage, alertsPage, areaPage, overviewPage, type Chrome } from './pages.ts';
 import { htmlReply, jsonReply, NotFound, type Reply } from './reply.ts';
@@ -148,6 +155,8 @@ export const ROUTES: Array<[RegExp, Handler]> = [
   [/^\/api\/alerts$/, apiAlerts],
   [/^\/api\/alerts\/([^/]+)$/, apiAlert],
   [/^\/api\/chips\/history$/, apiChipHistory],
+  [/^\/features\/?$/, (ctx) => landingReply(ctx)],
+  [/^\/conformance$/, () => conformanceReply()],
   [/^\/collections\/?$/, (ctx) => collectionsReply(ctx)],
   [/^\/collections\/([^/]+)$/, (ctx, [id]) => collectionReply(ctx, id!)],
   [/^\/collections\/([^/]+)\/items$/, (ctx, [id]) => itemsReply(ctx, id!)],

@@ -39,7 +39,7 @@ const SECURITY_HEADERS = {
 };
 
 function errorReply(path: string, status: number, message: string, chrome: Chrome): Reply {
-  if (path.startsWith('/api/') || path.startsWith('/collections')) {
+  if (['/api/', '/collections', '/features', '/conformance'].some((p) => path.startsWith(p))) {
     return jsonReply({ error: message, status }, status);
   }
   if (path.startsWith('/evidence/')) {
