@@ -23,6 +23,7 @@ import { detectAcquisition, type DetectResult } from '../src/pipeline/detect-ale
 import { detectEvent, type DetectEventResult } from '../src/pipeline/detect-event.ts';
 import { embedAcquisitionChips, type EmbedDeps, type EmbedChipsResult } from '../src/pipeline/embed-chips.ts';
 import type { Db } from '../src/store/db.ts';
+import type { EvidenceStore } from '../src/store/evidence-store.ts';
 import { withFailures } from './failures.ts';
 
 /** What the activities run on; tests inject real, small versions of each. */
@@ -33,8 +34,8 @@ export interface ActivityDeps {
   openSource?: (config: SourceConfig) => ImagerySource;
   /** The embedding model (opened lazily by the caller, reused across calls). */
   embedder: () => Promise<Embedder>;
-  /** Folder of content-addressed evidence files. */
-  evidenceDir: string;
+  /** Where evidence (chip renderings, alert tiles) is stored and read, by hash: the database, so workers need no shared disk. */
+  evidence: EvidenceStore;
   /** Current time (ISO) for monitoring runs that have no scheduled time. */
   clock?: () => Date;
   /** Chip reader override (fault injection in tests). */
@@ -106,7 +107,7 @@ export function createActivities(deps: ActivityDeps) {
         {
           db: deps.db,
           embedder,
-          evidenceDir: deps.evidenceDir,
+          evidence: deps.evidence,
           readChips: deps.readChips,
           minValidFraction: deps.minValidFraction,
         },
@@ -126,7 +127,10 @@ export function createActivities(deps: ActivityDeps) {
       modelId: string;
       threshold?: number;
     }): Promise<DetectResult> {
-      return detectAcquisition(deps.db, deps.evidenceDir, input);
+      return detectAcquisition(deps.db, deps.evidence, input, {
+        readChips: deps.readChips,
+        minValidFraction: deps.minValidFraction,
+      });
     },
 
     /**
@@ -144,7 +148,7 @@ export function createActivities(deps: ActivityDeps) {
       return detectEvent(
         {
           db: deps.db,
-          evidenceDir: deps.evidenceDir,
+          evidence: deps.evidence,
           readChips: deps.readChips,
           minValidFraction: deps.minValidFraction,
         },

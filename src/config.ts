@@ -5,7 +5,7 @@ import { ConfigError } from './errors.ts';
 
 /** Everything driftwatch reads from the environment, in one place. */
 export interface DriftwatchConfig {
-  /** Folder for the embedded database, evidence and the Temporal dev server's state (`DRIFTWATCH_HOME`, default `.driftwatch`). */
+  /** Folder for the embedded database and the Temporal dev server's state (`DRIFTWATCH_HOME`, default `.driftwatch`). */
   home: string;
   /** Postgres server URL (`DATABASE_URL`); unset → embedded PGlite under `home/db`. */
   databaseUrl?: string;
@@ -13,14 +13,16 @@ export interface DriftwatchConfig {
   temporalAddress?: string;
   /** Temporal namespace (`TEMPORAL_NAMESPACE`, default `default`). */
   temporalNamespace: string;
-  /** Where evidence files are written (`DRIFTWATCH_EVIDENCE_DIR`, default `home/evidence`). */
-  evidenceDir: string;
+  /** Evidence folder of releases that kept evidence on disk, read once per file and imported into the database (`DRIFTWATCH_EVIDENCE_DIR`, default `home/evidence`). */
+  legacyEvidenceDir: string;
   /** Embedding model: `spectral` (default) or a Git-RSCLIP model folder (`DRIFTWATCH_MODEL`). */
   model: string;
   /** Path of a `temporal` binary for the embedded dev server (`TEMPORAL_CLI`); default: found by setup or on PATH. */
   temporalCli?: string;
   /** ONNX execution provider for model folders (`DRIFTWATCH_PROVIDER`: auto, cpu, cuda, webgpu). */
   provider: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  /** Seconds an imagery source may stay unavailable before its requests fail for good (`DRIFTWATCH_RETRY_BUDGET_S`, default 60). */
+  retryBudgetS: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConfig {
@@ -33,15 +35,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
   if (address && !/^[^\s:/]+:\d+$/.test(address)) {
     throw new ConfigError(`TEMPORAL_ADDRESS is "${address}"; expected host:port, e.g. localhost:7233`);
   }
+  const budget = env.DRIFTWATCH_RETRY_BUDGET_S?.trim() || '60';
+  const retryBudgetS = Number(budget);
+  if (!(/^\d+(\.\d+)?$/.test(budget) && retryBudgetS > 0 && retryBudgetS <= 86_400)) {
+    throw new ConfigError(
+      `DRIFTWATCH_RETRY_BUDGET_S is "${budget}"; expected a number of seconds from 0 to 86400 (not 0)`,
+    );
+  }
   return {
     home,
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     temporalAddress: address || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
-    evidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
+    legacyEvidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
     model: env.DRIFTWATCH_MODEL?.trim() || 'spectral',
     provider,
     temporalCli: env.TEMPORAL_CLI?.trim() || undefined,
+    retryBudgetS,
   };
 }
 

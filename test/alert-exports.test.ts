@@ -11,6 +11,7 @@ import { gridCell, transformer } from '../src/imagery/index.ts';
 import { pixelExtent } from '../src/pipeline/alert-extent.ts';
 import { upsertAlert } from '../src/pipeline/detect-alerts.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
+import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import type { Db } from '../src/store/db.ts';
 import { backends } from './helpers/databases.ts';
 
@@ -168,7 +169,7 @@ for (const backend of backends()) {
          SELECT id, $1, 0.9, true FROM chips WHERE key = $2`,
         [acq[1], key(COL + 1, ROW)],
       );
-      server = await startServer(db, { port: 0, evidenceDir: mkdtempSync(join(tmpdir(), 'dw-features-')) });
+      server = await startServer(db, { port: 0, evidence: new DbEvidenceStore(db) });
     });
 
     afterAll(async () => {

@@ -29,6 +29,8 @@ import { embedAcquisitionChips } from '../src/pipeline/embed-chips.ts';
 import { tileDate } from '../src/report/components.ts';
 import { getAlert, type AlertEvidence } from '../src/report/queries.ts';
 import { evidenceExtension, viewerLinks } from '../src/server/pages.ts';
+import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
+import { FileEvidenceStore } from '../src/store/file-evidence-store.ts';
 import { openDb } from '../src/store/open.ts';
 import { writeSeriesFixture } from './helpers/series-fixture.ts';
 
@@ -232,8 +234,7 @@ describe('alert evidence from the pipeline', () => {
     const fixture = await writeSeriesFixture(mkdtempSync(join(tmpdir(), 'dw-ev-series-')), { dates });
     dirs.push(dirname(fixture.catalog));
     const db = await openDb({ dataDir: 'memory://' });
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-ev-'));
-    dirs.push(evidenceDir);
+    const evidence = new DbEvidenceStore(db);
     const embedder = new SpectralEmbedder();
     try {
       await addArea(db, {
@@ -249,10 +250,10 @@ describe('alert evidence from the pipeline', () => {
       let alertId: number | undefined;
       for (const acq of pending) {
         await embedAcquisitionChips(
-          { db, embedder, evidenceDir },
+          { db, embedder, evidence },
           { areaId: 'valley', acquisitionId: acq.id, batchSize: 16 },
         );
-        const r = await detectAcquisition(db, evidenceDir, {
+        const r = await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,
@@ -275,7 +276,9 @@ describe('alert evidence from the pipeline', () => {
         ['after', '2024-05-01', ['2024-05-01', '2024-05-01'], 'image/webp', 'webp'],
         ['heatmap', '2024-05-01', ['2024-05-01', '2024-05-01'], 'image/png', 'png'],
       ]);
-      const files = await Promise.all(alert.evidence.map((e) => readFile(join(evidenceDir, e.path))));
+      const files = await Promise.all(
+        alert.evidence.map(async (e) => (await evidence.get(e.sha256))!.content),
+      );
       expect(alert.evidence.map((e) => e.bytes)).toEqual(files.map((f) => f.length));
       const meta = await Promise.all(files.map((f) => sharp(f).metadata()));
       // The four north-west chips and their neighbours: 3 × 3 chips of 32 px; the 4 × 4 grid over its legend.
@@ -294,7 +297,7 @@ describe('alert evidence from the pipeline', () => {
   it('mosaics 512-px chips of a 3 × 3 neighbourhood into 341-px cells, 1023 px in all', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dw-mosaic-'));
     dirs.push(dir);
-    const paths = new Map<string, string>();
+    const store = new FileEvidenceStore(dir);
     const cells: MosaicCell[] = [];
     for (let row = 0; row < 3; row++) {
       for (let col = 0; col < 3; col++) {
@@ -304,15 +307,14 @@ describe('alert evidence from the pipeline', () => {
         })
           .png()
           .toBuffer();
-        const file = await writeEvidenceFile(dir, png, 'image/png');
-        paths.set(file.sha256, file.path);
+        const file = await store.put(png, 'image/png');
         const datetime = `2024-04-0${1 + (col === 2 ? 1 : 0)}T10:00:00.000Z`;
         // The south-west chip has no rendering: grey, and not valid.
         const image = row === 0 && col === 0 ? undefined : { sha: file.sha256, datetime };
         cells.push({ col, row, image, member: row === 1 && col === 1 });
       }
     }
-    const m = await cellMosaic(paths, dir, cells, 512);
+    const m = await cellMosaic(store, cells, 512);
     expect([m.image.width, m.image.height]).toEqual([1023, 1023]);
     expect(m.outline).toEqual([{ x: 341, y: 341, width: 341, height: 341 }]);
     // Rows grow northwards: row 2 is on top. Cell (col 0, row 2) holds 20 + 20 × 6.

@@ -8,6 +8,7 @@ import { discoverAcquisitions, markAcquisition } from '../src/pipeline/acquisiti
 import { addArea, getArea } from '../src/pipeline/areas.ts';
 import { detectAcquisition } from '../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips } from '../src/pipeline/embed-chips.ts';
+import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { openDb } from '../src/store/open.ts';
 import { writeSeriesFixture } from './helpers/series-fixture.ts';
 
@@ -20,7 +21,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       floods: { 2: { x0: 0, y0: 0, x1: 32, y1: 32 }, 3: { x0: 0, y0: 0, x1: 64, y1: 64 } },
     });
     const db = await openDb({ dataDir: 'memory://' });
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-ev-'));
+    const evidence = new DbEvidenceStore(db);
     const embedder = new SpectralEmbedder();
     try {
       await addArea(db, {
@@ -35,18 +36,20 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       });
       expect(pending.map((p) => p.datetime)).toEqual(dates.map((d) => new Date(d).toISOString()));
       const raised: { created: boolean; chipKeys: string[] }[][] = [];
+      const checks: unknown[] = [];
       for (const acq of pending) {
         await embedAcquisitionChips(
-          { db, embedder, evidenceDir },
+          { db, embedder, evidence },
           { areaId: 'valley', acquisitionId: acq.id, batchSize: 8 },
         );
-        const r = await detectAcquisition(db, evidenceDir, {
+        const r = await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,
         });
         await markAcquisition(db, 'valley', acq.id, 'processed');
         raised.push(r.alerts.map((a) => ({ created: a.created, chipKeys: a.chipKeys })));
+        checks.push(r.pairCheck);
       }
       const nw = fixture.floodedKeys; // the four north-west chips
       const first = [...nw].sort(
@@ -56,6 +59,20 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       expect(raised[2]).toEqual([{ created: true, chipKeys: [first] }]);
       expect(raised[3]).toHaveLength(1);
       expect(raised[3]![0]!.created).toBe(false);
+      // The pair detector saw the new water of every newly flooded chip against the look before (the
+      // chip flooded since the third look is no new water on the fourth).
+      expect(checks).toEqual([
+        { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 },
+        { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 },
+        { referenceId: pending[1]!.id, confirmed: 1, capped: 0, unchecked: 0 },
+        { referenceId: pending[2]!.id, confirmed: 3, capped: 0, unchecked: 0 },
+      ]);
+      const signal = await db.query<{ check: string; ref: string }>(
+        `SELECT s.signals->>'pairCheck' AS check, s.signals->>'pairReference' AS ref
+           FROM chip_signals s JOIN chips c ON c.id = s.chip_id WHERE c.key = $1 AND s.acquisition_id = $2`,
+        [first, pending[2]!.id],
+      );
+      expect(signal.rows).toEqual([{ check: 'confirmed', ref: String(pending[1]!.id) }]);
       const { rows } = await db.query<{ n: number; chip_keys: string[]; first_seen: Date; last_seen: Date }>(
         `SELECT count(*) OVER ()::int AS n, chip_keys, first_seen, last_seen FROM alerts`,
       );
@@ -79,7 +96,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
     const floods = Object.fromEntries(floodedOn.map((i) => [i, { x0: 0, y0: 0, x1: 32, y1: 32 }]));
     const fixture = await writeSeriesFixture(mkdtempSync(join(tmpdir(), 'dw-confirm-')), { dates, floods });
     const db = await openDb({ dataDir: 'memory://' });
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-ev-'));
+    const evidence = new DbEvidenceStore(db);
     const embedder = new SpectralEmbedder();
     const states: { confirmation: string; status: string; clear: number; agreeing: number }[] = [];
     try {
@@ -95,16 +112,16 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
       });
       for (const acq of pending) {
         await embedAcquisitionChips(
-          { db, embedder, evidenceDir },
+          { db, embedder, evidence },
           { areaId: 'valley', acquisitionId: acq.id, batchSize: 8 },
         );
-        await detectAcquisition(db, evidenceDir, {
+        await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,
         });
         // A retried detection counts the look once.
-        await detectAcquisition(db, evidenceDir, {
+        await detectAcquisition(db, evidence, {
           areaId: 'valley',
           acquisitionId: acq.id,
           modelId: embedder.id,

@@ -22,6 +22,7 @@ import {
 } from '../src/report/queries.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
 import type { Db } from '../src/store/db.ts';
+import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { backends } from './helpers/databases.ts';
 import {
   ACQUISITION_DATES,
@@ -55,7 +56,7 @@ for (const backend of backends()) {
     beforeAll(async () => {
       evidenceDir = mkdtempSync(join(tmpdir(), 'driftwatch-report-evidence-'));
       db = await backend.open();
-      seeded = await seedViewerData(db, evidenceDir);
+      seeded = await seedViewerData(db);
       ids.flood = seeded.floodAlertId;
       ids.built = seeded.builtAlertId;
       const acq = (i: number) => seeded.acquisitionIds[i]!;
@@ -277,7 +278,7 @@ for (const backend of backends()) {
         outDir = mkdtempSync(join(tmpdir(), 'driftwatch-report-'));
         index = await writeReport(db, {
           outDir,
-          evidenceDir,
+          evidence: new DbEvidenceStore(db),
           title: 'Lower Oder <summer>',
           summary: ['A flood & a building site'],
           now: new Date('2024-07-02T08:00:00Z'),
@@ -347,12 +348,13 @@ for (const backend of backends()) {
       let server: RunningServer;
       const errors: unknown[] = [];
       beforeAll(async () => {
-        // A stored path that would leave the evidence folder.
+        // A hash without bytes whose old-folder path would leave that folder.
         await db.query(
           `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, 'image/png', 10, '../../etc/passwd')`,
           ['e'.repeat(64)],
         );
-        server = await startServer(db, { port: 0, evidenceDir, onError: (e) => errors.push(e) });
+        const evidence = new DbEvidenceStore(db, { legacyDir: evidenceDir });
+        server = await startServer(db, { port: 0, evidence, onError: (e) => errors.push(e) });
       });
       afterAll(async () => {
         await server?.close();

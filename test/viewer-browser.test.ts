@@ -35,7 +35,7 @@ describe.skipIf(!haveChromium)('viewer in headless Chromium', () => {
     expect(output).toMatch(/or season-only dates: 0$/m);
     alerts = await fixture.db.readOnly((q) => listAlerts(q));
     expect(alerts.map((a) => a.kind).sort()).toEqual(['burn', 'flood']);
-    server = await startServer(fixture.db, { port: 0, host: '127.0.0.1', evidenceDir: fixture.evidenceDir });
+    server = await startServer(fixture.db, { port: 0, host: '127.0.0.1', evidence: fixture.evidence });
     userDataDir = mkdtempSync(join(tmpdir(), 'driftwatch-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

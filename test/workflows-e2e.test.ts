@@ -1,12 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Assessment } from '../src/pipeline/assess.ts';
 import type { Db } from '../src/store/db.ts';
+import { sha256Hex } from '../src/store/evidence-media.ts';
 import { openDb } from '../src/store/open.ts';
 import { startMonitor } from '../src/temporal/schedules.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
@@ -80,11 +81,14 @@ describe('workflows end to end on a real Temporal server and database', () => {
     );
     expect(rows[0]!.kind).toBe('flood');
     expect([...rows[0]!.chip_keys].sort()).toEqual(fixture.floodedKeys);
-    const evidence = await db.query<{ kind: string; path: string }>(
-      `SELECT ae.kind, f.path FROM alert_evidence ae JOIN evidence_files f USING (sha256) ORDER BY ae.kind`,
+    const evidence = await db.query<{ kind: string; sha256: string }>(
+      `SELECT ae.kind, ae.sha256 FROM alert_evidence ae ORDER BY ae.kind`,
     );
     expect(evidence.rows.map((r) => r.kind)).toEqual(['after', 'before', 'heatmap']);
-    for (const e of evidence.rows) expect(existsSync(join(workers.evidenceDir, e.path))).toBe(true);
+    for (const e of evidence.rows) {
+      const stored = await workers.evidence.get(e.sha256);
+      expect(stored && sha256Hex(stored.content)).toBe(e.sha256);
+    }
     console.log(
       `[e2e] alert ${rows[0]!.kind} (${rows[0]!.confidence}) over ${rows[0]!.chip_keys.length} chips; rows`,
       counts,

@@ -57,7 +57,6 @@ describe('fault tolerance', () => {
     workerEnv = {
       TEMPORAL_ADDRESS: env.address,
       DB_DIR: dbDir,
-      EVIDENCE_DIR: mkdtempSync(join(tmpdir(), 'dw-ev-')),
       EMBED_DELAY_MS: '400',
     };
   });

@@ -12,6 +12,7 @@ import { addArea, getArea } from '../../src/pipeline/areas.ts';
 import { detectAcquisition } from '../../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips } from '../../src/pipeline/embed-chips.ts';
 import { openSource } from '../../src/imagery/index.ts';
+import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
 import { openDb } from '../../src/store/open.ts';
 import { IO_TASK_QUEUE } from '../../src/temporal/task-queues.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
@@ -32,21 +33,21 @@ console.log(
   `bench:pipeline: ${dates.length} acquisitions × ${chipsPerAcq} chips (${size}×${size} px, chip 32 px, batch ${batchSize})`,
 );
 
-/** A fresh embedded database with the bench area registered, and an evidence folder. */
+/** A fresh embedded database with the bench area registered, and its evidence store. */
 async function freshDatabase() {
   const db = await openDb({ dataDir: 'memory://' });
-  const evidenceDir = mkdtempSync(join(tmpdir(), 'dw-bench-ev-'));
+  const evidence = new DbEvidenceStore(db);
   await addArea(db, {
     id: 'bench',
     geojson: fixture.area,
     source: { kind: 'local', path: fixture.catalog },
     chipPx: 32,
   });
-  return { db, evidenceDir };
+  return { db, evidence };
 }
 
 async function direct(): Promise<number> {
-  const { db, evidenceDir } = await freshDatabase();
+  const { db, evidence } = await freshDatabase();
   const started = performance.now();
   const area = await getArea(db, 'bench');
   const pending = await discoverAcquisitions(db, openSource(area.source), area, {
@@ -54,10 +55,10 @@ async function direct(): Promise<number> {
   });
   for (const acq of pending) {
     await embedAcquisitionChips(
-      { db, embedder, evidenceDir },
+      { db, embedder, evidence },
       { areaId: 'bench', acquisitionId: acq.id, batchSize },
     );
-    await detectAcquisition(db, evidenceDir, {
+    await detectAcquisition(db, evidence, {
       areaId: 'bench',
       acquisitionId: acq.id,
       modelId: embedder.id,
@@ -70,11 +71,11 @@ async function direct(): Promise<number> {
 }
 
 async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
-  const { db, evidenceDir } = await freshDatabase();
+  const { db, evidence } = await freshDatabase();
   const workers = await createWorkers({
     connection: env.nativeConnection,
     namespace: 'default',
-    deps: { db, embedder: async () => embedder, evidenceDir },
+    deps: { db, embedder: async () => embedder, evidence },
   });
   const running = Promise.all(workers.map((w) => w.run()));
   const started = performance.now();

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { DriftwatchError } from '../errors.ts';
+import { reportFailure } from './failure.ts';
 
 /** A CLI command module: registers itself on the program. */
 export interface CommandModule {
@@ -42,12 +42,11 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof DriftwatchError) {
-      process.stderr.write(`driftwatch: ${err.name}: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw err;
+    // One line naming the root cause; the stack only on request.
+    const failure = reportFailure(err);
+    process.stderr.write(`driftwatch: ${failure.type}: ${failure.message}\n`);
+    if (process.env.DRIFTWATCH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = failure.exitCode;
   }
 }
 

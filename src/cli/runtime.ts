@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { loadConfig, type DriftwatchConfig } from '../config.ts';
 import type { Embedder } from '../embed/embedder.ts';
+import { DEFAULT_HTTP } from '../imagery/http.ts';
+import { formatRetry, onRetry } from '../imagery/retry-budget.ts';
 import { openEmbedder } from '../embed/registry.ts';
 import type { Db } from '../store/db.ts';
+import { DbEvidenceStore } from '../store/db-evidence-store.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openDb } from '../store/open.ts';
 import { openTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { createWorkers, type WorkerRole } from '../temporal/worker.ts';
@@ -11,6 +15,8 @@ import { createWorkers, type WorkerRole } from '../temporal/worker.ts';
 export interface Runtime {
   config: DriftwatchConfig;
   db(): Promise<Db>;
+  /** The evidence store over the database (importing files of the old evidence folder on first read). */
+  evidence(): Promise<EvidenceStore>;
   temporal(): Promise<TemporalHandle>;
   embedder(): Promise<Embedder>;
   /**
@@ -34,12 +40,16 @@ export async function withRuntime<T>(
   const progress = (message: string) => {
     if (!options.quiet) process.stderr.write(`${message}\n`);
   };
+  // Sources fail for good once unavailable for the configured budget; every retry until then is shown.
+  DEFAULT_HTTP.budgetMs = config.retryBudgetS * 1000;
+  const stopRetryProgress = onRetry((notice) => progress(formatRetry(notice)));
   const rt: Runtime = {
     config,
     db: () =>
       (db ??= openDb(
         config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.home, 'db') },
       )),
+    evidence: async () => new DbEvidenceStore(await rt.db(), { legacyDir: config.legacyEvidenceDir }),
     temporal: () => {
       temporal ??= openTemporal(config).then((t) => {
         if (t.embedded) progress(`temporal: embedded dev server on ${t.address}`);
@@ -55,7 +65,7 @@ export async function withRuntime<T>(
         connection: t.nativeConnection,
         namespace: t.namespace,
         role,
-        deps: { db: await rt.db(), embedder: rt.embedder, evidenceDir: config.evidenceDir },
+        deps: { db: await rt.db(), embedder: rt.embedder, evidence: await rt.evidence() },
       });
       const running = Promise.all(workers.map((w) => w.run()));
       const stop = async () => {
@@ -70,6 +80,7 @@ export async function withRuntime<T>(
   try {
     return await fn(rt);
   } finally {
+    stopRetryProgress();
     for (const stop of stops.reverse()) await stop().catch(() => {});
     if (embedder) await (await embedder.catch(() => undefined))?.close();
     if (temporal) await (await temporal.catch(() => undefined))?.close();

@@ -31,7 +31,8 @@ export interface DetectOptions {
 }
 
 /** What kind of change a detection shows. */
-export type ChangeKind = 'flood' | 'burn' | 'vegetation-loss' | 'construction' | 'change';
+export const CHANGE_KINDS = ['flood', 'burn', 'vegetation-loss', 'construction', 'change'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** Alert confidence in the manner of Global Forest Watch. */
 export type Confidence = 'low' | 'high' | 'highest';

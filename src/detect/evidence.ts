@@ -1,23 +1,23 @@
 /**
- * Evidence tiles of an alert or a compared pair, written once under content-addressed names
- * (`<sha256>.<ext>`):
+ * Evidence tiles of an alert or a compared pair, rendered to encoded bytes (an evidence store keeps
+ * them, addressed by their sha256: src/store/evidence-store.ts):
  * - before and after: true colour under one percentile stretch shared by both (percentile-stretch.ts),
  *   scaled down to EVIDENCE_MAX_SIDE on the long side, optional outlines (the alert's cells) and a label
  *   with the tile's own date burned into the top-left corner; WebP (photographic content);
  * - the change heat-map with its legend (heatmap.ts); PNG (flat colours, lossless).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
 import type { RgbImage } from '../imagery/image.ts';
+import type { EvidenceMediaType } from '../store/evidence-media.ts';
 import { drawText, fillRect, GLYPH_HEIGHT, strokeRect, textWidth } from './draw.ts';
 import { EVIDENCE_MAX_SIDE, heatmapImage, type HeatInput } from './heatmap.ts';
 import { applyStretch, percentileStretch, type MaskedRgb, type RgbStretch } from './percentile-stretch.ts';
 
 export { EVIDENCE_MAX_SIDE, heatCellPixels, heatColour, heatmapImage, type HeatInput } from './heatmap.ts';
+export type { EvidenceMediaType } from '../store/evidence-media.ts';
+// Writing tiles is storage's job; the compare command's pair report still writes them to a folder.
+export { writeEvidenceFile } from '../store/file-evidence-store.ts';
 
 /** Media type of before/after tiles. */
 export const PHOTO_MEDIA_TYPE = 'image/webp';
@@ -27,9 +27,6 @@ export const PHOTO_QUALITY = 85;
 export const HEATMAP_MEDIA_TYPE = 'image/png';
 /** Colour of outlined cells in before/after tiles. */
 export const OUTLINE_COLOUR: [number, number, number] = [255, 45, 85];
-
-/** Media types an evidence file may have. */
-export type EvidenceMediaType = 'image/png' | 'image/webp' | 'image/jpeg' | 'text/html';
 
 /** One encoded tile. */
 export interface EvidenceImage {
@@ -171,32 +168,4 @@ export async function renderEvidence(input: EvidenceInput): Promise<EvidenceTile
     },
     stretch,
   };
-}
-
-const EXT: Record<EvidenceMediaType, string> = {
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/jpeg': 'jpg',
-  'text/html': 'html',
-};
-
-/** Writes bytes once under dir/<sha256>.<ext>; returns its sha256, relative path and size. */
-export async function writeEvidenceFile(
-  dir: string,
-  bytes: Buffer,
-  mediaType: EvidenceMediaType,
-): Promise<{ sha256: string; path: string; bytes: number }> {
-  const ext = EXT[mediaType];
-  if (!ext) throw new InputError(`unsupported evidence media type "${mediaType as string}"`);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const path = `${sha256}.${ext}`;
-  const full = join(dir, path);
-  if (!existsSync(full)) {
-    await mkdir(dir, { recursive: true });
-    // A unique temporary name: identical tiles (e.g. two all-cloud chips) may be written at the same moment.
-    const tmp = `${full}.${process.pid}.${randomUUID()}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, full);
-  }
-  return { sha256, path, bytes: bytes.length };
 }

@@ -95,6 +95,11 @@ export const BURN_MAX_RED = 0.1;
 export const BUILT_MAX_NDVI = 0.3;
 /** NDBI rise at which construction evidence reaches strength 0.5 (vegetation or soil to roof or paving). */
 export const BUILT_GAIN = 0.2;
+/**
+ * NDVI below which a pixel that was vegetated counts as newly sealed (roofs, asphalt, concrete: NDVI ≈ 0–0.1);
+ * bare soil after a harvest or ploughing stays above it (≈ 0.1–0.3), so a field laid bare is not construction.
+ */
+export const SEALED_MAX_NDVI = 0.1;
 
 /** One chip of a scene at two dates. */
 export interface PairChipInput {
@@ -293,7 +298,8 @@ export function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array
     .map((nm) => [band(before, nm), band(after, nm)] as const)
     .filter((p): p is readonly [Float32Array, Float32Array] => p[0] !== undefined && p[1] !== undefined);
   const c = (IR_OFFSET / k) * ir.length;
-  const needPositive = swir && before.scale === 'reflectance';
+  // MNDWI > 0 (Xu 2006) with reflectance and swir16; NDWI > 0 (McFeeters 1996) without swir16.
+  const needPositive = !swir || before.scale === 'reflectance';
   return Float32Array.from(wa, (a, i) => {
     if (!mask[i]) return Number.NaN;
     if (needPositive && !(a > 0)) return 0;
@@ -337,11 +343,14 @@ function ndviLoss(before: ImageValue, after: ImageValue, mask: Uint8Array): Floa
 function builtGain(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
   const b = indexPlane(before, 'ndbi');
   const a = indexPlane(after, 'ndbi');
-  const veg = indexPlane(after, 'ndvi');
-  if (!b || !a || !veg) return undefined;
+  const vegAfter = indexPlane(after, 'ndvi');
+  const vegBefore = indexPlane(before, 'ndvi');
+  if (!b || !a || !vegAfter || !vegBefore) return undefined;
   return Float32Array.from(a, (v, i) => {
     if (!mask[i]) return Number.NaN;
-    return veg[i]! < BUILT_MAX_NDVI && Number.isFinite(v - b[i]!) ? Math.max(0, v - b[i]!) : 0;
+    const now = vegAfter[i]!;
+    const built = now < BUILT_MAX_NDVI && (vegBefore[i]! < BUILT_MAX_NDVI || now < SEALED_MAX_NDVI);
+    return built && Number.isFinite(v - b[i]!) ? Math.max(0, v - b[i]!) : 0;
   });
 }
 

@@ -1,6 +1,8 @@
 /**
- * Series evaluation: runs monitoring — the same detectChip, clusterAlerts, matchAlert and confirmation
- * as the pipeline — over every look of real series (series-reader.ts) cut into chips, and scores it.
+ * Series evaluation: runs monitoring — the same detectChip, pair check (pair-gate.ts, against the look
+ * chooseReferenceLook picks, with the pair detector on the two looks' pixels), clusterAlerts, matchAlert
+ * and confirmation as the pipeline — over every look of real series (series-reader.ts) cut into chips,
+ * and scores it.
  * - Every series: alerts raised by kind and status, and per site-year (span first → last look); and
  *   vegetation-loss alerts raised where the chip already had a seasonal model (harvests must not).
  * - Event series (a `label_loss<YYYY>` label): monitoring from 1 January of YYYY. A chip is changed when
@@ -28,6 +30,14 @@ import { YEAR_MS } from './harmonic.ts';
 import { POSITIVE_SHARE } from './evaluate.ts';
 import { seasonalBaseline } from './series-baseline.ts';
 import { findSeries, type SeriesSource } from './series-reader.ts';
+import { detectPairScene } from './pair-detector.ts';
+import {
+  DEFAULT_MMU_HA,
+  checkWithPair,
+  chooseReferenceLook,
+  mmuPixels,
+  type LookCover,
+} from './pair-gate.ts';
 import { spectralStats } from './spectral-stats.ts';
 
 /** Default chip size of the series evaluation, in pixels (the series grids are 46–246 px wide). */
@@ -215,9 +225,12 @@ export async function evaluateOneSeries(
   const clearLooks = cells.map(() => 0);
   const firstAlertLook: (number | null)[] = cells.map(() => null);
   let nextId = 1;
+  const covers: LookCover[] = [];
+  const minPixels = mmuPixels(DEFAULT_MMU_HA, series.resolutionM);
   for (let i = 0; i < images.length; i++) {
     const datetime = series.datetimes[i]!;
     const detections: (GridDetection & { state: ChipState; index: number })[] = [];
+    const reference = chooseReferenceLook({ datetime }, covers);
     for (const [n, c] of cells.entries()) {
       if (c.footprint === 0) continue;
       const image = crop(images[i]!, c);
@@ -249,6 +262,30 @@ export async function evaluateOneSeries(
       histories[n]!.push(state);
       if (datetime >= start && isScorable(state)) clearLooks[n]!++;
       detections.push({ key: key(c), col: c.col, row: c.row, detection, state, index: n });
+    }
+    covers.push({
+      id: i,
+      datetime,
+      usableShare: detections.filter((d) => d.state.usable).length / Math.max(1, detections.length),
+    });
+    if (reference && detections.some((d) => d.detection.score >= threshold)) {
+      const scene = detectPairScene(
+        detections.map((d) => ({
+          key: d.key,
+          before: crop(images[reference.id]!, cells[d.index]!),
+          after: crop(images[i]!, cells[d.index]!),
+        })),
+        { threshold, minValid: MIN_VALID },
+      );
+      detections.forEach((d, n) => {
+        const c = cells[d.index]!;
+        d.detection = checkWithPair(d.detection, scene.chips[n], {
+          threshold,
+          chipPixels: c.w * c.h,
+          minPixels,
+          referenceId: reference.id,
+        });
+      });
     }
     const byKey = new Map(detections.map((d) => [d.key, d]));
     const looks = new Map(

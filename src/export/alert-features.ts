@@ -1,7 +1,7 @@
 /**
  * Alerts as GeoJSON features (RFC 7946), read page by page so that exports and the features API never
  * hold more than one page. Every alert has a geometry: the stored outline, or, for alerts stored before
- * outlines were (migration 0007), the union of their chips' squares.
+ * outlines were (migration 0009), the union of their chips' squares.
  */
 import { InputError } from '../errors.ts';
 import { chipExtent, type MultiPolygon } from '../pipeline/alert-extent.ts';

@@ -6,6 +6,7 @@
 import { AreaError } from '../errors.ts';
 import type { Bbox } from './image.ts';
 import { utmEpsg } from './crs.ts';
+import { checkHoles, checkPartsDisjoint } from './area-parts.ts';
 import { findSelfIntersection, type Ring } from './polygon.ts';
 
 /** A position: [longitude, latitude] (further members such as altitude are ignored). */
@@ -58,6 +59,7 @@ export function parseArea(geojson: unknown, options: AreaOptions = {}): ValidAre
   );
   const bbox = lonLatBbox(rings);
   const unwrapped = rings.map((poly) => poly.map((ring) => unwrapRing(ring, bbox)));
+  if (unwrapped.length > 1) checkPartsDisjoint(unwrapped);
 
   let areaM2 = 0;
   let cx = 0;
@@ -131,6 +133,7 @@ function parsePolygon(polygon: unknown, name: string): Ring[] {
     const hit = findSelfIntersection(rings);
     if (hit)
       throw new AreaError(`${name} rings cross each other near (${hit[0].toFixed(6)}, ${hit[1].toFixed(6)})`);
+    checkHoles(rings, name);
   }
   return rings;
 }

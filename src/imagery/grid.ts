@@ -39,6 +39,14 @@ export interface GridCell {
 export const DEFAULT_CHIP_PX = 256;
 export const DEFAULT_RESOLUTION_M = 10;
 
+/** Smallest and largest chip size in pixels (a chip of 4096² pixels is 64 MiB a band). */
+export const CHIP_PX_RANGE = { min: 8, max: 4096 } as const;
+
+/** Whether a chip size is an integer in `CHIP_PX_RANGE`. */
+export function validChipPx(chipPx: number): boolean {
+  return Number.isInteger(chipPx) && chipPx >= CHIP_PX_RANGE.min && chipPx <= CHIP_PX_RANGE.max;
+}
+
 /** The stable key of a grid cell. */
 export function chipKey(epsg: number, cellM: number, col: number, row: number): string {
   return `EPSG:${epsg}/${cellM}/${col}/${row}`;

@@ -1,8 +1,17 @@
 /**
- * HTTP with retries: 5xx, 429, timeouts and connection errors are retried with exponential backoff and
- * finally become SourceUnavailableError (retryable); other 4xx become SourceError at once. Both name the URL.
+ * HTTP with retries: 5xx, 429, timeouts and connection errors are retried with exponential backoff while
+ * the source's retry budget lasts (see `retry-budget.ts`) and finally become SourceUnavailableError;
+ * other 4xx become SourceError at once. Both name the URL.
  */
 import { SourceError, SourceUnavailableError } from '../errors.ts';
+import {
+  announceRetry,
+  budgetLeft,
+  DEFAULT_RETRY_BUDGET_MS,
+  noteFailure,
+  noteSuccess,
+  sourceKey,
+} from './retry-budget.ts';
 
 /** Retry and timeout policy of HTTP requests. */
 export interface HttpOptions {
@@ -12,19 +21,39 @@ export interface HttpOptions {
   retries?: number;
   /** First backoff delay in ms, doubled on each retry (default 250). */
   backoffMs?: number;
+  /**
+   * Milliseconds the source (the URL's origin) may stay unavailable, across requests and retries, before
+   * its requests fail for good (non-retryable SourceUnavailableError; default 60000).
+   */
+  budgetMs?: number;
+  /**
+   * The URL is one the user gave (a STAC API root, a file to read): when every attempt of a call is
+   * refused (or the host is unknown), the error is final rather than retried again later.
+   */
+  refusedIsFinal?: boolean;
   /** Extra request headers. */
   headers?: Record<string, string>;
 }
 
 /** Default policy; tests and the CLI may lower timeouts through options. */
-export const DEFAULT_HTTP: Required<Omit<HttpOptions, 'headers'>> = {
+export const DEFAULT_HTTP: Required<Omit<HttpOptions, 'headers' | 'refusedIsFinal'>> = {
   timeoutMs: 20_000,
   retries: 3,
   backoffMs: 250,
+  budgetMs: DEFAULT_RETRY_BUDGET_MS,
 };
 
 /** Counts of requests made, for benchmarks. */
 export const httpStats = { requests: 0, bytes: 0 };
+
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Whether a fetch error is a refused connection, an unknown host or a port fetch never connects to. */
+function refused(err: unknown): boolean {
+  const cause =
+    err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  return (typeof cause?.code === 'string' && REFUSED.has(cause.code)) || cause?.message === 'bad port';
+}
 
 /**
  * Sends one request with retries and returns the response when its status is 2xx (or `acceptStatus`).
@@ -38,13 +67,17 @@ export async function httpRequest(
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP.timeoutMs;
   const retries = options.retries ?? DEFAULT_HTTP.retries;
   const backoffMs = options.backoffMs ?? DEFAULT_HTTP.backoffMs;
+  const budgetMs = options.budgetMs ?? DEFAULT_HTTP.budgetMs;
+  const key = sourceKey(url);
+  const request = `${init.method ?? 'GET'} ${url}`;
   let lastProblem = '';
+  let allRefused = true;
   for (let attempt = 0; attempt <= retries; attempt++) {
     options.signal?.throwIfAborted();
-    if (attempt > 0)
-      await sleep(backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5), options.signal);
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const attemptMs = Math.max(1, Math.min(timeoutMs, budgetLeft(key, budgetMs)));
+    const timeout = AbortSignal.timeout(attemptMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const startedAt = Date.now();
     try {
       httpStats.requests++;
       const response = await fetch(url, {
@@ -55,30 +88,55 @@ export async function httpRequest(
       if (response.ok || init.acceptStatus?.includes(response.status)) {
         const body = await response.arrayBuffer();
         httpStats.bytes += body.byteLength;
+        noteSuccess(key);
         return { response, body };
       }
       const text = await response.text().catch(() => '');
+      allRefused = false;
       if (response.status >= 500 || response.status === 429) {
         lastProblem = `HTTP ${response.status}`;
-        continue;
+      } else {
+        noteSuccess(key); // the server answered: it is up
+        throw new SourceError(
+          `${request} failed with HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+        );
       }
-      throw new SourceError(
-        `${init.method ?? 'GET'} ${url} failed with HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-      );
     } catch (err) {
       if (err instanceof SourceError) throw err;
       if (options.signal?.aborted) throw options.signal.reason;
-      if (timeout.aborted) lastProblem = `timed out after ${timeoutMs} ms`;
+      if (!refused(err)) allRefused = false;
+      if (timeout.aborted) lastProblem = `timed out after ${attemptMs} ms`;
       else
         lastProblem =
           err instanceof Error
             ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`
             : String(err);
     }
+    const left = noteFailure(key, budgetMs, startedAt);
+    if (left <= 0)
+      throw new SourceUnavailableError(
+        `${request} unavailable for longer than its retry budget of ${Math.round(budgetMs / 1000)} s: ${lastProblem}`,
+        { retryable: false },
+      );
+    if (attempt < retries) {
+      const delayMs = Math.min(left, backoffMs * 2 ** attempt * (0.75 + Math.random() * 0.5));
+      announceRetry({
+        request,
+        problem: lastProblem,
+        attempt: attempt + 2,
+        attempts: retries + 1,
+        delayMs,
+        budgetLeftMs: left,
+      });
+      await sleep(delayMs, options.signal);
+    }
   }
-  throw new SourceUnavailableError(
-    `${init.method ?? 'GET'} ${url} unavailable after ${retries + 1} attempts: ${lastProblem}`,
-  );
+  if (allRefused && options.refusedIsFinal)
+    throw new SourceUnavailableError(
+      `${request}: ${lastProblem} on all ${retries + 1} attempts; check the URL and that its server is running`,
+      { retryable: false },
+    );
+  throw new SourceUnavailableError(`${request} unavailable after ${retries + 1} attempts: ${lastProblem}`);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

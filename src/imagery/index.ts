@@ -11,6 +11,7 @@ export {
 export {
   chipKey,
   cellSize,
+  CHIP_PX_RANGE,
   gridCell,
   gridCellsForArea,
   lonLatBounds,
@@ -18,6 +19,7 @@ export {
   DEFAULT_RESOLUTION_M,
   type GridCell,
   type GridSpec,
+  validChipPx,
 } from './grid.ts';
 export {
   utmEpsg,

@@ -142,3 +142,40 @@ export function segmentTouchesRect(
   }
   return t0 <= t1;
 }
+
+/** A point where an edge of `a` properly crosses an edge of `b` (touching and shared edges do not count), or null. */
+export function findProperCrossing(a: Ring, b: Ring): [number, number] | null {
+  for (let i = 0; i < a.length - 1; i++) {
+    const [ax, ay] = a[i]!;
+    const [bx, by] = a[i + 1]!;
+    for (let j = 0; j < b.length - 1; j++) {
+      const [cx, cy] = b[j]!;
+      const [dx, dy] = b[j + 1]!;
+      if (Math.max(ax, bx) < Math.min(cx, dx) || Math.max(cx, dx) < Math.min(ax, bx)) continue;
+      if (Math.max(ay, by) < Math.min(cy, dy) || Math.max(cy, dy) < Math.min(ay, by)) continue;
+      const d1 = cross(cx, cy, dx, dy, ax, ay);
+      const d2 = cross(cx, cy, dx, dy, bx, by);
+      const d3 = cross(ax, ay, bx, by, cx, cy);
+      const d4 = cross(ax, ay, bx, by, dx, dy);
+      if (d1 * d2 < 0 && d3 * d4 < 0) {
+        const t = d1 / (d1 - d2);
+        return [ax + t * (bx - ax), ay + t * (by - ay)];
+      }
+    }
+  }
+  return null;
+}
+
+/** Whether the point lies on an edge of one of the rings. */
+export function onBoundary(x: number, y: number, rings: Ring[]): boolean {
+  return rings.some((ring) =>
+    ring.some((p, i) => {
+      const q = ring[i + 1];
+      return (
+        q !== undefined &&
+        cross(p[0], p[1], q[0], q[1], x, y) === 0 &&
+        onSegment(p[0], p[1], q[0], q[1], x, y)
+      );
+    }),
+  );
+}

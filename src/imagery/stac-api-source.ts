@@ -90,7 +90,8 @@ export class StacApiSource implements ImagerySource {
           },
           body: request.body ? JSON.stringify(request.body) : undefined,
         },
-        { ...this.options.http, signal: options.signal },
+        // The API root is the user's: refused on every attempt means a wrong URL or a stopped server.
+        { ...this.options.http, refusedIsFinal: true, signal: options.signal },
       );
       const json = parseJson(bytes, request.url);
       const parsed = stacItemCollection.safeParse(json);

@@ -1,21 +1,23 @@
 /**
  * Evidence tiles of one alert at one acquisition: before and after mosaics of the chip renderings around
  * the cluster (its bounding box plus one cell, inside the area) with the cluster's cells outlined, and the
- * change heat-map over the area's grid. Each tile records the dates of the imagery it shows.
+ * change heat-map over the area's grid. Each tile records the dates of the imagery it shows. The chip
+ * renderings are read from, and the tiles written to, the evidence store (by hash), so this runs on any
+ * machine that reaches the database.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
-import { renderEvidence, writeEvidenceFile, type EvidencePhoto, type PixelRect } from '../detect/index.ts';
+import { renderEvidence, type EvidencePhoto, type PixelRect } from '../detect/index.ts';
 import { EVIDENCE_MAX_SIDE } from '../detect/evidence.ts';
+import { EvidenceError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
+import type { EvidenceReader, EvidenceStore } from '../store/evidence-store.ts';
 
 /** Grey of mosaic cells that have no rendering. */
 const BLANK = [40, 40, 40] as const;
 
 /** One chip's rendering on one date. */
 export interface CellImage {
-  /** sha256 of the chip's RGB PNG in evidence_files, or null when none was stored. */
+  /** sha256 of the chip's RGB PNG in the evidence store, or null when none was stored. */
   sha: string | null | undefined;
   /** When it was taken (ISO 8601). */
   datetime: string;
@@ -53,8 +55,6 @@ export interface AlertEvidenceInput {
   members: ReadonlySet<string>;
   /** The area's whole grid: its first column, last (northern) row, and size. */
   grid: { minCol: number; maxRow: number; cols: number; rows: number };
-  /** sha256 → path in the evidence folder of the chip renderings (from evidencePaths). */
-  paths: ReadonlyMap<string, string>;
 }
 
 /** The box of grid cells that evidence heat-maps cover: first column, last (northern) row and size. */
@@ -64,19 +64,6 @@ export function gridBox(cells: readonly { col: number; row: number }[]): AlertEv
   const minCol = Math.min(...cols);
   const maxRow = Math.max(...rows);
   return { minCol, maxRow, cols: Math.max(...cols) - minCol + 1, rows: maxRow - Math.min(...rows) + 1 };
-}
-
-/** Where each chip RGB PNG lives, read once per acquisition: sha256 → path in the evidence folder. */
-export async function evidencePaths(
-  db: Queryable,
-  shas: readonly (string | null | undefined)[],
-): Promise<Map<string, string>> {
-  const wanted = [...new Set(shas.filter((s): s is string => !!s))];
-  const { rows } = await db.query<{ sha256: string; path: string }>(
-    'SELECT sha256, path FROM evidence_files WHERE sha256 = ANY($1::text[])',
-    [wanted],
-  );
-  return new Map(rows.map((r) => [r.sha256, r.path]));
 }
 
 /** `YYYY-MM-DD` of an ISO datetime (UTC). */
@@ -113,8 +100,7 @@ export interface MosaicCell {
  * without a rendering (drawn grey) are invalid: they do not count towards the stretch.
  */
 export async function cellMosaic(
-  paths: ReadonlyMap<string, string>,
-  evidenceDir: string,
+  evidence: EvidenceReader,
   cells: readonly MosaicCell[],
   chipPx: number,
 ): Promise<Mosaic> {
@@ -141,9 +127,15 @@ export async function cellMosaic(
   const dates: string[] = [];
   await Promise.all(
     shown.map(async (c) => {
-      const path = c.image?.sha ? paths.get(c.image.sha) : undefined;
-      if (!path) return;
-      const px = await sharp(await readFile(join(evidenceDir, path)))
+      const sha = c.image?.sha;
+      if (!sha) return;
+      const stored = await evidence.get(sha);
+      if (!stored) {
+        throw new EvidenceError(
+          `chip rendering ${sha} (cell ${c.col},${c.row}) is missing from ${evidence.description}`,
+        );
+      }
+      const px = await sharp(stored.content)
         .resize(cellPx, cellPx)
         .toColourspace('srgb')
         .removeAlpha()
@@ -173,22 +165,20 @@ function dated(kind: 'before' | 'after', dates: readonly string[]) {
   return { label: `${kind} ${dayRange(from, to)}`, from, to };
 }
 
-/** Renders the alert's tiles, writes them content-addressed and links them to the alert with their dates. */
+/** Renders the alert's tiles, stores them by hash and links them to the alert with their dates. */
 export async function writeAlertEvidence(
   db: Queryable,
-  evidenceDir: string,
+  evidence: EvidenceStore,
   input: AlertEvidenceInput,
 ): Promise<void> {
-  const { cells, members, grid, paths } = input;
+  const { cells, members, grid } = input;
   const before = await cellMosaic(
-    paths,
-    evidenceDir,
+    evidence,
     cells.map((c) => ({ col: c.col, row: c.row, image: c.before, member: members.has(c.key) })),
     input.chipPx,
   );
   const after = await cellMosaic(
-    paths,
-    evidenceDir,
+    evidence,
     cells.map((c) => ({ col: c.col, row: c.row, image: c.after, member: members.has(c.key) })),
     input.chipPx,
   );
@@ -219,11 +209,7 @@ export async function writeAlertEvidence(
     { kind: 'heatmap', tile: tiles.heatmap, from: input.acquisitionDatetime, to: input.acquisitionDatetime },
   ] as const;
   for (const { kind, tile, from, to } of written) {
-    const file = await writeEvidenceFile(evidenceDir, tile.bytes, tile.mediaType);
-    await db.query(
-      `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING`,
-      [file.sha256, tile.mediaType, file.bytes, file.path],
-    );
+    const file = await evidence.put(tile.bytes, tile.mediaType);
     await db.query(
       `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,

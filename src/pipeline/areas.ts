@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AreaError, InputError, SourceError } from '../errors.ts';
 import {
+  CHIP_PX_RANGE,
   gridCellsForArea,
   parseArea,
   parseSidecar,
@@ -9,6 +10,7 @@ import {
   type GridSpec,
   type SourceConfig,
   type ValidArea,
+  validChipPx,
 } from '../imagery/index.ts';
 import type { Queryable } from '../store/db.ts';
 import { DEFAULT_MMU_HA } from './alert-extent.ts';
@@ -103,8 +105,10 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
   const source = parseSourceConfig(input.source);
   const chipPx = input.chipPx ?? 256;
   const resolutionM = input.resolutionM ?? 10;
-  if (!Number.isInteger(chipPx) || chipPx < 8 || chipPx > 4096)
-    throw new InputError(`chip size ${chipPx} px is not an integer in 8…4096`);
+  if (!validChipPx(chipPx))
+    throw new InputError(
+      `chip size ${chipPx} px is not an integer in ${CHIP_PX_RANGE.min}…${CHIP_PX_RANGE.max}`,
+    );
   if (!(resolutionM > 0)) throw new InputError(`resolution ${resolutionM} m must be positive`);
   const mmuHa = input.mmuHa ?? DEFAULT_MMU_HA;
   if (!(mmuHa >= 0) || !Number.isFinite(mmuHa)) {
@@ -137,12 +141,55 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
     ],
   );
   const stored = await getArea(db, input.id);
-  if (rows.length === 0 && JSON.stringify(stored.area.geometry) !== JSON.stringify(area.geometry)) {
-    throw new AreaError(
-      `area "${input.id}" already exists with a different geometry; remove it first or choose another id`,
-    );
+  if (rows.length === 0) {
+    const requested = { geometry: area.geometry, chipPx, resolutionM, source, start: input.start };
+    const conflict = areaConflict(stored, requested);
+    if (conflict)
+      throw new AreaError(
+        `area "${input.id}" already exists with ${conflict}; remove it first or choose another id`,
+      );
   }
   return stored;
+}
+
+/** JSON with object keys sorted (jsonb does not keep the order keys were written in). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
+
+/** A source in words: its folder, or its URL and collection. */
+function describeSource(s: SourceConfig): string {
+  return s.kind === 'local' ? s.path : `${s.url} (collection ${s.collection})`;
+}
+
+/** What differs between a stored area and a request to add it again, in words; undefined when nothing does. */
+function areaConflict(
+  stored: AreaRecord,
+  req: Pick<ValidArea, 'geometry'> & {
+    chipPx: number;
+    resolutionM: number;
+    source: SourceConfig;
+    start?: string;
+  },
+): string | undefined {
+  if (JSON.stringify(stored.area.geometry) !== JSON.stringify(req.geometry)) return 'a different geometry';
+  if (stored.grid.chipPx !== req.chipPx)
+    return `chip size ${stored.grid.chipPx} px, not the ${req.chipPx} px given`;
+  if (stored.grid.resolutionM !== req.resolutionM)
+    return `resolution ${stored.grid.resolutionM} m, not the ${req.resolutionM} m given`;
+  if (describeSource(stored.source) !== describeSource(req.source))
+    return `source ${describeSource(stored.source)}, not the ${describeSource(req.source)} given`;
+  if (canonical(stored.source) !== canonical(req.source))
+    return `source settings ${canonical(stored.source)}, not the ${canonical(req.source)} given`;
+  if ((stored.start ?? null) !== (req.start ?? null))
+    return `start ${stored.start ?? 'none'}, not the ${req.start ?? 'none'} given`;
+  return undefined;
 }
 
 interface AreaRow {

@@ -8,12 +8,19 @@ import {
   type GridDetection,
 } from '../detect/index.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
 import { parseVector } from '../store/vectors.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import { getAcquisition } from './acquisitions.ts';
-import { evidencePaths, gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
+import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { chipExtent, type AlertExtent } from './alert-extent.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
+import {
+  lookCovers,
+  pairCheckLook,
+  type PairCheckDeps,
+  type PairCheckSummary,
+} from './monitoring-pair-check.ts';
 import type { GridSpec } from '../imagery/index.ts';
 import { areaCells, getArea } from './areas.ts';
 
@@ -39,8 +46,12 @@ export interface AlertRef {
 }
 
 export interface DetectResult {
+  /** Chips scored. */
   scored: number;
+  /** Alerts raised or updated. */
   alerts: AlertRef[];
+  /** Monitoring only: how the pair detector checked the look's alerting detections. */
+  pairCheck?: PairCheckSummary;
 }
 
 interface StateRow {
@@ -126,8 +137,9 @@ function beforeState<T extends { usable: boolean; validFraction: number }>(
  */
 export async function detectAcquisition(
   db: Db,
-  evidenceDir: string,
+  evidence: EvidenceStore,
   input: DetectInput,
+  reader: PairCheckDeps = {},
 ): Promise<DetectResult> {
   const area = await getArea(db, input.areaId);
   const acquisition = await getAcquisition(db, input.acquisitionId);
@@ -158,6 +170,22 @@ export async function detectAcquisition(
       state: current,
     });
   }
+  const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const pairCheck = input.preEvent
+    ? undefined
+    : await pairCheckLook(
+        db,
+        reader,
+        area,
+        { id: input.acquisitionId, datetime: acquisition.datetime },
+        lookCovers(
+          series.flatMap((s) => s.states),
+          series.length,
+          input.acquisitionId,
+        ),
+        detections,
+        threshold,
+      );
   await db.transaction(async (tx) => {
     for (const d of detections) {
       await tx.query(
@@ -181,12 +209,6 @@ export async function detectAcquisition(
   const alerts: AlertRef[] = [];
   const cells = areaCells(area);
   const grid = gridBox(cells);
-  const paths = candidates.length
-    ? await evidencePaths(
-        db,
-        detections.flatMap((d) => [d.baseline?.sha, d.current.sha]),
-      )
-    : new Map<string, string>();
   for (const candidate of candidates) {
     const ref = await upsertAlert(
       db,
@@ -197,7 +219,7 @@ export async function detectAcquisition(
       area.grid,
     );
     alerts.push(ref);
-    await writeAlertEvidence(db, evidenceDir, {
+    await writeAlertEvidence(db, evidence, {
       alertId: ref.id,
       acquisitionId: input.acquisitionId,
       acquisitionDatetime: acquisition.datetime,
@@ -212,7 +234,6 @@ export async function detectAcquisition(
       })),
       members: new Set(candidate.chipKeys),
       grid,
-      paths,
     });
   }
   // Later looks confirm or dismiss the provisional alerts this acquisition did not raise.
@@ -226,9 +247,9 @@ export async function detectAcquisition(
         { state: d.state, history: d.series.states.filter((s) => s.acquisitionId !== input.acquisitionId) },
       ]),
     ),
-    input.threshold ?? DEFAULT_ALERT_THRESHOLD,
+    threshold,
   );
-  return { scored: detections.length, alerts };
+  return { scored: detections.length, alerts, ...(pairCheck ? { pairCheck } : {}) };
 }
 
 const RANK = { low: 0, high: 1, highest: 2 } as const;

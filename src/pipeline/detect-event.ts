@@ -25,9 +25,10 @@ import { encodeMask } from '../detect/mask-rle.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
 import { parseVector } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
-import { evidencePaths, gridBox, writeAlertEvidence } from './alert-evidence.ts';
+import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
 import { pixelExtent } from './alert-extent.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
@@ -37,8 +38,8 @@ import type { EmbedDeps } from './embed-chips.ts';
 export interface EventDeps {
   /** The database. */
   db: Db;
-  /** Folder of content-addressed evidence files. */
-  evidenceDir: string;
+  /** Where evidence tiles are stored and chip renderings read, by hash. */
+  evidence: EvidenceStore;
   /** Chip reader (injectable for tests). */
   readChips?: EmbedDeps['readChips'];
   /** Minimum valid fraction for a chip to be usable (default 0.5). */
@@ -277,7 +278,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         [area.id, [reference.id, look.id]],
       );
       const sha = new Map(shas.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
-      const paths = await evidencePaths(db, [...sha.values()]);
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
       for (const candidate of candidates) {
         const masks = candidate.chipKeys.flatMap((k) => {
@@ -289,7 +289,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         if (!extent) continue; // no group of its pixels reaches the minimum mapping unit
         const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, area.grid, extent);
         alerts.push(ref);
-        await writeAlertEvidence(db, deps.evidenceDir, {
+        await writeAlertEvidence(db, deps.evidence, {
           alertId: ref.id,
           acquisitionId: look.id,
           acquisitionDatetime: look.datetime,
@@ -304,7 +304,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
           })),
           members: new Set(candidate.chipKeys),
           grid: box,
-          paths,
         });
       }
     }

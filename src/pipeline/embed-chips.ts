@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { spectralStats, writeEvidenceFile } from '../detect/index.ts';
+import { spectralStats } from '../detect/index.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Chip } from '../imagery/chip.ts';
 import {
@@ -10,6 +10,7 @@ import {
   type GridSpec,
 } from '../imagery/index.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
 import { insertEmbeddings, registerModel } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { areaCells, getArea } from './areas.ts';
@@ -21,8 +22,8 @@ export const DEFAULT_PROMPTS = ['flooded area', 'burned area', 'vegetation loss'
 export interface EmbedDeps {
   db: Db;
   embedder: Embedder;
-  /** Folder of content-addressed evidence files (chip RGB PNGs land here). */
-  evidenceDir: string;
+  /** Where chip RGB PNGs are stored, by hash (observations reference them by rgb_sha256). */
+  evidence: EvidenceStore;
   /** Chip reader (injectable so tests can simulate faulty sources). */
   readChips?: (
     acquisition: Acquisition,
@@ -125,18 +126,13 @@ export async function embedAcquisitionChips(
         })
           .png()
           .toBuffer();
-        return writeEvidenceFile(deps.evidenceDir, png, 'image/png');
+        return deps.evidence.put(png, 'image/png');
       }),
     );
     const stats = chips.map((c) => (c.validFraction > 0 ? spectralStats(c.image) : {}));
     result.inserted += await db.transaction(async (tx) => {
       const chipIds = await upsertChips(tx, area.id, batchCells);
       for (const [i, file] of rgbFiles.entries()) {
-        await tx.query(
-          `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, 'image/png', $2, $3)
-           ON CONFLICT (sha256) DO NOTHING`,
-          [file.sha256, file.bytes, file.path],
-        );
         const chip = chips[i]!;
         await tx.query(
           `INSERT INTO observations (chip_id, acquisition_id, valid_fraction, usable, stats, rgb_sha256)

@@ -28,6 +28,7 @@ import {
   transformer,
   type Chip,
 } from '../imagery/index.ts';
+import { DbEvidenceStore } from '../store/db-evidence-store.ts';
 import { openDb } from '../store/open.ts';
 import { discover, getAcquisition, markAcquisition } from './acquisitions.ts';
 import { addArea, areaCells, getArea } from './areas.ts';
@@ -208,7 +209,7 @@ export async function evaluatePipelinePair(
   const db = await openDb({ dataDir: 'memory://' });
   try {
     const source = join(work, 'source');
-    const evidenceDir = join(work, 'evidence');
+    const evidence = new DbEvidenceStore(db);
     mkdirSync(source);
     for (const [name, datetime] of [
       ['before', before],
@@ -234,10 +235,10 @@ export async function evaluatePipelinePair(
     const discovery = await discover(db, openSource(area.source), area, { until: '2100-01-01T00:00:00Z' });
     for (const a of discovery.pending) {
       await embedAcquisitionChips(
-        { db, embedder, evidenceDir },
+        { db, embedder, evidence },
         { areaId: area.id, acquisitionId: a.id, batchSize: 64 },
       );
-      await detectAcquisition(db, evidenceDir, {
+      await detectAcquisition(db, evidence, {
         areaId: area.id,
         acquisitionId: a.id,
         modelId: embedder.id,
@@ -255,7 +256,7 @@ export async function evaluatePipelinePair(
       end: new Date(Date.parse(eventDate) - 1).toISOString(),
     };
     const post = { start: eventDate, end: new Date(Date.parse(after) + day).toISOString() };
-    await detectEvent({ db, evidenceDir }, { areaId: area.id, modelId: embedder.id, pre, post });
+    await detectEvent({ db, evidence }, { areaId: area.id, modelId: embedder.id, pre, post });
     const assessment = await assessArea(db, {
       areaId: area.id,
       eventDate,

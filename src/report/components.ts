@@ -13,6 +13,7 @@ import type {
   GridCell,
   PromptScore,
 } from './queries.ts';
+import { FIRED_PROMPT_MIN } from './queries.ts';
 import { STYLES } from './styles.ts';
 
 /** How pages link to evidence, alerts and chips (relative files in the report, routes in the viewer). */
@@ -144,7 +145,7 @@ export function evidenceTiles(a: AlertDetail, links: Links): SafeHtml {
 }
 
 /** Prompt scores that rose noticeably (≥ PROMPT_SHOWN) over the baseline, as bars. */
-export const PROMPT_SHOWN = 0.05;
+export const PROMPT_SHOWN = FIRED_PROMPT_MIN;
 
 /** Prompts that fired, with their scores as bars. */
 export function promptList(all: PromptScore[]): SafeHtml {

@@ -1,10 +1,14 @@
 /**
  * The static HTML report: one self-contained folder with `index.html` and the evidence tiles it shows
- * (copied into `evidence/`). Inline CSS and SVG only; opens from disk without a server.
+ * (copied from the evidence store into `evidence/`, a folder store). Inline CSS and SVG only; opens from
+ * disk without a server.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Db } from '../store/db.ts';
+import { SHA256_PATTERN, type EvidenceMediaType } from '../store/evidence-media.ts';
+import type { EvidenceReader } from '../store/evidence-store.ts';
+import { FileEvidenceStore } from '../store/file-evidence-store.ts';
 import { InputError } from '../errors.ts';
 import {
   alertFacts,
@@ -20,7 +24,7 @@ import {
   type Links,
 } from './components.ts';
 import { driftChart } from './drift-chart.ts';
-import { imageExtension, resolveEvidencePath, SHA256_PATTERN } from './evidence-files.ts';
+import { imageExtension } from './evidence-files.ts';
 import { formatDate, formatDateRange, formatDateTime, formatKm2, kindTitle, plural } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 import {
@@ -39,8 +43,8 @@ import {
 export interface ReportOptions {
   /** Folder to write `index.html` and `evidence/` into (created when missing). */
   outDir: string;
-  /** Folder the evidence files' stored paths are relative to. */
-  evidenceDir: string;
+  /** Where the evidence the report shows is read, by hash. */
+  evidence: EvidenceReader;
   /** Page title (default "driftwatch report"). */
   title?: string;
   /** Lines of plain-text summary shown under the title. */
@@ -96,18 +100,22 @@ function alertAnchor(id: number | undefined): string | undefined {
   return id === undefined ? undefined : `#alert-${id}`;
 }
 
-/** Copies the shown evidence files into `<outDir>/evidence/` and returns the sha256s that are available. */
-function copyEvidence(sections: AlertSection[], evidenceDir: string, outDir: string): Set<string> {
+/** Copies the shown evidence into `<outDir>/evidence/` and returns the sha256s that are available. */
+async function copyEvidence(
+  sections: AlertSection[],
+  evidence: EvidenceReader,
+  outDir: string,
+): Promise<Set<string>> {
   const available = new Set<string>();
   const target = join(outDir, 'evidence');
   mkdirSync(target, { recursive: true });
+  const copies = new FileEvidenceStore(target);
   for (const { alert } of sections) {
     for (const e of Object.values(latestEvidence(alert.evidence))) {
-      const ext = imageExtension(e.mediaType);
-      if (!ext || !SHA256_PATTERN.test(e.sha256) || available.has(e.sha256)) continue;
-      const source = resolveEvidencePath(evidenceDir, e.path);
-      if (!source || !existsSync(source)) continue;
-      copyFileSync(source, join(target, `${e.sha256}${ext}`));
+      if (!imageExtension(e.mediaType) || !SHA256_PATTERN.test(e.sha256) || available.has(e.sha256)) continue;
+      const stored = await evidence.get(e.sha256);
+      if (!stored) continue;
+      await copies.put(stored.content, stored.mediaType as EvidenceMediaType);
       available.add(e.sha256);
     }
   }
@@ -142,7 +150,7 @@ export async function writeReport(db: Db, options: ReportOptions): Promise<strin
   }
 
   mkdirSync(outDir, { recursive: true });
-  const available = copyEvidence(sections, options.evidenceDir, outDir);
+  const available = await copyEvidence(sections, options.evidence, outDir);
   const links: Links = {
     evidence: (sha, mediaType) =>
       available.has(sha) ? `evidence/${sha}${imageExtension(mediaType) ?? ''}` : undefined,

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.ts';
 import type { AlertStatus } from '../detect/confirmation.ts';
+import { CHANGE_KINDS, type ChangeKind } from '../detect/detect-types.ts';
 import type { Queryable } from '../store/db.ts';
 
 /** Alert confidence levels, weakest first. */
@@ -155,7 +156,7 @@ export interface AlertEvidence {
   mediaType: string;
   /** Size in bytes. */
   bytes: number;
-  /** Path relative to the evidence folder. */
+  /** File name of an exported copy, `<sha256>.<ext>` (older evidence: its path under the old evidence folder). */
   path: string;
 }
 
@@ -297,6 +298,17 @@ export function parseDateBound(value: string, which: 'from' | 'to'): { at: Date;
   return { at, inclusive: true };
 }
 
+/** A prompt fired for an alert when its score rose by at least this much over the baseline. */
+export const FIRED_PROMPT_MIN = 0.05;
+
+/** Validates an alert kind given as text; the error lists the kinds. */
+export function parseAlertKind(value: string): ChangeKind {
+  const v = value.trim().toLowerCase();
+  const kind = CHANGE_KINDS.find((k) => k === v);
+  if (!kind) throw new InputError(`kind "${value}" is not one of ${CHANGE_KINDS.join(', ')}`);
+  return kind;
+}
+
 /** Validates a confidence level given as text. */
 export function parseConfidence(value: string): Confidence {
   const v = value.trim().toLowerCase();
@@ -405,10 +417,12 @@ export async function listAlerts(q: Queryable, filter: AlertFilter = {}): Promis
     const level = parseConfidence(filter.minConfidence);
     add((p) => `a.confidence = ANY(${p}::text[])`, CONFIDENCE_LEVELS.slice(CONFIDENCE_LEVELS.indexOf(level)));
   }
-  if (filter.kind !== undefined) add((p) => `a.kind = ${p}`, filter.kind);
+  if (filter.kind !== undefined) add((p) => `a.kind = ${p}`, parseAlertKind(filter.kind));
   if (filter.prompt !== undefined) {
+    // Only prompts that fired count: every alert stores a score for every prompt.
     add(
-      (p) => `EXISTS (SELECT 1 FROM jsonb_object_keys(a.prompts) k WHERE strpos(lower(k), lower(${p})) > 0)`,
+      (p) =>
+        `EXISTS (SELECT 1 FROM jsonb_each(a.prompts) e WHERE strpos(lower(e.key), lower(${p})) > 0 AND jsonb_typeof(e.value) = 'number' AND (e.value)::float8 >= ${FIRED_PROMPT_MIN})`,
       filter.prompt,
     );
   }

@@ -1,6 +1,6 @@
 /** Alert filters from URL query parameters: `area`, `from`, `to`, `confidence`, `kind`, `prompt`, `status`, `limit`. */
 import { InputError } from '../errors.ts';
-import { parseConfidence, parseDateBound, type AlertFilter } from '../report/queries.ts';
+import { parseAlertKind, parseConfidence, parseDateBound, type AlertFilter } from '../report/queries.ts';
 
 /** The filter names the viewer and the API accept. */
 export const FILTER_PARAMS = [
@@ -36,7 +36,7 @@ export function parseAlertFilter(params: URLSearchParams): AlertFilter {
   const confidence = get('confidence');
   if (confidence) filter.minConfidence = parseConfidence(confidence);
   const kind = get('kind');
-  if (kind) filter.kind = kind;
+  if (kind) filter.kind = parseAlertKind(kind);
   const prompt = get('prompt');
   if (prompt) filter.prompt = prompt;
   const status = get('status');

@@ -10,6 +10,7 @@ import {
   type AreaGrid,
 } from '../report/queries.ts';
 import type { Db } from '../store/db.ts';
+import type { EvidenceReader } from '../store/evidence-store.ts';
 import { evidenceReply } from './evidence.ts';
 import {
   alertItemReply,
@@ -27,8 +28,8 @@ import { htmlReply, jsonReply, NotFound, type Reply } from './reply.ts';
 export interface RouteContext {
   /** The database, read through `readOnly` only. */
   db: Db;
-  /** Folder the evidence files' stored paths are relative to. */
-  evidenceDir: string;
+  /** Where evidence bytes are read, by hash. */
+  evidence: EvidenceReader;
   /** The request URL. */
   url: URL;
   /** The request's If-None-Match header, if any. */
@@ -142,7 +143,7 @@ const apiChipHistory: Handler = async (ctx) => {
   return jsonReply(history);
 };
 
-const evidence: Handler = (ctx, [name]) => evidenceReply(ctx.db, ctx.evidenceDir, name!, ctx.ifNoneMatch);
+const evidence: Handler = (ctx, [name]) => evidenceReply(ctx.evidence, name!, ctx.ifNoneMatch);
 
 /** Routes in match order; patterns match the whole decoded-free path. */
 export const ROUTES: Array<[RegExp, Handler]> = [

@@ -1,12 +1,14 @@
 /**
  * The viewer: a small read-only web UI and JSON API over the database on node:http. Only GET and HEAD;
- * every query runs in a READ ONLY transaction; binds to 127.0.0.1 unless told otherwise.
+ * every query runs in a READ ONLY transaction (evidence bytes come from the evidence store, which may
+ * import a file of the old evidence folder on first view); binds to 127.0.0.1 unless told otherwise.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, DriftwatchError, InputError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
+import type { EvidenceReader } from '../store/evidence-store.ts';
 import { errorPage, type Chrome } from './pages.ts';
 import { htmlReply, jsonReply, NotFound, type Reply } from './reply.ts';
 import { ROUTES } from './routes.ts';
@@ -17,8 +19,8 @@ export interface ServerOptions {
   port: number;
   /** Interface to bind (default 127.0.0.1: this machine only). */
   host?: string;
-  /** Folder the evidence files' stored paths are relative to. */
-  evidenceDir: string;
+  /** Where evidence bytes are read, by hash (the database's evidence store). */
+  evidence: EvidenceReader;
   /** Called with each unexpected error (default: written to stderr). */
   onError?: (err: unknown) => void;
 }
@@ -48,6 +50,18 @@ function errorReply(path: string, status: number, message: string, chrome: Chrom
   return htmlReply(errorPage(status, message, chrome), status);
 }
 
+/** Control characters (NUL above all, which Postgres text cannot hold) are bad input in any part of a URL. */
+function rejectControlCharacters(url: URL): void {
+  const control = /[\u0000-\u001f\u007f]/;
+  if (control.test(decodeURIComponent(url.pathname)))
+    throw new InputError(`path ${JSON.stringify(url.pathname)} holds a control character`);
+  for (const [name, value] of url.searchParams)
+    if (control.test(name) || control.test(value))
+      throw new InputError(
+        `parameter ${JSON.stringify(name)} holds a control character: ${JSON.stringify(value)}`,
+      );
+}
+
 async function route(
   db: Db,
   options: ServerOptions,
@@ -68,11 +82,12 @@ async function route(
   }
   const etag = req.headers['if-none-match'];
   try {
+    rejectControlCharacters(url);
     for (const [pattern, handler] of ROUTES) {
       const m = pattern.exec(path);
       if (m) {
         return await handler(
-          { db, evidenceDir: options.evidenceDir, url, ifNoneMatch: etag, chrome, origin },
+          { db, evidence: options.evidence, url, ifNoneMatch: etag, chrome, origin },
           m.slice(1),
         );
       }

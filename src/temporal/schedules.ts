@@ -5,6 +5,7 @@ import {
   type ScheduleHandle,
 } from '@temporalio/client';
 import { InputError } from '../errors.ts';
+import { checkCron, checkDuration } from './schedule-spec.ts';
 import { IO_TASK_QUEUE } from './task-queues.ts';
 
 /** The schedule id of an area's monitor. */
@@ -30,8 +31,9 @@ export async function startMonitor(
 ): Promise<ScheduleHandle> {
   if (!spec.every === !spec.cron) throw new InputError('give exactly one of --every or --cron');
   const scheduleSpec = spec.every
-    ? { intervals: [{ every: spec.every as `${number}d` }] }
-    : { cronExpressions: [spec.cron!] };
+    ? { intervals: [{ every: checkDuration('--every', spec.every) }] }
+    : { cronExpressions: [checkCron(spec.cron!)] };
+  const catchupWindow = checkDuration('--catchup-window', spec.catchupWindow ?? '1 day');
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'monitorArea',
@@ -39,7 +41,7 @@ export async function startMonitor(
     taskQueue: IO_TASK_QUEUE,
     workflowId: `monitor/${areaId}`,
   };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: spec.catchupWindow ?? '1 day' };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow };
   const existing = client.schedule.getHandle(scheduleId(areaId));
   try {
     await existing.describe();

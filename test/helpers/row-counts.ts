@@ -11,6 +11,7 @@ const TABLES = [
   'alerts',
   'alert_evidence',
   'evidence_files',
+  'evidence_blobs',
 ] as const;
 
 /** Row count of every pipeline table. */

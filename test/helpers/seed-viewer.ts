@@ -4,11 +4,9 @@
  * (a flood and a construction site) with before/after tiles (WebP) and heat-maps (PNG) written to an
  * evidence folder, each dated by the acquisition whose imagery it shows.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Db, Queryable } from '../../src/store/db.ts';
+import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
 import { renderTile, type TileScene } from './evidence-tiles.ts';
 
 export const AREA_ID = 'oder-floodplain';
@@ -86,21 +84,12 @@ function signal(key: string, i: number, chipIndex: number): { score: number; dri
 }
 
 /** Stores a scene as the pipeline would: heat-maps as PNG, photographic tiles as WebP. */
-async function storeTile(q: Queryable, evidenceDir: string, scene: TileScene): Promise<string> {
+async function storeTile(q: Queryable, scene: TileScene): Promise<string> {
   const png = await renderTile(scene);
   const heat = scene.endsWith('-heatmap');
   const bytes = heat ? png : await sharp(png).webp({ quality: 85 }).toBuffer();
-  const [mediaType, ext] = heat ? ['image/png', 'png'] : ['image/webp', 'webp'];
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  const rel = join(sha.slice(0, 2), `${sha}.${ext}`);
-  mkdirSync(join(evidenceDir, sha.slice(0, 2)), { recursive: true });
-  writeFileSync(join(evidenceDir, rel), bytes);
-  await q.query(
-    `INSERT INTO evidence_files (sha256, media_type, bytes, path) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (sha256) DO NOTHING`,
-    [sha, mediaType, bytes.length, rel],
-  );
-  return sha;
+  const ref = await new DbEvidenceStore(q).put(bytes, heat ? 'image/png' : 'image/webp');
+  return ref.sha256;
 }
 
 /** Fields of an alert row for `insertAlert`. */
@@ -173,8 +162,7 @@ export async function insertArea(q: Queryable, id: string, name: string): Promis
 }
 
 /** Seeds the area, its acquisitions, chips, observations, signals and two alerts with evidence. */
-export async function seedViewerData(db: Db, evidenceDir: string): Promise<SeededViewerData> {
-  mkdirSync(evidenceDir, { recursive: true });
+export async function seedViewerData(db: Db): Promise<SeededViewerData> {
   return db.transaction(async (q) => {
     await insertArea(q, AREA_ID, AREA_NAME);
     await q.query(`INSERT INTO models (id, dimension) VALUES ($1, 16)`, [MODEL_ID]);
@@ -295,7 +283,7 @@ export async function seedViewerData(db: Db, evidenceDir: string): Promise<Seede
     const evidence = new Map<number, string[]>();
     // Written at acquisition `i`, showing imagery of acquisition `imaged` (a before tile shows an earlier one).
     const attach = async (alertId: number, i: number, kind: string, scene: TileScene, imaged = i) => {
-      const sha = await storeTile(q, evidenceDir, scene);
+      const sha = await storeTile(q, scene);
       await q.query(
         `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to)
          VALUES ($1, $2, $3, $4, $5, $5)`,

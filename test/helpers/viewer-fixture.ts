@@ -1,11 +1,13 @@
 /**
- * The data the viewer tests browse: a database and its evidence folder. Today a freshly seeded
+ * The data the viewer tests browse: a database and its evidence store. Today a freshly seeded
  * in-memory database; a demo database can replace it without touching the assertions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../../src/store/db.ts';
+import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
+import type { EvidenceReader } from '../../src/store/evidence-store.ts';
 import { openDb } from '../../src/store/open.ts';
 import { seedViewerData } from './seed-viewer.ts';
 
@@ -13,8 +15,8 @@ import { seedViewerData } from './seed-viewer.ts';
 export interface ViewerFixture {
   /** The database (only read by the viewer). */
   db: Db;
-  /** Folder the evidence files' stored paths are relative to. */
-  evidenceDir: string;
+  /** Where its evidence is read, by hash. */
+  evidence: EvidenceReader;
   /** How many alerts the fixture is known to hold, when known in advance. */
   expectedAlertCount?: number;
   /** Closes the database and removes temporary files. */
@@ -23,16 +25,14 @@ export interface ViewerFixture {
 
 /** An in-memory database seeded with one area and two alerts whose evidence PNGs are rendered with sharp. */
 export async function seededViewerFixture(): Promise<ViewerFixture> {
-  const evidenceDir = mkdtempSync(join(tmpdir(), 'driftwatch-evidence-'));
   const db = await openDb({ dataDir: 'memory://' });
-  await seedViewerData(db, evidenceDir);
+  await seedViewerData(db);
   return {
     db,
-    evidenceDir,
+    evidence: new DbEvidenceStore(db),
     expectedAlertCount: 2,
     async close() {
       await db.close();
-      rmSync(evidenceDir, { recursive: true, force: true });
     },
   };
 }
@@ -60,7 +60,7 @@ export async function demoViewerFixture(): Promise<ViewerFixture & { demoOutput:
   const db = await openDb({ dataDir: join(home, 'db') });
   return {
     db,
-    evidenceDir: join(home, 'evidence'),
+    evidence: new DbEvidenceStore(db),
     demoOutput: run.stdout,
     async close() {
       await db.close();

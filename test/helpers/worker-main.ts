@@ -1,8 +1,10 @@
-// A driftwatch worker in its own process, for crash tests. Env: TEMPORAL_ADDRESS, DB_DIR, EVIDENCE_DIR,
-// EMBED_DELAY_MS (slows every embedding batch so the test can kill it mid-batch).
+// A driftwatch worker in its own process, for crash tests. Env: TEMPORAL_ADDRESS, DB_DIR (the embedded
+// database another process serves), EMBED_DELAY_MS (slows every embedding batch so the test can kill it
+// mid-batch). Evidence goes to the database's evidence store.
 import { NativeConnection } from '@temporalio/worker';
 import { SpectralEmbedder } from '../../src/embed/spectral.ts';
 import type { Embedder } from '../../src/embed/embedder.ts';
+import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
 import { openDb } from '../../src/store/open.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorkers } from '../../src/temporal/worker.ts';
@@ -27,7 +29,7 @@ const connection = await NativeConnection.connect({ address: process.env.TEMPORA
 const workers = await createWorkers({
   connection,
   namespace: 'default',
-  deps: { db, embedder: async () => slow, evidenceDir: process.env.EVIDENCE_DIR! },
+  deps: { db, embedder: async () => slow, evidence: new DbEvidenceStore(db) },
 });
 process.stdout.write('worker ready\n');
 await Promise.all(workers.map((w) => w.run()));

@@ -3,7 +3,9 @@ import { InputError } from '../../errors.ts';
 import {
   getAlert,
   listAlerts,
+  parseAlertKind,
   parseConfidence,
+  parseDateBound,
   type AlertEvidence,
   type AlertSummary,
 } from '../../report/queries.ts';
@@ -39,6 +41,11 @@ export function register(program: Command): void {
     .option('--prompt <text>', 'only alerts whose fired prompts contain this text')
     .option('--json', 'print JSON')
     .action(async (o) => {
+      // Checked before the database opens: a bad filter is bad input, not an empty list.
+      const kind = o.kind === undefined ? undefined : parseAlertKind(o.kind);
+      const minConfidence = o.confidence === undefined ? undefined : parseConfidence(o.confidence);
+      if (o.from !== undefined) parseDateBound(o.from, 'from');
+      if (o.to !== undefined) parseDateBound(o.to, 'to');
       await withRuntime(async (rt) => {
         const db = await rt.db();
         const list = await db.readOnly((tx) =>
@@ -46,8 +53,8 @@ export function register(program: Command): void {
             areaId: o.area,
             from: o.from,
             to: o.to,
-            minConfidence: o.confidence ? parseConfidence(o.confidence) : undefined,
-            kind: o.kind,
+            minConfidence,
+            kind,
             prompt: o.prompt,
           }),
         );
@@ -70,7 +77,7 @@ export function register(program: Command): void {
           [
             line(a),
             ...a.chips.map((c) => `  chip ${c.key}\tscore ${c.score?.toFixed(2) ?? '-'}`),
-            ...a.evidence.map((e) => `  ${e.kind}\t${imagedDays(e)}\t${rt.config.evidenceDir}/${e.path}`),
+            ...a.evidence.map((e) => `  ${e.kind}\t${imagedDays(e)}\t${e.sha256}`),
           ].join('\n'),
         );
       });

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.ts';
 import { listAreaAcquisitions, type AreaAcquisition } from '../../pipeline/acquisitions.ts';
 import { addArea, areaCells, getArea, listAreas, removeArea } from '../../pipeline/areas.ts';
-import type { SourceConfig } from '../../imagery/index.ts';
+import { CHIP_PX_RANGE, type SourceConfig } from '../../imagery/index.ts';
+import { isoDate, positiveNumber, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 /** `--source` value: a STAC API URL (with --collection) or a local folder / catalog.json. */
@@ -25,7 +26,9 @@ export function sourceFromFlags(
       ...pass,
     };
   }
-  return { kind: 'local', path: resolve(source), ...pass };
+  const path = resolve(source);
+  if (!existsSync(path)) throw new InputError(`--source folder ${path} does not exist`);
+  return { kind: 'local', path, ...pass };
 }
 
 /** A number or a comma-separated list of numbers (one per band). */
@@ -137,11 +140,20 @@ export function register(program: Command): void {
       'local GeoTIFFs: Sentinel-2 processing baseline (≥ 04.00: −0.1 offset)',
     )
     .option('--name <name>', 'display name')
-    .option('--chip-size <px>', 'chip size in pixels', (v) => Number(v), 256)
-    .option('--resolution <m>', 'pixel size in metres', (v) => Number(v), 10)
-    .option('--start <date>', 'earliest acquisition date to consider (ISO)')
-    .option('--max-area <km2>', 'largest accepted area in km²', (v) => Number(v))
-    .option('--max-chips <n>', 'most chips the area may yield (default 20000)', (v) => Number(v))
+    .option(
+      '--chip-size <px>',
+      'chip size in pixels',
+      wholeNumber('--chip-size', CHIP_PX_RANGE.min, CHIP_PX_RANGE.max),
+      256,
+    )
+    .option('--resolution <m>', 'pixel size in metres', positiveNumber('--resolution'), 10)
+    .option('--start <date>', 'earliest acquisition date to consider (YYYY-MM-DD or ISO datetime)')
+    .option('--max-area <km2>', 'largest accepted area in km²', positiveNumber('--max-area'))
+    .option(
+      '--max-chips <n>',
+      'most chips the area may yield (default 20000)',
+      wholeNumber('--max-chips', 1, Number.MAX_SAFE_INTEGER),
+    )
     .option(
       '--mmu-ha <ha>',
       'minimum mapping unit: smaller groups of changed pixels make no alert (default 0.1)',
@@ -149,6 +161,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print JSON')
     .action(async (id: string, file: string, o) => {
+      if (o.start !== undefined) isoDate('--start', o.start);
       const source = sourceFromFlags(o.source, o.collection, o.preset, o.passWindow);
       const metadata = metadataFromFlags(o);
       if (metadata && source.kind !== 'local')

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { InputError } from '../../errors.ts';
 import { getArea } from '../../pipeline/areas.ts';
 import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-report.ts';
 import type { Assessment } from '../../pipeline/assess.ts';
 import type { AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
 import { DEFAULT_PROMPTS } from '../../pipeline/embed-chips.ts';
 import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
+import { isoDate, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 /** Exit code of a run that had nothing it could process (bad input exits 2). */
@@ -54,14 +54,23 @@ export function register(program: Command): void {
       'on-demand disaster assessment of an area around an event date (exit 3 when nothing after the event could be processed)',
     )
     .argument('<area>', 'area id')
-    .requiredOption('--event-date <date>', 'date of the event (ISO)')
+    .requiredOption('--event-date <date>', 'date of the event: YYYY-MM-DD or an ISO datetime with zone')
     .option('--prompt <text...>', 'prompts whose affected area is reported', [...DEFAULT_PROMPTS])
-    .option('--pre-days <n>', 'days before the event forming the baseline', (v) => Number(v), 60)
-    .option('--post-days <n>', 'days after the event to assess', (v) => Number(v), 30)
+    .option(
+      '--pre-days <n>',
+      'days before the event forming the baseline (1…3650)',
+      wholeNumber('--pre-days', 1, 3650),
+      60,
+    )
+    .option(
+      '--post-days <n>',
+      'days after the event to assess (1…3650)',
+      wholeNumber('--post-days', 1, 3650),
+      30,
+    )
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
-      if (Number.isNaN(Date.parse(o.eventDate)))
-        throw new InputError(`--event-date "${o.eventDate}" is not an ISO date`);
+      isoDate('--event-date', o.eventDate, new Date());
       await withRuntime(async (rt) => {
         await getArea(await rt.db(), areaId);
         const t = await rt.temporal();

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../../errors.ts';
 import {
+  CHIP_PX_RANGE,
   DEFAULT_BANDS,
   gridCellsForArea,
   itemToAcquisition,
@@ -23,9 +24,12 @@ import {
   type Chip,
   type RasterInfo,
   type ValidArea,
+  validChipPx,
 } from '../../imagery/index.ts';
 import { httpRequest } from '../../imagery/http.ts';
+import { formatRetry, onRetry } from '../../imagery/retry-budget.ts';
 import { planetaryComputerTokenUrl } from '../../imagery/planetary-computer.ts';
+import { parseJson } from '../../imagery/stac-api-source.ts';
 import type { Preset } from '../../imagery/stac-item.ts';
 
 /** Options of the chips command. */
@@ -65,7 +69,12 @@ export function register(program: Command): void {
     .option('--max-area-km2 <km2>', 'largest accepted --aoi (the raster footprint has no limit)', '10000')
     .option('--min-valid <fraction>', 'smallest valid fraction of a usable chip', '0.5')
     .action(async (input: string, flags: ChipsFlags) => {
-      await runChips(input, flags);
+      const stop = onRetry((notice) => process.stderr.write(`${formatRetry(notice)}\n`));
+      try {
+        await runChips(input, flags);
+      } finally {
+        stop();
+      }
     });
 }
 
@@ -88,8 +97,11 @@ function parseBands(value: string): string[] {
 }
 
 async function runChips(inputArg: string, flags: ChipsFlags): Promise<void> {
-  const chipPx = positive('--size', flags.size);
-  if (!Number.isInteger(chipPx)) throw new InputError(`--size must be an integer, got "${flags.size}"`);
+  const chipPx = Number(flags.size);
+  if (!/^\d+$/.test(flags.size.trim()) || !validChipPx(chipPx))
+    throw new InputError(
+      `--size must be an integer from ${CHIP_PX_RANGE.min} to ${CHIP_PX_RANGE.max} pixels, got "${flags.size}"`,
+    );
   const givenResolution =
     flags.resolution === undefined ? undefined : positive('--resolution', flags.resolution);
   const maxAreaKm2 = positive('--max-area-km2', flags.maxAreaKm2);
@@ -205,8 +217,10 @@ async function loadInput(input: string, bands: string[] | undefined): Promise<Lo
   const isUrl = /^https?:\/\//i.test(input);
   if (/\.json(\?.*)?$/i.test(input)) {
     const json = isUrl
-      ? JSON.parse(new TextDecoder().decode((await httpRequest(input, { method: 'GET' })).body))
+      ? parseJson((await httpRequest(input, { method: 'GET' }, { refusedIsFinal: true })).body, input)
       : readJsonFile(input);
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new InputError(`${input} is not a STAC item: expected a JSON object`);
     const preset = isUrl ? presetFor(input) : undefined;
     const collection = (json as { collection?: unknown }).collection;
     const tokenUrl =

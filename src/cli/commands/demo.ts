@@ -154,10 +154,11 @@ export function register(program: Command): void {
           `  alerts raised on cloudy (${cloudy.join(', ')}) or season-only dates: ${offEvent}\n`,
         );
 
+        const evidence = await rt.evidence();
         const reportPath = await step(rt, 'writing the report', () =>
           writeReport(db, {
             outDir: join(rt.config.home, 'demo', 'report'),
-            evidenceDir: rt.config.evidenceDir,
+            evidence,
             title: 'driftwatch demo: a year over a synthetic valley',
             summary: [
               `${manifest.items.length} acquisitions, ${alerts.length} alert(s)`,

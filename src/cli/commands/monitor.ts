@@ -12,6 +12,7 @@ import {
   scheduleId,
   startMonitor,
 } from '../../temporal/schedules.ts';
+import { checkCron, checkDuration } from '../../temporal/schedule-spec.ts';
 import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
 import type { MonitorAreaResult } from '../../../workflows/monitor-area.ts';
 import { output, withRuntime } from '../runtime.ts';
@@ -65,6 +66,12 @@ export function register(program: Command): void {
     .option('--catchup-window <duration>', 'catch up missed runs within this window', '1 day')
     .option('--paused', 'create the schedule paused')
     .action(async (areaId: string, o) => {
+      // Checked before anything starts: a bad value never reaches the database or Temporal.
+      if (o.every !== undefined && o.cron !== undefined)
+        throw new InputError('give exactly one of --every or --cron');
+      if (o.every !== undefined) checkDuration('--every', o.every);
+      if (o.cron !== undefined) checkCron(o.cron);
+      checkDuration('--catchup-window', o.catchupWindow);
       await withRuntime(async (rt) => {
         await getArea(await rt.db(), areaId);
         const t = await rt.temporal();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { startServer } from '../../server/server.ts';
+import { DbEvidenceStore } from '../../store/db-evidence-store.ts';
 import { withRuntime } from '../runtime.ts';
 
 function port(value: string): number {
@@ -19,13 +20,14 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to listen on (127.0.0.1: this machine only)', '127.0.0.1')
     .option(
       '--evidence-dir <dir>',
-      'evidence folder (default: DRIFTWATCH_EVIDENCE_DIR or .driftwatch/evidence)',
+      'evidence folder of a release that kept evidence on disk, imported on first view (default: DRIFTWATCH_EVIDENCE_DIR or .driftwatch/evidence)',
     )
     .action(async (o: { port: number; host: string; evidenceDir?: string }) => {
       await withRuntime(async (rt) => {
         const db = await rt.db();
-        const evidenceDir = o.evidenceDir ? resolve(o.evidenceDir) : rt.config.evidenceDir;
-        const server = await startServer(db, { port: o.port, host: o.host, evidenceDir });
+        const legacyDir = o.evidenceDir ? resolve(o.evidenceDir) : rt.config.legacyEvidenceDir;
+        const evidence = new DbEvidenceStore(db, { legacyDir });
+        const server = await startServer(db, { port: o.port, host: o.host, evidence });
         process.stdout.write(`driftwatch viewer on ${server.url} (${db.description}); Ctrl-C stops it\n`);
         await new Promise<void>((done) => {
           const stop = () => {

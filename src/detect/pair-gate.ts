@@ -1,0 +1,138 @@
+/**
+ * Monitoring's kinds checked by the pair detector: one scoring core for the physics of change.
+ *
+ * Monitoring (detect-chip.ts) decides *when* a chip departs from its own past — its envelope, or its
+ * seasonal model once it has a year of history — from chip summaries (indices, cover shares, prompt
+ * scores). Whether the departure is a flood, a burn or construction is a question about pixels, which the
+ * pair detector (pair-detector.ts) answers with the permanent-water rule, the post-fire spectrum, the
+ * built-up gain over non-vegetated pixels, and thresholds fitted to the scene. So every monitoring
+ * detection of one of those kinds is checked against the pair detection of the same chip between the
+ * monitoring reference look (chooseReferenceLook) and the current look:
+ *
+ * - the pair detection names the same kind, over at least the minimum mapping unit of pixels where it
+ *   counts them (new water, post-fire pixels; DEFAULT_MMU_HA): the monitoring detection stands;
+ * - otherwise its score is capped by the pair detector's strength of that kind's own evidence (new water,
+ *   post-fire dNBR, built-up gain; 0.5 at each one's threshold), so a claim the pixels do not support
+ *   falls under the alert threshold, and its kind is what the pixels do support.
+ *
+ * Vegetation loss and generic change are left to monitoring: two images cannot tell a harvest from a
+ * felling, the seasonal model can. Where the chip has no usable pair (no reference look in reach, cloud),
+ * the monitoring detection stands and `pair` says why not (`unchecked`).
+ */
+import type { ChangeKind, ChipDetection } from './detect-types.ts';
+import type { PairChipDetection, PairStrengths } from './pair-detector.ts';
+
+/** Kinds whose physics the pair detector checks, and the pair strength that is that kind's evidence. */
+export const CHECKED_KINDS: Readonly<Partial<Record<ChangeKind, keyof PairStrengths>>> = {
+  flood: 'water',
+  burn: 'burn',
+  construction: 'construction',
+  'vegetation-loss': 'vegetation',
+};
+
+/** Default minimum mapping unit, in hectares: 10 Sentinel-2 pixels; smaller pixel groups make no alert. */
+export const DEFAULT_MMU_HA = 0.1;
+
+/** Smallest number of pixels of `resolutionM` metres that covers `mmuHa` hectares (at least 1). */
+export function mmuPixels(mmuHa: number, resolutionM: number): number {
+  return Math.max(1, Math.ceil((mmuHa * 10_000) / (resolutionM * resolutionM) - 1e-9));
+}
+
+/** Pixels of the pair detection showing the kind's own evidence, where the detector counts them. */
+function kindPixels(kind: ChangeKind, pair: PairChipDetection, pixels: number): number | undefined {
+  const e = pair.evidence;
+  if (!('change' in e)) return undefined;
+  const share = kind === 'flood' ? e.waterFraction : kind === 'burn' ? e.burnFraction : undefined;
+  return share === undefined ? undefined : Math.round(share * pair.validFraction * pixels);
+}
+
+/** How the pair check went for one chip. */
+export type PairCheck = 'confirmed' | 'capped' | 'unchecked' | 'not-needed';
+
+/** A monitoring detection after its pair check. */
+export type CheckedDetection = ChipDetection & {
+  /** Outcome of the pair check. */
+  pairCheck: PairCheck;
+  /** Acquisition id of the reference look the pair used, when one did. */
+  pairReference?: number;
+};
+
+/** Options of checkWithPair. */
+export interface PairCheckOptions {
+  /** The alert threshold on the score. */
+  threshold: number;
+  /** Pixels in the chip (width × height). */
+  chipPixels: number;
+  /** The minimum mapping unit in pixels (mmuPixels). */
+  minPixels: number;
+  /** Acquisition id of the reference look, recorded on the result. */
+  referenceId?: number;
+}
+
+/**
+ * Checks one monitoring detection against the pair detection of the same chip (undefined: no pair).
+ * `threshold` is the alert threshold; a capped detection keeps its confidence only at or above it.
+ */
+export function checkWithPair(
+  detection: ChipDetection,
+  pair: PairChipDetection | undefined,
+  options: PairCheckOptions,
+): CheckedDetection {
+  const { threshold } = options;
+  const evidenceKey = CHECKED_KINDS[detection.kind];
+  if (!evidenceKey || !(detection.score >= threshold)) return { ...detection, pairCheck: 'not-needed' };
+  if (!pair || !pair.usable) return { ...detection, pairCheck: 'unchecked' };
+  const ref = options.referenceId === undefined ? {} : { pairReference: options.referenceId };
+  const counted = kindPixels(detection.kind, pair, options.chipPixels);
+  const large = counted === undefined || counted >= options.minPixels;
+  const st = pair.strengths;
+  // Vegetation loss names a change the scene's statistics single out (two images cannot tell it from a
+  // season, so the chip must stand out from the rest of its scene).
+  const own = detection.kind === 'vegetation-loss' ? Math.min(st.change, st.vegetation) : st[evidenceKey];
+  const named = detection.kind === 'vegetation-loss' ? own >= 0.5 : pair.kind === detection.kind;
+  if (named && large) return { ...detection, pairCheck: 'confirmed', ...ref };
+  const cap = large ? own : Math.min(own, 0.5 * threshold);
+  const score = Math.min(detection.score, cap);
+  const kind: ChangeKind = pair.kind === 'change' || pair.kind === 'vegetation-loss' ? 'change' : pair.kind;
+  return {
+    ...detection,
+    score,
+    kind: score >= threshold ? detection.kind : kind,
+    confidence: score >= threshold ? detection.confidence : null,
+    pairCheck: 'capped',
+    ...ref,
+  };
+}
+
+/** A look that a reference can be chosen from. */
+export interface LookCover {
+  /** Acquisition id. */
+  id: number;
+  /** Acquisition time, ISO 8601. */
+  datetime: string;
+  /** Share of the area's chips usable in this look. */
+  usableShare: number;
+}
+
+/** How far back the monitoring reference look may lie, in days. */
+export const REFERENCE_MAX_DAYS = 180;
+
+/**
+ * The reference look for a monitoring look: among earlier looks within REFERENCE_MAX_DAYS, the latest
+ * whose usable share is at least half the best share among them (a recent look, but not a cloudy one),
+ * or undefined when none lies within reach.
+ */
+export function chooseReferenceLook(
+  current: { datetime: string },
+  earlier: readonly LookCover[],
+): LookCover | undefined {
+  const t = Date.parse(current.datetime);
+  const reach = earlier.filter((l) => {
+    const dt = t - Date.parse(l.datetime);
+    return dt > 0 && dt <= REFERENCE_MAX_DAYS * 86_400_000 && l.usableShare > 0;
+  });
+  if (reach.length === 0) return undefined;
+  const best = Math.max(...reach.map((l) => l.usableShare));
+  const good = reach.filter((l) => l.usableShare >= best / 2);
+  return good.reduce((a, b) => (Date.parse(b.datetime) >= Date.parse(a.datetime) ? b : a));
+}
