@@ -80,8 +80,28 @@ for (const backend of backends()) {
 
       const again = await upsertAlert(db, 'delta', acq[2]!.id, acq[2]!.datetime, candidate, GRID);
       expect(again.created).toBe(false);
-      expect((await stored())[0]!.geometry_source).toBe('pixels');
-      expect((await stored())[0]!.geometry).toEqual(twentyFour.geometry);
+      expect(await stored()).toEqual([
+        { area_km2: 0.0024, geometry: twentyFour.geometry, geometry_source: 'pixels' },
+      ]);
+    });
+
+    it('a chip-level look adds its chips but keeps the area and outline counted in pixels', async () => {
+      const { rows } = await db.query<{ id: number }>(
+        `INSERT INTO acquisitions (source, item_id, datetime, assets) VALUES ('test', 'i3', '2024-05-01T10:00:00Z', '{}') RETURNING id`,
+      );
+      const east = 'EPSG:32633/80/6251/72000';
+      const grown = await upsertAlert(
+        db,
+        'delta',
+        Number(rows[0]!.id),
+        '2024-05-01T10:00:00Z',
+        { ...candidate, chipKeys: [east] },
+        GRID,
+      );
+      expect(grown.chipKeys).toEqual([KEY, east]);
+      expect(await stored()).toEqual([
+        { area_km2: 0.0024, geometry: extentOf(24).geometry, geometry_source: 'pixels' },
+      ]);
     });
 
     it('stores an area’s minimum mapping unit, 0.1 ha unless told', async () => {

@@ -259,7 +259,8 @@ const RANK = { low: 0, high: 1, highest: 2 } as const;
  * adjacent chips). With a pixel extent (a post-event pair detection: changed pixels over the minimum mapping
  * unit) its area and outline are the extent's, and an update keeps whichever of the stored and the new
  * extent is larger; without one, its area is its chips times the cell area and its outline the union of its
- * chips' squares (alert-extent.ts).
+ * chips' squares (alert-extent.ts) — unless its outline is from pixels already: a chip-level look adds its
+ * chips to the alert but keeps the pixels' area and outline, which it cannot measure.
  */
 export async function upsertAlert(
   db: Db,
@@ -298,7 +299,8 @@ export async function upsertAlert(
       for (const [p, s] of Object.entries(candidate.prompts)) prompts[p] = Math.max(prompts[p] ?? 0, s);
       await tx.query(
         `UPDATE alerts SET chip_keys = $2, confidence = $3, score = GREATEST(score, $4),
-                area_km2 = CASE WHEN $9::boolean THEN GREATEST(area_km2, $5) ELSE $5 END, prompts = $6,
+                area_km2 = CASE WHEN $9::boolean THEN GREATEST(area_km2, $5)
+                                WHEN geometry_source = 'pixels' THEN area_km2 ELSE $5 END, prompts = $6,
                 last_acquisition_id = $7, last_seen = GREATEST(last_seen, $8::timestamptz), updated_at = now()
           WHERE id = $1`,
         [
@@ -324,7 +326,8 @@ export async function upsertAlert(
          ON CONFLICT (area_id, cluster_key) DO UPDATE
            SET chip_keys = ARRAY(SELECT k FROM unnest(alerts.chip_keys || EXCLUDED.chip_keys) AS k
                                  GROUP BY k ORDER BY k COLLATE "C"),
-               area_km2 = GREATEST(alerts.area_km2, EXCLUDED.area_km2)
+               area_km2 = CASE WHEN NOT $11::boolean AND alerts.geometry_source = 'pixels' THEN alerts.area_km2
+                               ELSE GREATEST(alerts.area_km2, EXCLUDED.area_km2) END
          RETURNING id, (xmax = 0) AS created, chip_keys`,
         [
           areaId,
@@ -337,6 +340,7 @@ export async function upsertAlert(
           JSON.stringify(candidate.prompts),
           acquisitionId,
           datetime,
+          extent !== undefined,
         ],
       );
       ref = {
