@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAssessment } from '../src/cli/commands/assess.ts';
+import { MASK_WATER } from '../src/detect/mask-codes.ts';
+import { decodeMask } from '../src/detect/mask-rle.ts';
+import { transformer } from '../src/imagery/index.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
@@ -78,15 +81,44 @@ describe('assessment of one pre-event and one post-event image', () => {
     expect(a.affectedKm2['flooded area']).toBeCloseTo(1.5 * cellKm2, 6);
     expect(a.affectedKm2['burned area']).toBe(0);
     expect(a.alerts).toHaveLength(1);
-    expect(a.alerts[0]).toMatchObject({ kind: 'flood', chipKeys: [west, east].sort() });
+    expect(a.alerts[0]).toMatchObject({
+      kind: 'flood',
+      chipKeys: [west, east].sort(),
+      areaKm2: 0.1536,
+      burnSeverityKm2: null,
+    });
     expect(a.alerts[0]!.evidence.map((e) => e.kind).sort()).toEqual(['after', 'before', 'heatmap']);
     const { rows } = await db.query<{ area_km2: number; confirmation: string }>(
       'SELECT area_km2, confirmation FROM alerts',
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.area_km2).toBeCloseTo(1.5 * cellKm2, 6);
+    const { rows: outline } = await db.query<{ geometry: unknown; geometry_source: string; bbox: number[] }>(
+      'SELECT geometry, geometry_source, bbox FROM alerts',
+    );
+    // The flood's pixels 0…47 × 0…31 from the north-west corner of the west chip, as one rectangle.
+    const toLonLat = transformer(fixture.epsg, 4326);
+    const at = (x: number, y: number) =>
+      toLonLat(1560 * 320 + x * 10, 15625 * 320 - y * 10).map((v) => Math.round(v * 1e7) / 1e7);
+    expect(outline[0]!.geometry_source).toBe('pixels');
+    expect(outline[0]!.geometry).toEqual({
+      type: 'MultiPolygon',
+      coordinates: [[[at(48, 0), at(0, 0), at(0, 32), at(48, 32), at(48, 0)]]],
+    });
+    const { rows: masks } = await db.query<{ key: string; mask: Uint8Array }>(
+      `SELECT c.key, ed.mask FROM event_detections ed JOIN chips c ON c.id = ed.chip_id WHERE c.key = ANY($1)`,
+      [[west, east]],
+    );
+    const water = (k: string) => {
+      const m = decodeMask(new Uint8Array(masks.find((r) => r.key === k)!.mask));
+      expect([m.width, m.height]).toEqual([32, 32]);
+      return [...m.values.keys()].filter((i) => m.values[i] === MASK_WATER);
+    };
+    expect(water(west)).toEqual([...Array(1024).keys()]);
+    expect(water(east)).toEqual([...Array(1024).keys()].filter((i) => i % 32 < 16));
     const text = formatAssessment(a);
     expect(text).toContain('  reference: 2024-04-01');
+    expect(text).toMatch(/ {2}alert #\d+ flood \(\w+\), 2 chip\(s\), 0\.15 km², evidence /);
     expect(text).toContain(
       '16 chip(s) scored, 0 not scored (too little valid data in either look), 2 changed',
     );

@@ -4,8 +4,10 @@ import { otsuThreshold } from '../src/detect/otsu.ts';
 import { fitBandRelation } from '../src/detect/radiometric.ts';
 import {
   detectPairScene,
-  MASK_CHANGED,
+  MASK_BUILT,
+  MASK_BURN_LOW,
   MASK_UNCHANGED,
+  MASK_WATER,
   type PairChipInput,
 } from '../src/detect/pair-detector.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
@@ -114,8 +116,10 @@ describe('pair detector', () => {
     expect(c5.signals).toEqual(['change', 'spectral']);
     expect(c5.confidence).toBe('high');
     expect(c5.evidence.changedFraction).toBe(128 / 256);
-    expect(c5.mask![0]).toBe(MASK_CHANGED);
+    expect(c5.mask![0]).toBe(MASK_BUILT);
     expect(c5.mask![255]).toBe(MASK_UNCHANGED);
+    expect(c5.mask!.filter((v) => v === MASK_BUILT)).toHaveLength(128);
+    expect(d.chips[4]!.mask!.every((v) => v === MASK_UNCHANGED)).toBe(true);
     expect(d.scene.floor).toBeCloseTo(Math.log1p(22.457744484825323 / 6), 6);
     expect(d.scene.bands).toEqual(BANDS);
   });
@@ -126,13 +130,36 @@ describe('pair detector', () => {
         (k, i) => ((k === 2 || k === 9) && i < 96 ? WATER : null),
         (k, i) => (k === 9 && i < 96 ? WATER : null),
       ),
+      { keepMasks: true },
     );
     expect(d.chips.filter((c) => c.confidence !== null).map((c) => [c.key, c.kind])).toEqual([
       ['c2', 'flood'],
     ]);
     expect(d.chips[2]!.evidence.waterFraction).toBe(96 / 256);
     expect(d.chips[9]!.evidence.waterFraction).toBe(0);
+    const water = (k: number) =>
+      [...d.chips[k]!.mask!.keys()].filter((i) => d.chips[k]!.mask![i] === MASK_WATER);
+    expect(water(2)).toEqual([...Array(96).keys()]);
+    expect(water(9)).toEqual([]);
     expect(d.chips[9]!.score).toBeLessThan(0.5);
+  });
+
+  it('marks burnt pixels by USGS dNBR class: char as high, scorched canopy as moderate-high', () => {
+    // NBR of VEG (0.35 − 0.1) / 0.45 = 0.556; of CHAR −0.273 (dNBR 0.83), of SCORCHED −0.032 (dNBR 0.59).
+    const CHAR = [0.03, 0.04, 0.05, 0.08, 0.12, 0.14];
+    const SCORCHED = [0.04, 0.05, 0.06, 0.15, 0.17, 0.16];
+    const d = detectPairScene(
+      scene((k, i) => (k === 6 ? (i < 64 ? CHAR : i < 128 ? SCORCHED : null) : null)),
+      { keepMasks: true },
+    );
+    expect(d.chips.filter((c) => c.confidence !== null).map((c) => [c.key, c.kind])).toEqual([
+      ['c6', 'burn'],
+    ]);
+    const mask = d.chips[6]!.mask!;
+    const where = (code: number) => [...mask.keys()].filter((i) => mask[i] === code);
+    expect(where(MASK_BURN_LOW + 3)).toEqual([...Array(64).keys()]);
+    expect(where(MASK_BURN_LOW + 2)).toEqual([...Array(64).keys()].map((i) => 64 + i));
+    expect(where(MASK_UNCHANGED)).toEqual([...Array(128).keys()].map((i) => 128 + i));
   });
 
   it('raises nothing on a scene whose two dates differ only by noise and a radiometric gain', () => {

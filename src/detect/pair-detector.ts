@@ -17,7 +17,8 @@
  *   where Q and Q̄ sit at the χ²(B) quantile 1 − PIXEL_FALSE_ALARM (a scene without change, whose S is
  *   unimodal, then keeps at most 0.1 % false alarms per pixel under the independent-band model; real
  *   residuals have heavier tails, so the floor is a lower bound and Otsu usually decides). Pixels beyond
- *   it are the chip's changed pixels (changedFraction, the per-pixel mask).
+ *   it are the chip's changed pixels (changedFraction, the per-pixel mask, whose values name each pixel's
+ *   kind of change as mask-codes.ts says).
  * - chip statistic: the 95th percentile of S over the chip's valid pixels (CHIP_QUANTILE), which passes
  *   the pixel threshold exactly when 5 % of the chip lies beyond it — the share from which evaluation
  *   counts a chip as changed.
@@ -57,6 +58,15 @@ import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, DRIFT_SIGMA_FLOOR, confidenceO
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
 import { indexPlane } from './indices.ts';
 import { otsuThreshold } from './otsu.ts';
+import {
+  burnCode,
+  MASK_BUILT,
+  MASK_CHANGED,
+  MASK_INVALID,
+  MASK_UNCHANGED,
+  MASK_VEGETATION_LOSS,
+  MASK_WATER,
+} from './mask-codes.ts';
 import { afterWaterLikeness, IR_OFFSET, NOISE_FLOOR } from './pixel-change.ts';
 import { fitBandRelation, type BandRelation } from './radiometric.ts';
 import { median, quantile } from './robust.ts';
@@ -111,7 +121,7 @@ export interface PairDetectorOptions {
   threshold?: number;
   /** Minimum valid share of a chip in both images (default PAIR_MIN_VALID). */
   minValid?: number;
-  /** Keep each chip's per-pixel change mask (default false). */
+  /** Keep each chip's per-pixel change mask with the kind of each changed pixel (default false). */
   keepMasks?: boolean;
 }
 
@@ -148,12 +158,15 @@ export interface PairStrengths {
   prompt: number;
 }
 
-/** Pixel values of a per-chip change mask. */
-export const MASK_UNCHANGED = 0;
-/** Changed beyond the scene threshold. */
-export const MASK_CHANGED = 1;
-/** Invalid in either image. */
-export const MASK_INVALID = 255;
+export {
+  MASK_BUILT,
+  MASK_BURN_LOW,
+  MASK_CHANGED,
+  MASK_INVALID,
+  MASK_UNCHANGED,
+  MASK_VEGETATION_LOSS,
+  MASK_WATER,
+} from './mask-codes.ts';
 
 /** One chip's detection. */
 export interface PairChipDetection {
@@ -175,7 +188,7 @@ export interface PairChipDetection {
   strengths: PairStrengths;
   /** Evidence; empty when not usable. */
   evidence: PairEvidence | Record<string, never>;
-  /** Per-pixel change mask (MASK_*), with keepMasks. */
+  /** Per-pixel change mask, row 0 north, one value per pixel (mask-codes.ts), with keepMasks. */
   mask?: Uint8Array;
 }
 
@@ -529,9 +542,15 @@ export function detectPairScene(
       evidence,
     };
     if (options.keepMasks) {
-      out.mask = Uint8Array.from(s, (v, p) =>
-        !m[p] ? MASK_INVALID : v > pixelThreshold ? MASK_CHANGED : MASK_UNCHANGED,
-      );
+      out.mask = Uint8Array.from(s, (v, p) => {
+        if (!m[p]) return MASK_INVALID;
+        if (water && water[p]! >= SIGNAL_THRESHOLDS.waterGain) return MASK_WATER;
+        if (burn && burn[p]! >= DNBR_BREAKS[0]) return burnCode(burn[p]!);
+        if (!(v > pixelThreshold)) return MASK_UNCHANGED;
+        if (built && built[p]! >= BUILT_GAIN) return MASK_BUILT;
+        if (veg && veg[p]! >= SIGNAL_THRESHOLDS.ndviLoss) return MASK_VEGETATION_LOSS;
+        return MASK_CHANGED;
+      });
     }
     return out;
   });

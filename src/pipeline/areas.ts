@@ -13,6 +13,7 @@ import {
   validChipPx,
 } from '../imagery/index.ts';
 import type { Queryable } from '../store/db.ts';
+import { DEFAULT_MMU_HA } from './alert-extent.ts';
 import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
 
 /** An area as stored. */
@@ -24,6 +25,8 @@ export interface AreaRecord {
   source: SourceConfig;
   /** Earliest acquisition date to consider (ISO), when the area was registered with one. */
   start?: string;
+  /** Minimum mapping unit in hectares: smaller groups of changed pixels make no alert. */
+  mmuHa: number;
   createdAt: string;
 }
 
@@ -47,6 +50,8 @@ export interface NewArea {
   maxAreaKm2?: number;
   /** Most chips the area may yield on its grid (default 20,000); checked before anything is stored. */
   maxChips?: number;
+  /** Minimum mapping unit in hectares (default DEFAULT_MMU_HA, 0.1 ha). */
+  mmuHa?: number;
 }
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -105,6 +110,10 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
       `chip size ${chipPx} px is not an integer in ${CHIP_PX_RANGE.min}…${CHIP_PX_RANGE.max}`,
     );
   if (!(resolutionM > 0)) throw new InputError(`resolution ${resolutionM} m must be positive`);
+  const mmuHa = input.mmuHa ?? DEFAULT_MMU_HA;
+  if (!(mmuHa >= 0) || !Number.isFinite(mmuHa)) {
+    throw new InputError(`minimum mapping unit ${input.mmuHa} ha is not a finite number ≥ 0`);
+  }
   if (input.start !== undefined && Number.isNaN(Date.parse(input.start))) {
     throw new InputError(`start "${input.start}" is not an ISO date`);
   }
@@ -116,8 +125,8 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
   );
   const sourceJson = { ...source, ...(input.start ? { start: input.start } : {}) };
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source, mmu_ha)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       input.id,
@@ -128,6 +137,7 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
       chipPx,
       resolutionM,
       JSON.stringify(sourceJson),
+      mmuHa,
     ],
   );
   const stored = await getArea(db, input.id);
@@ -190,6 +200,7 @@ interface AreaRow {
   epsg: number;
   chip_px: number;
   resolution_m: number;
+  mmu_ha: number;
   source: SourceConfig & { start?: string };
   created_at: Date;
 }
@@ -204,6 +215,7 @@ function toRecord(row: AreaRow): AreaRecord {
     grid: { epsg: row.epsg, chipPx: row.chip_px, resolutionM: row.resolution_m },
     source: source as SourceConfig,
     start,
+    mmuHa: Number(row.mmu_ha),
     createdAt: new Date(row.created_at).toISOString(),
   };
 }

@@ -58,6 +58,10 @@ export interface Assessment {
     kind: string;
     confidence: string;
     chipKeys: string[];
+    /** Changed area in km²: pixels for outlines from pixels, whole chips for outlines from chips. */
+    areaKm2: number;
+    /** Burn alerts from pixels: km² per USGS dNBR class (low, moderate-low, moderate-high, high); else null. */
+    burnSeverityKm2: Record<string, number> | null;
     evidence: { kind: string; sha256: string; path: string }[];
   }[];
 }
@@ -169,8 +173,11 @@ export async function assessArea(
     kind: string;
     confidence: string;
     chip_keys: string[];
+    area_km2: number;
+    burn_severity_km2: Record<string, number> | null;
   }>(
-    `SELECT id, kind, confidence, chip_keys FROM alerts WHERE area_id = $1 AND last_seen BETWEEN $2 AND $3 ORDER BY id`,
+    `SELECT id, kind, confidence, chip_keys, area_km2, burn_severity_km2
+       FROM alerts WHERE area_id = $1 AND last_seen BETWEEN $2 AND $3 ORDER BY id`,
     [area.id, post.start, post.end],
   );
   const alerts: Assessment['alerts'] = [];
@@ -180,7 +187,15 @@ export async function assessArea(
         WHERE ae.alert_id = $1 ORDER BY ae.acquisition_id, ae.kind`,
       [a.id],
     );
-    alerts.push({ id: a.id, kind: a.kind, confidence: a.confidence, chipKeys: a.chip_keys, evidence: ev });
+    alerts.push({
+      id: a.id,
+      kind: a.kind,
+      confidence: a.confidence,
+      chipKeys: a.chip_keys,
+      areaKm2: Number(a.area_km2),
+      burnSeverityKm2: a.burn_severity_km2,
+      evidence: ev,
+    });
   }
   return {
     areaId: area.id,

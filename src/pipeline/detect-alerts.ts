@@ -13,6 +13,7 @@ import { parseVector } from '../store/vectors.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
+import { chipExtent, type AlertExtent } from './alert-extent.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
 import {
   lookCovers,
@@ -20,6 +21,7 @@ import {
   type PairCheckDeps,
   type PairCheckSummary,
 } from './monitoring-pair-check.ts';
+import type { GridSpec } from '../imagery/index.ts';
 import { areaCells, getArea } from './areas.ts';
 
 /** One detection call, by reference. */
@@ -142,7 +144,6 @@ export async function detectAcquisition(
   const area = await getArea(db, input.areaId);
   const acquisition = await getAcquisition(db, input.acquisitionId);
   const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
-  const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
   const detections: (GridDetection & {
     series: ChipSeries;
     baseline: CellImage | undefined;
@@ -209,7 +210,14 @@ export async function detectAcquisition(
   const cells = areaCells(area);
   const grid = gridBox(cells);
   for (const candidate of candidates) {
-    const ref = await upsertAlert(db, area.id, input.acquisitionId, acquisition.datetime, candidate, cellKm2);
+    const ref = await upsertAlert(
+      db,
+      area.id,
+      input.acquisitionId,
+      acquisition.datetime,
+      candidate,
+      area.grid,
+    );
     alerts.push(ref);
     await writeAlertEvidence(db, evidence, {
       alertId: ref.id,
@@ -248,8 +256,11 @@ const RANK = { low: 0, high: 1, highest: 2 } as const;
 
 /**
  * Raises the candidate as a new alert, or updates the open alert it continues (same kind, overlapping or
- * adjacent chips). Its area is `affectedKm2` when the caller counted it in pixels (a post-event pair
- * detection), else its chips times cellKm2; an update keeps the larger of the stored and the new area.
+ * adjacent chips). With a pixel extent (a post-event pair detection: changed pixels over the minimum mapping
+ * unit) its area and outline are the extent's, and an update keeps whichever of the stored and the new
+ * extent is larger; without one, its area is its chips times the cell area and its outline the union of its
+ * chips' squares (alert-extent.ts) — unless its outline is from pixels already: a chip-level look adds its
+ * chips to the alert but keeps the pixels' area and outline, which it cannot measure.
  */
 export async function upsertAlert(
   db: Db,
@@ -257,9 +268,10 @@ export async function upsertAlert(
   acquisitionId: number,
   datetime: string,
   candidate: AlertCandidate,
-  cellKm2: number,
-  affectedKm2?: number,
+  grid: GridSpec,
+  extent?: AlertExtent,
 ): Promise<AlertRef> {
+  const cellKm2 = ((grid.chipPx * grid.resolutionM) / 1000) ** 2;
   return db.transaction(async (tx) => {
     const { rows: open } = await tx.query<{
       id: number;
@@ -278,6 +290,7 @@ export async function upsertAlert(
       open.map((o) => ({ id: o.id, kind: o.kind, chipKeys: o.chip_keys })),
     );
     const existing = open.find((o) => o.id === matchId);
+    let ref: AlertRef;
     if (existing && existing.first_acquisition_id !== acquisitionId) {
       const chipKeys = [...new Set([...existing.chip_keys, ...candidate.chipKeys])].sort();
       const confidence =
@@ -286,7 +299,8 @@ export async function upsertAlert(
       for (const [p, s] of Object.entries(candidate.prompts)) prompts[p] = Math.max(prompts[p] ?? 0, s);
       await tx.query(
         `UPDATE alerts SET chip_keys = $2, confidence = $3, score = GREATEST(score, $4),
-                area_km2 = CASE WHEN $9::boolean THEN GREATEST(area_km2, $5) ELSE $5 END, prompts = $6,
+                area_km2 = CASE WHEN $9::boolean THEN GREATEST(area_km2, $5)
+                                WHEN geometry_source = 'pixels' THEN area_km2 ELSE $5 END, prompts = $6,
                 last_acquisition_id = $7, last_seen = GREATEST(last_seen, $8::timestamptz), updated_at = now()
           WHERE id = $1`,
         [
@@ -294,45 +308,75 @@ export async function upsertAlert(
           chipKeys,
           confidence,
           candidate.score,
-          affectedKm2 ?? chipKeys.length * cellKm2,
+          extent?.km2 ?? chipKeys.length * cellKm2,
           JSON.stringify(prompts),
           acquisitionId,
           datetime,
-          affectedKm2 !== undefined,
+          extent !== undefined,
         ],
       );
-      return { id: existing.id, kind: existing.kind, confidence, chipKeys, created: false };
+      ref = { id: existing.id, kind: existing.kind, confidence, chipKeys, created: false };
+    } else {
+      // The same acquisition raising the same cluster again (a retry, or assessment after monitoring)
+      // merges its chips into the alert; a repeat with the same chips changes nothing.
+      const { rows } = await tx.query<{ id: number; created: boolean; chip_keys: string[] }>(
+        `INSERT INTO alerts (area_id, cluster_key, kind, confidence, score, chip_keys, area_km2, prompts,
+                             first_acquisition_id, last_acquisition_id, first_seen, last_seen)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10)
+         ON CONFLICT (area_id, cluster_key) DO UPDATE
+           SET chip_keys = ARRAY(SELECT k FROM unnest(alerts.chip_keys || EXCLUDED.chip_keys) AS k
+                                 GROUP BY k ORDER BY k COLLATE "C"),
+               area_km2 = CASE WHEN NOT $11::boolean AND alerts.geometry_source = 'pixels' THEN alerts.area_km2
+                               ELSE GREATEST(alerts.area_km2, EXCLUDED.area_km2) END
+         RETURNING id, (xmax = 0) AS created, chip_keys`,
+        [
+          areaId,
+          candidate.clusterKey,
+          candidate.kind,
+          candidate.confidence,
+          candidate.score,
+          candidate.chipKeys,
+          extent?.km2 ?? candidate.chipKeys.length * cellKm2,
+          JSON.stringify(candidate.prompts),
+          acquisitionId,
+          datetime,
+          extent !== undefined,
+        ],
+      );
+      ref = {
+        id: rows[0]!.id,
+        kind: candidate.kind,
+        confidence: candidate.confidence,
+        chipKeys: rows[0]!.chip_keys,
+        created: rows[0]!.created,
+      };
     }
-    // The same acquisition raising the same cluster again (a retry, or assessment after monitoring)
-    // merges its chips into the alert; a repeat with the same chips changes nothing.
-    const { rows } = await tx.query<{ id: number; created: boolean; chip_keys: string[] }>(
-      `INSERT INTO alerts (area_id, cluster_key, kind, confidence, score, chip_keys, area_km2, prompts,
-                           first_acquisition_id, last_acquisition_id, first_seen, last_seen)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10)
-       ON CONFLICT (area_id, cluster_key) DO UPDATE
-         SET chip_keys = ARRAY(SELECT k FROM unnest(alerts.chip_keys || EXCLUDED.chip_keys) AS k
-                               GROUP BY k ORDER BY k COLLATE "C"),
-             area_km2 = GREATEST(alerts.area_km2, EXCLUDED.area_km2)
-       RETURNING id, (xmax = 0) AS created, chip_keys`,
-      [
-        areaId,
-        candidate.clusterKey,
-        candidate.kind,
-        candidate.confidence,
-        candidate.score,
-        candidate.chipKeys,
-        affectedKm2 ?? candidate.chipKeys.length * cellKm2,
-        JSON.stringify(candidate.prompts),
-        acquisitionId,
-        datetime,
-      ],
-    );
-    return {
-      id: rows[0]!.id,
-      kind: candidate.kind,
-      confidence: candidate.confidence,
-      chipKeys: rows[0]!.chip_keys,
-      created: rows[0]!.created,
-    };
+    await storeExtent(tx, ref, extent ?? chipExtent(ref.chipKeys, grid));
+    return ref;
   });
+}
+
+/**
+ * Writes the alert's outline. A pixel extent replaces the stored one when it is at least as large (the
+ * alert's area is the larger of the two) or when the stored one is from chips, and sets the area to its
+ * own; a chip extent is written over a chip extent only (a monitoring look never replaces the pixels of an
+ * assessment).
+ */
+async function storeExtent(tx: Queryable, ref: AlertRef, extent: AlertExtent): Promise<void> {
+  const pixels = extent.source === 'pixels';
+  await tx.query(
+    `UPDATE alerts SET geometry = $2, bbox = $3, geometry_source = $4, burn_severity_km2 = $5,
+            area_km2 = CASE WHEN $6::boolean THEN $7 ELSE area_km2 END
+      WHERE id = $1 AND (geometry_source IS NULL OR geometry_source = 'chips'
+                         OR ($6::boolean AND area_km2 <= $7))`,
+    [
+      ref.id,
+      JSON.stringify(extent.geometry),
+      extent.bbox,
+      extent.source,
+      extent.burnSeverityKm2 ? JSON.stringify(extent.burnSeverityKm2) : null,
+      pixels,
+      extent.km2,
+    ],
+  );
 }

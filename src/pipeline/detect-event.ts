@@ -8,7 +8,9 @@
  *   on the area's grid (this runs on the I/O queue, which can reach the source; the database holds no
  *   pixels), scored as one scene (pair-detector.ts) with the stored embeddings' drift and prompt deltas
  *   as corroboration, stored in event_detections, and clustered into alerts with evidence tiles, like
- *   monitoring's. Alert areas are counted in pixels: the changed share of each member chip times its area.
+ *   monitoring's. Each chip's per-pixel mask (mask-codes.ts) is stored run-length encoded (mask-rle.ts).
+ *   An alert's area and outline are its changed pixels over the member chips (alert-extent.ts); a cluster
+ *   none of whose pixel groups reaches the area's minimum mapping unit raises no alert.
  * Idempotent: event detections upsert by (chip, pre, post), alerts by cluster key, evidence by hash.
  */
 import { cosineDistance } from '../detect/baseline.ts';
@@ -19,6 +21,7 @@ import {
   type PairChipDetection,
   type PairEvidence,
 } from '../detect/pair-detector.ts';
+import { encodeMask } from '../detect/mask-rle.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
@@ -26,6 +29,7 @@ import type { EvidenceStore } from '../store/evidence-store.ts';
 import { parseVector } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
+import { pixelExtent } from './alert-extent.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
@@ -199,7 +203,6 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   const cells = areaCells(area);
   const minValidFraction = deps.minValidFraction ?? 0.5;
   const before = await read(await getAcquisition(db, reference.id), cells, area.grid, { minValidFraction });
-  const cellKm2 = ((area.grid.chipPx * area.grid.resolutionM) / 1000) ** 2;
   const { rows: chipRows } = await db.query<{ id: number; key: string }>(
     'SELECT id, key FROM chips WHERE area_id = $1',
     [area.id],
@@ -223,18 +226,18 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         driftZ: p.co.driftZ,
         promptDeltas: p.co.promptDeltas,
       })),
-      { threshold: input.threshold, minValid: minValidFraction },
+      { threshold: input.threshold, minValid: minValidFraction, keepMasks: true },
     );
     const coOf = new Map(pairs.map((p) => [p.b.key, p.co]));
     await db.transaction(async (tx) => {
       for (const d of scene.chips) {
         await tx.query(
           `INSERT INTO event_detections (chip_id, pre_acquisition_id, post_acquisition_id, usable, score, kind, confidence,
-                                         changed_fraction, evidence)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                         changed_fraction, evidence, mask)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (chip_id, pre_acquisition_id, post_acquisition_id) DO UPDATE
              SET usable = EXCLUDED.usable, score = EXCLUDED.score, kind = EXCLUDED.kind, confidence = EXCLUDED.confidence,
-                 changed_fraction = EXCLUDED.changed_fraction, evidence = EXCLUDED.evidence`,
+                 changed_fraction = EXCLUDED.changed_fraction, evidence = EXCLUDED.evidence, mask = EXCLUDED.mask`,
           [
             chipIds.get(d.key),
             reference.id,
@@ -251,6 +254,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
               validFraction: d.validFraction,
               promptDeltas: coOf.get(d.key)?.promptDeltas ?? {},
             }),
+            d.mask ? encodeMask(d.mask, area.grid.chipPx, area.grid.chipPx) : null,
           ],
         );
       }
@@ -276,11 +280,14 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       const sha = new Map(shas.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
       for (const candidate of candidates) {
-        const km2 = candidate.chipKeys.reduce((s, k) => {
-          const d = detectionOf.get(k)!;
-          return s + affectedShare(candidate.kind, d.evidence) * d.validFraction * cellKm2;
-        }, 0);
-        const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, cellKm2, km2);
+        const masks = candidate.chipKeys.flatMap((k) => {
+          const mask = detectionOf.get(k)?.mask;
+          const cell = cellOf.get(k)!;
+          return mask ? [{ col: cell.col, row: cell.row, values: mask }] : [];
+        });
+        const extent = pixelExtent(candidate.kind, masks, area.grid, area.mmuHa);
+        if (!extent) continue; // no group of its pixels reaches the minimum mapping unit
+        const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, area.grid, extent);
         alerts.push(ref);
         await writeAlertEvidence(db, deps.evidence, {
           alertId: ref.id,

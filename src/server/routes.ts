@@ -12,6 +12,14 @@ import {
 import type { Db } from '../store/db.ts';
 import type { EvidenceReader } from '../store/evidence-store.ts';
 import { evidenceReply } from './evidence.ts';
+import {
+  alertItemReply,
+  collectionReply,
+  collectionsReply,
+  conformanceReply,
+  itemsReply,
+  landingReply,
+} from './features.ts';
 import { parseAlertFilter } from './filters.ts';
 import { alertPage, alertsPage, areaPage, overviewPage, type Chrome } from './pages.ts';
 import { htmlReply, jsonReply, NotFound, type Reply } from './reply.ts';
@@ -28,6 +36,8 @@ export interface RouteContext {
   ifNoneMatch?: string;
   /** Top-bar settings for pages. */
   chrome: Chrome;
+  /** The server's own origin (http://host:port), for absolute links. */
+  origin: string;
 }
 
 type Handler = (ctx: RouteContext, params: string[]) => Promise<Reply>;
@@ -146,5 +156,11 @@ export const ROUTES: Array<[RegExp, Handler]> = [
   [/^\/api\/alerts$/, apiAlerts],
   [/^\/api\/alerts\/([^/]+)$/, apiAlert],
   [/^\/api\/chips\/history$/, apiChipHistory],
+  [/^\/features\/?$/, (ctx) => landingReply(ctx)],
+  [/^\/conformance$/, () => conformanceReply()],
+  [/^\/collections\/?$/, (ctx) => collectionsReply(ctx)],
+  [/^\/collections\/([^/]+)$/, (ctx, [id]) => collectionReply(ctx, id!)],
+  [/^\/collections\/([^/]+)\/items$/, (ctx, [id]) => itemsReply(ctx, id!)],
+  [/^\/collections\/alerts\/items\/([^/]+)$/, (ctx, [id]) => alertItemReply(ctx, id!)],
   [/^\/evidence\/([^/]*?)(?:\.(?:png|webp|jpg|html))?$/, evidence],
 ];

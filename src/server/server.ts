@@ -41,7 +41,9 @@ const SECURITY_HEADERS = {
 };
 
 function errorReply(path: string, status: number, message: string, chrome: Chrome): Reply {
-  if (path.startsWith('/api/')) return jsonReply({ error: message, status }, status);
+  if (['/api/', '/collections', '/features', '/conformance'].some((p) => path.startsWith(p))) {
+    return jsonReply({ error: message, status }, status);
+  }
   if (path.startsWith('/evidence/')) {
     return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` };
   }
@@ -60,7 +62,13 @@ function rejectControlCharacters(url: URL): void {
       );
 }
 
-async function route(db: Db, options: ServerOptions, req: IncomingMessage, chrome: Chrome): Promise<Reply> {
+async function route(
+  db: Db,
+  options: ServerOptions,
+  req: IncomingMessage,
+  chrome: Chrome,
+  origin: string,
+): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://viewer.invalid');
   const path = url.pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -78,7 +86,10 @@ async function route(db: Db, options: ServerOptions, req: IncomingMessage, chrom
     for (const [pattern, handler] of ROUTES) {
       const m = pattern.exec(path);
       if (m) {
-        return await handler({ db, evidence: options.evidence, url, ifNoneMatch: etag, chrome }, m.slice(1));
+        return await handler(
+          { db, evidence: options.evidence, url, ifNoneMatch: etag, chrome, origin },
+          m.slice(1),
+        );
       }
     }
     return errorReply(path, 404, `no page at ${path}`, chrome);
@@ -120,8 +131,9 @@ export async function startServer(db: Db, options: ServerOptions): Promise<Runni
     throw new ConfigError(`port ${options.port} is not an integer from 0 to 65535`);
   }
   const chrome: Chrome = { active: 'none', source: db.description };
+  let origin = '';
   const server = createServer((req, res) => {
-    route(db, options, req, chrome).then(
+    route(db, options, req, chrome, origin).then(
       (reply) => send(req, res, reply),
       (err: unknown) => {
         (options.onError ?? console.error)(err);
@@ -144,8 +156,9 @@ export async function startServer(db: Db, options: ServerOptions): Promise<Runni
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${shownHost}:${address.port}`;
   return {
-    url: `http://${shownHost}:${address.port}/`,
+    url: `${origin}/`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -9,6 +9,7 @@ import {
   type AlertEvidence,
   type AlertSummary,
 } from '../../report/queries.ts';
+import { exportAlerts, exportAlertsToFile, parseExportFormat } from '../../export/export-alerts.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 /** The days a tile's imagery was taken (`2024-04-01` or `2024-03-01..2024-04-01`); `unknown` for before tiles of older versions. */
@@ -79,6 +80,29 @@ export function register(program: Command): void {
             ...a.evidence.map((e) => `  ${e.kind}\t${imagedDays(e)}\t${e.sha256}`),
           ].join('\n'),
         );
+      });
+    });
+  alerts
+    .command('export')
+    .description('write alerts with their outlines as GeoJSON, CSV (WKT and centroid) or FlatGeobuf')
+    .requiredOption('--format <format>', 'geojson, csv or fgb')
+    .option('--area <id>', 'only this area')
+    .option('--since <date>', 'last seen on or after this date')
+    .option('--confidence <level>', 'at least this confidence: low, high, highest')
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .action(async (o) => {
+      const format = parseExportFormat(o.format);
+      const filter = {
+        areaId: o.area,
+        since: o.since,
+        minConfidence: o.confidence ? parseConfidence(o.confidence) : undefined,
+      };
+      await withRuntime(async (rt) => {
+        const db = await rt.db();
+        if (o.out) {
+          const n = await exportAlertsToFile(db, filter, format, o.out);
+          process.stderr.write(`exported ${n} alert(s) to ${o.out}\n`);
+        } else await exportAlerts(db, filter, format, process.stdout);
       });
     });
 }

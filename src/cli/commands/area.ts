@@ -97,6 +97,15 @@ function readGeojson(file: string): unknown {
   }
 }
 
+/** `--mmu-ha`: hectares, a finite number ≥ 0. */
+function mmuHa(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InputError(`--mmu-ha "${text}" is not a number of hectares ≥ 0`);
+  }
+  return n;
+}
+
 export function register(program: Command): void {
   const area = program.command('area').description('register, list and remove areas of interest');
   area
@@ -145,6 +154,11 @@ export function register(program: Command): void {
       'most chips the area may yield (default 20000)',
       wholeNumber('--max-chips', 1, Number.MAX_SAFE_INTEGER),
     )
+    .option(
+      '--mmu-ha <ha>',
+      'minimum mapping unit: smaller groups of changed pixels make no alert (default 0.1)',
+      mmuHa,
+    )
     .option('--json', 'print JSON')
     .action(async (id: string, file: string, o) => {
       if (o.start !== undefined) isoDate('--start', o.start);
@@ -166,6 +180,7 @@ export function register(program: Command): void {
           start: o.start,
           maxAreaKm2: o.maxArea,
           maxChips: o.maxChips,
+          mmuHa: o.mmuHa,
         });
         output(
           record,

@@ -29,7 +29,13 @@ export function formatAssessment(
     ...Object.entries(a.affectedKm2).map(([p, km2]) => `  ${p}: ${km2.toFixed(2)} km²`),
     ...a.alerts.map(
       (al) =>
-        `  alert #${al.id} ${al.kind} (${al.confidence}), ${al.chipKeys.length} chip(s), evidence ${al.evidence.map((e) => e.kind).join('/')}`,
+        `  alert #${al.id} ${al.kind} (${al.confidence}), ${al.chipKeys.length} chip(s), ${al.areaKm2.toFixed(2)} km², evidence ${al.evidence.map((e) => e.kind).join('/')}${
+          al.burnSeverityKm2
+            ? `; burnt by USGS dNBR class: ${Object.entries(al.burnSeverityKm2)
+                .map(([c, km2]) => `${c} ${km2.toFixed(2)}`)
+                .join(', ')} km²`
+            : ''
+        }`,
     ),
     ...formatSkipReport({
       failures: a.failures ?? [],

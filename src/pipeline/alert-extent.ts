@@ -1,0 +1,186 @@
+/**
+ * An alert's extent on the ground: the MultiPolygon (lon/lat, RFC 7946: exterior rings counter-clockwise,
+ * holes clockwise) and area of what changed.
+ *
+ * - From pixels (post-event assessment): the member chips' masks mosaicked on the area's grid, the pixels
+ *   the alert's kind counts (mask-codes.ts affectedBy), groups under the area's minimum mapping unit
+ *   dropped, vectorised on the pixel outlines (mask-polygons.ts). Area = kept pixels × pixel area; a burn
+ *   also gets its area per USGS dNBR class.
+ * - From chips (monitoring, whose detector scores whole chips and keeps no masks): the union of the member
+ *   chips' squares; the area stays the chips' area.
+ * Grid coordinates go to lon/lat through proj4 (imagery/crs.ts), rounded to 1e-7° (about a centimetre);
+ * areas are rounded to 1e-9 km².
+ */
+import { affectedBy, BURN_CLASSES, burnClassOf, type BurnClass } from '../detect/mask-codes.ts';
+import { maskPolygons, ringArea2, sieve, type PixelPolygon } from '../detect/mask-polygons.ts';
+import { transformer, type GridSpec } from '../imagery/index.ts';
+import { InputError } from '../errors.ts';
+
+/** Default minimum mapping unit in hectares: 0.1 ha, ten 10 m pixels. */
+export const DEFAULT_MMU_HA = 0.1;
+
+/** A GeoJSON MultiPolygon in lon/lat. */
+export interface MultiPolygon {
+  /** Always MultiPolygon. */
+  type: 'MultiPolygon';
+  /** Polygons, each its exterior ring then its holes, each ring closed. */
+  coordinates: [number, number][][][];
+}
+
+/** One member chip's mask. */
+export interface ChipMask {
+  /** Grid column. */
+  col: number;
+  /** Grid row (grows northwards). */
+  row: number;
+  /** chipPx × chipPx mask values, row 0 north (mask-codes.ts). */
+  values: Uint8Array;
+}
+
+/** What an extent is made of. */
+export type ExtentSource = 'pixels' | 'chips';
+
+/** An alert's extent. */
+export interface AlertExtent {
+  /** Changed area in km². */
+  km2: number;
+  /** Per USGS dNBR class, the burnt area in km² (burn alerts from pixels only). */
+  burnSeverityKm2?: Record<BurnClass, number>;
+  /** The outline. */
+  geometry: MultiPolygon;
+  /** West, south, east, north of the geometry. */
+  bbox: [number, number, number, number];
+  /** pixels (changed pixels) or chips (union of the chips' squares). */
+  source: ExtentSource;
+}
+
+/** Pixels a group needs to reach the minimum mapping unit (0 keeps every group). */
+export function mmuPixels(mmuHa: number, resolutionM: number): number {
+  if (!(mmuHa >= 0) || !Number.isFinite(mmuHa)) {
+    throw new InputError(`minimum mapping unit ${mmuHa} ha is not a finite number ≥ 0`);
+  }
+  return Math.max(0, Math.ceil((mmuHa * 10_000) / resolutionM ** 2 - 1e-9));
+}
+
+const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
+/** km² to 1e-9 (a thousandth of a square metre), so that pixel counts × pixel area print as they are. */
+const roundKm2 = (v: number) => Math.round(v * 1e9) / 1e9;
+
+/**
+ * Pixel polygons to lon/lat: pixel corner (x, y) lies at grid metres (west + x·step, north − y·step).
+ * Rings are oriented as RFC 7946 asks.
+ */
+function toLonLat(
+  polygons: PixelPolygon[],
+  epsg: number,
+  west: number,
+  north: number,
+  step: number,
+): { geometry: MultiPolygon; bbox: [number, number, number, number] } {
+  const t = transformer(epsg, 4326);
+  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  const coordinates = polygons.map((polygon) =>
+    polygon.map((ring, i) => {
+      const ll = ring.map(([x, y]): [number, number] => {
+        const [lon, lat] = t(west + x * step, north - y * step);
+        const p: [number, number] = [round7(lon), round7(lat)];
+        w = Math.min(w, p[0]);
+        e = Math.max(e, p[0]);
+        s = Math.min(s, p[1]);
+        n = Math.max(n, p[1]);
+        return p;
+      });
+      const ccw = ringArea2(ll) > 0;
+      return ccw === (i === 0) ? ll : ll.reverse();
+    }),
+  );
+  return { geometry: { type: 'MultiPolygon', coordinates }, bbox: [w, s, e, n] };
+}
+
+/**
+ * The extent of an alert of `kind` from its member chips' masks; null when no group of its pixels reaches
+ * the minimum mapping unit (then it is no alert).
+ */
+export function pixelExtent(
+  kind: string,
+  masks: readonly ChipMask[],
+  grid: GridSpec,
+  mmuHa: number,
+): AlertExtent | null {
+  if (masks.length === 0) return null;
+  const px = grid.chipPx;
+  const minCol = Math.min(...masks.map((m) => m.col));
+  const maxCol = Math.max(...masks.map((m) => m.col));
+  const minRow = Math.min(...masks.map((m) => m.row));
+  const maxRow = Math.max(...masks.map((m) => m.row));
+  const width = (maxCol - minCol + 1) * px;
+  const height = (maxRow - minRow + 1) * px;
+  const counts = affectedBy(kind);
+  const binary = new Uint8Array(width * height);
+  for (const m of masks) {
+    if (m.values.length !== px * px) {
+      throw new InputError(`mask of chip ${m.col}/${m.row} has ${m.values.length} values, not ${px} × ${px}`);
+    }
+    const x0 = (m.col - minCol) * px;
+    const y0 = (maxRow - m.row) * px;
+    for (let y = 0; y < px; y++) {
+      const o = (y0 + y) * width + x0;
+      for (let x = 0; x < px; x++) binary[o + x] = counts(m.values[y * px + x]!) ? 1 : 0;
+    }
+  }
+  const kept = sieve(binary, width, height, mmuPixels(mmuHa, grid.resolutionM));
+  if (kept.pixels === 0) return null;
+  const pixelKm2 = (grid.resolutionM / 1000) ** 2;
+  const out = toLonLat(
+    maskPolygons(kept.kept, width, height),
+    grid.epsg,
+    minCol * px * grid.resolutionM,
+    (maxRow + 1) * px * grid.resolutionM,
+    grid.resolutionM,
+  );
+  const extent: AlertExtent = { km2: roundKm2(kept.pixels * pixelKm2), ...out, source: 'pixels' };
+  if (kind === 'burn') {
+    const byClass: Record<BurnClass, number> = { low: 0, 'moderate-low': 0, 'moderate-high': 0, high: 0 };
+    for (const m of masks) {
+      const x0 = (m.col - minCol) * px;
+      const y0 = (maxRow - m.row) * px;
+      for (let i = 0; i < m.values.length; i++) {
+        const c = burnClassOf(m.values[i]!);
+        if (c && kept.kept[(y0 + Math.floor(i / px)) * width + x0 + (i % px)]) byClass[c]++;
+      }
+    }
+    for (const c of BURN_CLASSES) byClass[c] = roundKm2(byClass[c] * pixelKm2);
+    extent.burnSeverityKm2 = byClass;
+  }
+  return extent;
+}
+
+/** Grid column and row of a chip key `EPSG:<code>/<cell metres>/<col>/<row>`. */
+export function keyCell(key: string): { col: number; row: number } {
+  const m = /^EPSG:\d+\/[\d.]+\/(-?\d+)\/(-?\d+)$/.exec(key);
+  if (!m) throw new InputError(`chip key "${key}" is not EPSG:<code>/<cell metres>/<col>/<row>`);
+  return { col: Number(m[1]), row: Number(m[2]) };
+}
+
+/** The union of the chips' squares as an extent (monitoring alerts); km² is the chips' area. */
+export function chipExtent(chipKeys: readonly string[], grid: GridSpec): AlertExtent {
+  if (chipKeys.length === 0) throw new InputError('an alert extent needs at least one chip');
+  const cells = chipKeys.map(keyCell);
+  const minCol = Math.min(...cells.map((c) => c.col));
+  const maxCol = Math.max(...cells.map((c) => c.col));
+  const minRow = Math.min(...cells.map((c) => c.row));
+  const maxRow = Math.max(...cells.map((c) => c.row));
+  const width = maxCol - minCol + 1;
+  const binary = new Uint8Array(width * (maxRow - minRow + 1));
+  for (const c of cells) binary[(maxRow - c.row) * width + (c.col - minCol)] = 1;
+  const cellM = grid.chipPx * grid.resolutionM;
+  const out = toLonLat(
+    maskPolygons(binary, width, maxRow - minRow + 1),
+    grid.epsg,
+    minCol * cellM,
+    (maxRow + 1) * cellM,
+    cellM,
+  );
+  const unique = new Set(chipKeys).size;
+  return { km2: unique * (cellM / 1000) ** 2, ...out, source: 'chips' };
+}
