@@ -23,8 +23,11 @@ export interface ImageValue {
   crs: string | null;
   /** Bounds in `crs`, or null when not georeferenced. */
   bounds: Bbox | null;
-  /** What the numbers mean: surface/TOA reflectance in [0, 1], or 8-bit display values in [0, 255]. */
-  scale: 'reflectance' | 'display';
+  /**
+   * What the numbers mean: surface/TOA reflectance in [0, 1], 8-bit display values in [0, 255], or radar
+   * backscatter (γ0 or σ0) in dB (imagery/radar-image.ts).
+   */
+  scale: 'reflectance' | 'display' | 'backscatter';
 }
 
 /** An interleaved 8-bit RGB rendering (what the model and the evidence tiles see). */
