@@ -11,7 +11,7 @@
  * unchanged, anything else ignored) makes the series an event series.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { INVALID_SCL } from '../imagery/chips.ts';
 import type { ImageValue } from '../imagery/image.ts';
@@ -90,14 +90,15 @@ interface Candidate {
   open: () => Promise<Omit<SeriesSource, 'name' | 'label'>>;
 }
 
-async function datedFolder(dir: string): Promise<Candidate | undefined> {
+async function datedFolder(dir: string, bandName?: string): Promise<Candidate | undefined> {
   const files = list(dir).filter((f) => DATED.test(f));
   if (files.length < 2) return undefined;
   const first = openRaster(join(dir, files[0]!));
   const info = await first.info();
   await first.close();
   let bandNames: string[] | undefined;
-  if (info.bands.length === 1 && !['red', 'green', 'blue', 'nir'].includes(info.bands[0]!)) {
+  if (bandName !== undefined) bandNames = [bandName];
+  else if (info.bands.length === 1 && !['red', 'green', 'blue', 'nir'].includes(info.bands[0]!)) {
     const index = indexIn(basename(dir));
     if (!index) return undefined; // one band that is no optical index (radar backscatter): not read
     bandNames = [index];
@@ -170,6 +171,17 @@ async function labelOf(dir: string, width: number, height: number): Promise<Seri
     return { pixels: Uint8Array.from(image.data[0]!), year: Number(LABEL.exec(file)![1]) };
   }
   return undefined;
+}
+
+/**
+ * The dated single-band GeoTIFFs of one folder (e.g. `s1vv/`, which findSeries does not read) as a series
+ * of one band named `band` (e.g. `vv`), values as stored, with the label of the folder's parent.
+ */
+export async function readDatedFolder(dir: string, band: string): Promise<SeriesSource> {
+  const c = await datedFolder(dir, band);
+  if (!c) throw new InputError(`series folder ${dir} holds fewer than two dated GeoTIFFs (YYYY-MM-DD.tif)`);
+  const series = await c.open();
+  return { ...series, name: basename(dir), label: await labelOf(dirname(dir), series.width, series.height) };
 }
 
 /** The series under root (see the module comment), sorted by name. */

@@ -10,7 +10,8 @@
  *   less than NEGATIVE_SHARE_LIMIT negative is linear power, and is refused;
  * - an optical reader's reflectance is never mostly negative: assertOptical refuses such an image (a radar
  *   raster declared as optical bands).
- * Linear values ≤ 0 (no return, or fill) become invalid.
+ * A band without valid values (a fully masked look) passes. Linear values ≤ 0 (no return, or fill) become
+ * invalid.
  */
 import { SourceError } from '../errors.ts';
 import type { ImageValue } from './image.ts';
@@ -35,14 +36,14 @@ export interface BackscatterSpec {
 }
 
 /** Share of the valid values of a band that are negative, and the median of its valid values. */
-function negativeShare(image: ImageValue, b: number): { share: number; median: number } {
+function negativeShare(image: ImageValue, b: number): { share: number; median: number; valid: number } {
   const plane = image.data[b]!;
   const vals: number[] = [];
   for (let i = 0; i < plane.length; i++) if (image.mask[i]) vals.push(plane[i]!);
-  if (vals.length === 0) return { share: 0, median: Number.NaN };
+  if (vals.length === 0) return { share: 0, median: Number.NaN, valid: 0 };
   vals.sort((a, c) => a - c);
   const neg = vals.filter((v) => v < 0).length;
-  return { share: neg / vals.length, median: vals[Math.floor(vals.length / 2)]! };
+  return { share: neg / vals.length, median: vals[Math.floor(vals.length / 2)]!, valid: vals.length };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -62,12 +63,12 @@ export function toBackscatter(image: ImageValue, spec: BackscatterSpec): ImageVa
     const name = image.bands[b]!;
     const isPol = (POLARISATIONS as readonly string[]).includes(name);
     if (!isPol) return Float32Array.from(plane);
-    const { share, median } = negativeShare(image, b);
+    const { share, median, valid } = negativeShare(image, b);
     if (spec.units === 'linear' && share > NEGATIVE_SHARE_LIMIT)
       throw new SourceError(
         `radar asset ${spec.asset} is declared linear power but ${pct(share)} of its ${name} values are negative (median ${median.toFixed(2)}): the values look like dB`,
       );
-    if (spec.units === 'db' && share < NEGATIVE_SHARE_LIMIT)
+    if (spec.units === 'db' && valid > 0 && share < NEGATIVE_SHARE_LIMIT)
       throw new SourceError(
         `radar asset ${spec.asset} is declared dB but only ${pct(share)} of its ${name} values are negative (median ${median.toFixed(4)}): the values look like linear power`,
       );
