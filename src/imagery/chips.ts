@@ -17,6 +17,7 @@ import { validFraction as fractionValid } from './image.ts';
 import { offsetStillPresent } from './offset-check.ts';
 import { planetaryComputerSigner } from './planetary-computer.ts';
 import { passItems } from './passes.ts';
+import { applyQaBands, isQaBand } from './qa-bands.ts';
 import { openRaster, type BandScaling, type RasterInfo, type RasterReader } from './raster-reader.ts';
 import { renderRgb } from './render.ts';
 import { HINTS, type Acquisition } from './source.ts';
@@ -115,7 +116,9 @@ function chooseStackBands(items: Acquisition[], requested: string[] | undefined)
   const inAll = (b: string) => items.every((item) => item.assets[b] !== undefined);
   let bands = DEFAULT_BANDS.filter(inAll);
   if (bands.length === 0)
-    bands = Object.keys(items[0]!.assets).filter((b) => b !== 'scl' && b !== 'alpha' && inAll(b));
+    bands = Object.keys(items[0]!.assets).filter(
+      (b) => b !== 'scl' && b !== 'alpha' && !isQaBand(b) && inAll(b),
+    );
   if (bands.length === 0) {
     const name =
       items.length === 1
@@ -132,7 +135,10 @@ async function openFiles(
   grid: GridSpec,
   options: ChipOptions,
 ): Promise<ItemFiles> {
-  const readBands = acq.assets.scl && !stackBands.includes('scl') ? [...stackBands, 'scl'] : stackBands;
+  const masks = Object.keys(acq.assets).filter(
+    (b) => (b === 'scl' || isQaBand(b)) && !stackBands.includes(b),
+  );
+  const readBands = [...stackBands, ...masks];
 
   const hinted = (acq.properties[HINTS.scaling] ?? {}) as Record<string, Partial<BandScaling>>;
   const scaling: Record<string, Partial<BandScaling>> = {};
@@ -266,7 +272,8 @@ async function readLayer(
   const crs = `EPSG:${grid.epsg}`;
   for (const f of reads) {
     if (!covers(f, cell, grid)) return null;
-    const continuous = f.bands.filter((b) => b !== 'scl');
+    const continuous = f.bands.filter((b) => b !== 'scl' && !isQaBand(b));
+    const masks = f.bands.filter((b) => b === 'scl' || isQaBand(b));
     const parts: ImageValue[] = [];
     try {
       if (continuous.length > 0) {
@@ -280,12 +287,12 @@ async function readLayer(
           }),
         );
       }
-      if (f.bands.includes('scl')) {
+      if (masks.length > 0) {
         parts.push(
           await f.reader.part(cell.bounds, crs, {
             width: size,
             height: size,
-            bands: ['scl'],
+            bands: masks,
             signal: options.signal,
             resampling: 'nearest',
           }),
@@ -303,6 +310,7 @@ async function readLayer(
   }
   const scl = planes.get('scl');
   if (scl) for (let i = 0; i < n; i++) if (INVALID_SCL.has(scl[i]!)) mask[i] = 0;
+  applyQaBands(planes, mask);
   let valid = 0;
   for (let i = 0; i < n; i++) valid += mask[i]!;
   return { planes, mask, valid, display };

@@ -107,6 +107,7 @@ export class StacApiSource implements ImagerySource {
               base: request.url,
               preset: this.options.preset,
               tokenUrl,
+              collection: this.options.collection,
             }),
           );
         } catch (err) {

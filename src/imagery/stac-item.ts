@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { SourceError } from '../errors.ts';
 import { sentinel2Offset } from './l2a-offset.ts';
 import { KNOWN_BANDS, SENTINEL2_IDS, normalizeBandName } from './band-names.ts';
+import { collectionPreset } from './collection-presets.ts';
 import type { BandScaling } from './raster-reader.ts';
 import { HINTS, type Acquisition } from './source.ts';
 
@@ -78,6 +79,8 @@ export interface ItemContext {
   preset?: Preset;
   /** Planetary Computer SAS token endpoint for the collection (signing hint). */
   tokenUrl?: string;
+  /** Collection searched (else the item's `collection`): picks a collection preset (collection-presets.ts). */
+  collection?: string;
 }
 
 /** Validates a STAC item and turns it into an acquisition; throws SourceError naming the item. */
@@ -107,10 +110,16 @@ export function itemToAcquisition(raw: unknown, ctx: ItemContext): Acquisition {
   const scaling: Record<string, Partial<BandScaling>> = {};
   const ruleOffset = sentinel2Offset(props, dt);
   const newBaseline = ruleOffset !== null && ruleOffset !== 0;
+  const itemCollection = typeof item.collection === 'string' ? item.collection : undefined;
+  const cp = collectionPreset(ctx.preset, ctx.collection ?? itemCollection);
   for (const [key, asset] of Object.entries(item.assets)) {
-    const band = assetBandName(key, asset, ctx.preset);
+    const band = cp ? (cp.assets[key] ?? null) : assetBandName(key, asset, ctx.preset);
     if (!band || assets[band]) continue;
     assets[band] = resolveHref(asset.href, ctx.base);
+    if (cp) {
+      scaling[band] = { ...cp.scaling[band] };
+      continue;
+    }
     const rb = asset['raster:bands']?.[0];
     const s: Partial<BandScaling> = {};
     if (rb?.scale !== undefined) s.scale = rb.scale;
@@ -131,8 +140,8 @@ export function itemToAcquisition(raw: unknown, ctx: ItemContext): Acquisition {
     if (s.scale !== undefined || s.offset !== undefined) s.kind = 'reflectance';
     scaling[band] = s;
   }
-  const properties: Record<string, unknown> = { ...props, [HINTS.scaling]: scaling };
-  if (ctx.preset === 'earth-search' && newBaseline) properties[HINTS.offsetCheck] = true;
+  const properties: Record<string, unknown> = { ...props, ...cp?.properties, [HINTS.scaling]: scaling };
+  if (ctx.preset === 'earth-search' && newBaseline && !cp) properties[HINTS.offsetCheck] = true;
   if (ctx.preset === 'planetary-computer' && ctx.tokenUrl)
     properties[HINTS.signing] = { kind: 'planetary-computer', tokenUrl: ctx.tokenUrl };
   const cc = props['eo:cloud_cover'];
