@@ -22,6 +22,8 @@ import {
 import { detectAcquisition, type DetectResult } from '../src/pipeline/detect-alerts.ts';
 import { detectEvent, type DetectEventResult } from '../src/pipeline/detect-event.ts';
 import { embedAcquisitionChips, type EmbedDeps, type EmbedChipsResult } from '../src/pipeline/embed-chips.ts';
+import { deliverOnce, markDeliveryFailed, openDeliveries, type DeliveryAttempt } from '../src/notify/deliver.ts';
+import { DeliveryError } from '../src/errors.ts';
 import type { Db } from '../src/store/db.ts';
 import type { EvidenceStore } from '../src/store/evidence-store.ts';
 import { withFailures } from './failures.ts';
@@ -198,6 +200,32 @@ export function createActivities(deps: ActivityDeps) {
       windows?: AssessWindows;
     }): Promise<Assessment> {
       return assessArea(deps.db, input);
+    },
+
+    /** Queued webhook deliveries of the alert changes these acquisitions made in the area, by id. */
+    async openDeliveries(input: { areaId: string; acquisitionIds: number[] }): Promise<number[]> {
+      const ids: number[] = [];
+      for (const a of input.acquisitionIds) ids.push(...(await openDeliveries(deps.db, input.areaId, a)));
+      return ids;
+    },
+
+    /**
+     * POSTs one queued webhook delivery and records the attempt; a non-2xx answer or no answer throws a
+     * retryable DeliveryError so that Temporal retries it with backoff. Sends nothing once delivered.
+     */
+    async deliverNotification(input: { deliveryId: number }): Promise<DeliveryAttempt> {
+      const ctx = Context.current();
+      const result = await deliverOnce(deps.db, input.deliveryId, ctx.info.attempt, {
+        signal: ctx.cancellationSignal,
+      });
+      if (result.status === 'retrying')
+        throw new DeliveryError(`delivery ${input.deliveryId}: ${result.error ?? 'failed'}`);
+      return result;
+    },
+
+    /** Records a delivery as failed once its retries are spent. */
+    async markDeliveryFailed(input: { deliveryId: number }): Promise<void> {
+      await markDeliveryFailed(deps.db, input.deliveryId);
     },
 
     /** The id of the configured model (so workflows can name it without loading it). */

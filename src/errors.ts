@@ -74,6 +74,12 @@ export class ServiceUnavailableError extends DriftwatchError {
   override readonly exitCode = EXIT_CODES.unavailable;
 }
 
+/** A webhook answered with an error or could not be reached (transient: delivery retries with backoff). */
+export class DeliveryError extends DriftwatchError {
+  override readonly retryable = true;
+  override readonly exitCode = EXIT_CODES.unavailable;
+}
+
 /** Names of all error classes, for mapping `ApplicationFailure.type` back to a class. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'ConfigError',
@@ -104,6 +110,7 @@ const ERROR_CLASSES: Record<string, new (message: string) => DriftwatchError> = 
   InputError,
   MigrationError,
   ServiceUnavailableError,
+  DeliveryError,
 };
 
 /** The typed error of a failure `type` (a class name) and message; undefined for types that are no class of ours. */

@@ -9,7 +9,9 @@ import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
 import type { DetectEventResult, EventLook } from '../src/pipeline/detect-event.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { embed, io } from './activity-proxies.ts';
+import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition } from './process-acquisition.ts';
+import { startNotifications } from './start-notifications.ts';
 
 /** Input of `assessDisaster`. */
 export interface AssessDisasterInput {
@@ -21,6 +23,8 @@ export interface AssessDisasterInput {
   /** Days before/after the event (default 60 / 30). */
   windows?: AssessWindows;
   batchSize?: number;
+  /** Retry budget of webhook deliveries (default: deliver-notifications.ts). */
+  deliveryRetry?: DeliveryRetry;
 }
 
 const DAY = 86_400_000;
@@ -53,7 +57,14 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     await executeChild(processAcquisition, {
       workflowId: `process/${input.areaId}/${acquisition.id}`,
       taskQueue: IO_TASK_QUEUE,
-      args: [{ areaId: input.areaId, acquisition, batchSize: input.batchSize }],
+      args: [
+        {
+          areaId: input.areaId,
+          acquisition,
+          batchSize: input.batchSize,
+          deliveryRetry: input.deliveryRetry,
+        },
+      ],
     });
   }
   const modelId = await embed.modelId();
@@ -69,6 +80,11 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     modelId,
     windows,
   });
+  await startNotifications(
+    input.areaId,
+    detection.looks.map((l) => l.acquisition.id),
+    input.deliveryRetry,
+  );
   const assessment = await io.assess({
     areaId: input.areaId,
     eventDate: input.eventDate,

@@ -2,3 +2,4 @@
 export { assessDisaster } from './assess-disaster.ts';
 export { monitorArea } from './monitor-area.ts';
 export { processAcquisition } from './process-acquisition.ts';
+export { deliverNotifications } from './deliver-notifications.ts';

@@ -9,6 +9,7 @@ import {
 import type { Discovery } from '../src/pipeline/acquisitions.ts';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { io } from './activity-proxies.ts';
+import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition, type ProcessAcquisitionResult } from './process-acquisition.ts';
 
 /** Input of `monitorArea`. */
@@ -18,6 +19,8 @@ export interface MonitorAreaInput {
   until?: string;
   /** Chips per embedding batch. */
   batchSize?: number;
+  /** Retry budget of webhook deliveries (default: deliver-notifications.ts). */
+  deliveryRetry?: DeliveryRetry;
   /** Totals carried over continue-as-new. */
   carried?: MonitorAreaResult;
 }
@@ -72,7 +75,14 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
     const r: ProcessAcquisitionResult = await executeChild(processAcquisition, {
       workflowId: `process/${input.areaId}/${acquisition.id}`,
       taskQueue: IO_TASK_QUEUE,
-      args: [{ areaId: input.areaId, acquisition, batchSize: input.batchSize }],
+      args: [
+        {
+          areaId: input.areaId,
+          acquisition,
+          batchSize: input.batchSize,
+          deliveryRetry: input.deliveryRetry,
+        },
+      ],
     });
     if (r.status === 'processed') result.processed += 1;
     else {

@@ -2,6 +2,8 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { AcquisitionRef } from '../src/pipeline/acquisitions.ts';
 import type { AlertRef } from '../src/pipeline/detect-alerts.ts';
 import { embed, io } from './activity-proxies.ts';
+import type { DeliveryRetry } from './deliver-notifications.ts';
+import { startNotifications } from './start-notifications.ts';
 
 /** Input of `processAcquisition`: references only. */
 export interface ProcessAcquisitionInput {
@@ -11,6 +13,8 @@ export interface ProcessAcquisitionInput {
   batchSize?: number;
   /** Prompts to score besides the defaults. */
   prompts?: string[];
+  /** Retry budget of the webhook deliveries its alert changes queue (default: deliver-notifications.ts). */
+  deliveryRetry?: DeliveryRetry;
 }
 
 export interface ProcessAcquisitionResult {
@@ -23,7 +27,8 @@ export interface ProcessAcquisitionResult {
 }
 
 /**
- * read chips → embed in batches → store → detect → alert, for one acquisition of one area.
+ * read chips → embed in batches → store → detect → alert → start webhook deliveries (not awaited), for
+ * one acquisition of one area.
  * Bad input (a corrupt raster, a missing band) marks the acquisition failed and returns normally, so
  * the parent goes on with the others; transient faults are retried by the activities' policy.
  */
@@ -42,6 +47,7 @@ export async function processAcquisition(input: ProcessAcquisitionInput): Promis
       modelId: embedded.modelId,
     });
     await io.markAcquisition({ areaId, acquisitionId: acquisition.id, status: 'processed' });
+    await startNotifications(areaId, [acquisition.id], input.deliveryRetry);
     return {
       acquisitionId: acquisition.id,
       status: 'processed',

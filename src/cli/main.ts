@@ -13,6 +13,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/monitor.ts'),
   () => import('./commands/assess.ts'),
   () => import('./commands/alerts.ts'),
+  () => import('./commands/notify.ts'),
   () => import('./commands/sql.ts'),
   () => import('./commands/demo.ts'),
   () => import('./commands/serve.ts'),

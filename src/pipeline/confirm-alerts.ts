@@ -1,5 +1,6 @@
 import { advance, type AlertStatus, type ConfirmationState } from '../detect/confirmation.ts';
 import { confirmationLook, type ChipLook } from '../detect/confirmation-look.ts';
+import { recordAlertChange } from '../notify/alert-changes.ts';
 import type { Db } from '../store/db.ts';
 
 /** An alert whose confirmation one acquisition moved. */
@@ -62,6 +63,13 @@ export async function advanceConfirmations(
         [r.id, after.status, after.clearLooks, after.agreeingLooks, acquisition.datetime, acquisition.id],
       );
       if (after.status !== before.status) changes.push({ id: r.id, confirmation: after.status });
+      if (after.status === 'confirmed')
+        await recordAlertChange(tx, {
+          alertId: r.id,
+          acquisitionId: acquisition.id,
+          phase: 'confirmation',
+          change: 'confirmed',
+        });
     }
     return changes;
   });

@@ -15,6 +15,7 @@ import { getAcquisition } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { chipExtent, type AlertExtent } from './alert-extent.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
+import { recordAlertChange } from '../notify/alert-changes.ts';
 import {
   lookCovers,
   pairCheckLook,
@@ -352,6 +353,13 @@ export async function upsertAlert(
       };
     }
     await storeExtent(tx, ref, extent ?? chipExtent(ref.chipKeys, grid));
+    // One recorded change (and one queued event per subscription) per alert and acquisition, retries included.
+    await recordAlertChange(tx, {
+      alertId: ref.id,
+      acquisitionId,
+      phase: 'detection',
+      change: ref.created ? 'created' : 'updated',
+    });
     return ref;
   });
 }
