@@ -22,7 +22,12 @@ import {
 import { detectAcquisition, type DetectResult } from '../src/pipeline/detect-alerts.ts';
 import { detectEvent, type DetectEventResult } from '../src/pipeline/detect-event.ts';
 import { embedAcquisitionChips, type EmbedDeps, type EmbedChipsResult } from '../src/pipeline/embed-chips.ts';
-import { deliverOnce, markDeliveryFailed, openDeliveries, type DeliveryAttempt } from '../src/notify/deliver.ts';
+import {
+  deliverOnce,
+  markDeliveryFailed,
+  openDeliveries,
+  type DeliveryAttempt,
+} from '../src/notify/deliver.ts';
 import { DeliveryError } from '../src/errors.ts';
 import type { Db } from '../src/store/db.ts';
 import type { EvidenceStore } from '../src/store/evidence-store.ts';
@@ -44,6 +49,8 @@ export interface ActivityDeps {
   readChips?: EmbedDeps['readChips'];
   /** Minimum valid fraction for a chip to be usable. */
   minValidFraction?: number;
+  /** How long one webhook POST may take, in ms (default 10 s). */
+  deliveryTimeoutMs?: number;
 }
 
 /** Embed result plus the model that produced it. */
@@ -217,6 +224,7 @@ export function createActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const result = await deliverOnce(deps.db, input.deliveryId, ctx.info.attempt, {
         signal: ctx.cancellationSignal,
+        timeoutMs: deps.deliveryTimeoutMs,
       });
       if (result.status === 'retrying')
         throw new DeliveryError(`delivery ${input.deliveryId}: ${result.error ?? 'failed'}`);

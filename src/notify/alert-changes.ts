@@ -72,7 +72,8 @@ export async function recordAlertChange(tx: Queryable, input: AlertChangeInput):
   );
   const body = JSON.stringify(event);
   for (const s of subs) {
-    if (!subscriptionWants({ minConfidence: s.min_confidence, kinds: s.kinds }, a.kind, a.confidence)) continue;
+    if (!subscriptionWants({ minConfidence: s.min_confidence, kinds: s.kinds }, a.kind, a.confidence))
+      continue;
     await tx.query(
       `INSERT INTO notify_deliveries (subscription_id, change_id, event_id, body) VALUES ($1, $2, $3, $4)
        ON CONFLICT (subscription_id, change_id) DO NOTHING`,

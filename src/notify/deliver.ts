@@ -82,7 +82,11 @@ export async function markDeliveryFailed(db: Queryable, deliveryId: number): Pro
 }
 
 /** Deliveries still to send for the alert changes one acquisition made in one area, by id. */
-export async function openDeliveries(db: Queryable, areaId: string, acquisitionId: number): Promise<number[]> {
+export async function openDeliveries(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
     `SELECT d.id FROM notify_deliveries d
        JOIN alert_changes c ON c.id = d.change_id

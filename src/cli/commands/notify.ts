@@ -23,7 +23,10 @@ export function register(program: Command): void {
     .argument('<area>', 'area id')
     .requiredOption('--webhook <url>', 'http(s) URL that receives the events')
     .option('--min-confidence <level>', 'only alerts of at least this confidence: low, high, highest', 'low')
-    .option('--kinds <list>', 'only these kinds, comma-separated (flood, burn, vegetation-loss, construction, change)')
+    .option(
+      '--kinds <list>',
+      'only these kinds, comma-separated (flood, burn, vegetation-loss, construction, change)',
+    )
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
       // Checked before the database opens: bad flags are bad input.
