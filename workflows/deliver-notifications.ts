@@ -48,8 +48,9 @@ export async function deliverNotifications(
   await Promise.all(
     input.deliveryIds.map(async (deliveryId) => {
       try {
-        await notify.deliverNotification({ deliveryId });
-        result.delivered.push(deliveryId);
+        const sent = await notify.deliverNotification({ deliveryId });
+        // A delivery recorded failed before (a rerun) stays failed: nothing is sent again.
+        (sent.status === 'delivered' ? result.delivered : result.failed).push(deliveryId);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         await notify.markDeliveryFailed({ deliveryId });

@@ -7,7 +7,7 @@ export interface DeliveryAttempt {
   status: 'delivered' | 'retrying' | 'failed';
   /** HTTP status that came back, or null when none did. */
   responseCode: number | null;
-  /** Why it failed, when it did. */
+  /** Why this attempt failed, when it did (the stored last_error keeps the last failure). */
   error?: string;
 }
 
@@ -67,7 +67,7 @@ export async function deliverOnce(
   const status = error === undefined ? 'delivered' : 'retrying';
   await db.query(
     `UPDATE notify_deliveries SET status = $2, attempts = GREATEST(attempts, $3), response_code = $4,
-            last_error = $5, delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+            last_error = COALESCE($5, last_error), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
       WHERE id = $1 AND status IN ('pending', 'retrying')`,
     [deliveryId, status, attempt, responseCode, error ?? null],
   );
