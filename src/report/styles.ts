@@ -96,6 +96,10 @@ a.alert-row:hover { text-decoration: none; border-color: #c7d2fe; transform: tra
 .tile img, .tile .missing { width: 100%; aspect-ratio: 1; object-fit: contain; border-radius: 12px; display: block;
   background: var(--soft); box-shadow: inset 0 0 0 1px rgba(15, 23, 42, .06); }
 .tile img.heat { image-rendering: auto; }
+.tile-frame { position: relative; }
+.tile-frame svg.overlay { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
+.tile-frame svg.overlay path { fill: rgba(255, 214, 10, .18); fill-rule: evenodd; stroke: #ffd60a;
+  stroke-width: 1.5px; vector-effect: non-scaling-stroke; }
 .tile .missing { display: grid; place-items: center; color: var(--muted); font-size: .85rem; text-align: center; padding: 12px; }
 .tile figcaption { display: flex; justify-content: space-between; margin-top: 6px; font-size: .85rem; }
 .tile figcaption b { font-weight: 600; }

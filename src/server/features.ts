@@ -6,10 +6,12 @@
  * with numberMatched, numberReturned and self / next / prev links, `/collections/alerts/items/{id}` is one
  * alert. Read-only like the rest of the viewer; malformed parameters answer 400 naming the value.
  */
+import { Writable } from 'node:stream';
 import { InputError } from '../errors.ts';
 import { alertFeaturePage, type AlertFeature } from '../export/alert-features.ts';
 import { chipFeaturePage, type ChipFeature } from '../export/chip-features.ts';
 import { parseBbox, parseDatetime, parseLimit, parseOffset } from '../export/query-params.ts';
+import { writeCsv } from '../export/alert-writers.ts';
 import { NotFound, type Reply } from './reply.ts';
 import type { RouteContext } from './routes.ts';
 
@@ -178,4 +180,33 @@ export async function alertItemReply(ctx: RouteContext, rawId: string): Promise<
     },
     GEOJSON,
   );
+}
+
+/** `/alerts/{id}.csv`: one alert as `alerts export --format csv` writes it (header row, WKT and centroid). */
+export async function alertCsvReply(ctx: RouteContext, rawId: string): Promise<Reply> {
+  if (!/^\d{1,15}$/.test(rawId)) throw new InputError(`alert id "${rawId}" is not a positive integer`);
+  const id = Number(rawId);
+  const { features } = await ctx.db.readOnly((q) => alertFeaturePage(q, { id }, { limit: 1, offset: 0 }));
+  if (features.length === 0) throw new NotFound(`no alert with id ${id}`);
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  await writeCsv(
+    (async function* () {
+      yield* features;
+    })(),
+    out,
+  );
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="alert-${id}.csv"`,
+    },
+    body: Buffer.concat(chunks),
+  };
 }

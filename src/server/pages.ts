@@ -13,6 +13,7 @@ import {
   statusTag,
   type Links,
 } from '../report/components.ts';
+import { alertOverlay } from '../report/alert-overlay.ts';
 import { driftChart } from '../report/drift-chart.ts';
 import {
   formatBytes,
@@ -246,7 +247,18 @@ export function alertPage(data: {
         ${confidenceBadge(a.confidence)} ${kindTag(a.kind)} ${confirmationTag(a)} ${statusTag(a.status)}
         <span class="id">#${a.id}</span>
       </div>
-      ${alertFacts(a)} ${evidenceTiles(a, viewerLinks)}
+      ${alertFacts(a)}
+      ${evidenceTiles(a, viewerLinks, alertOverlay(a.geometry, a.chipKeys, data.grid?.cells ?? []))}
+      <p class="downloads">
+        Download:
+        <a
+          href="/collections/alerts/items/${a.id}"
+          type="application/geo+json"
+          download="${`alert-${a.id}.geojson`}"
+          >GeoJSON</a
+        >
+        · <a href="/alerts/${a.id}.csv" type="text/csv" download="${`alert-${a.id}.csv`}">CSV</a>
+      </p>
       <div class="split">
         <div>
           <p class="panel-title">

@@ -13,6 +13,7 @@ import type { Db } from '../store/db.ts';
 import type { EvidenceReader } from '../store/evidence-store.ts';
 import { evidenceReply } from './evidence.ts';
 import {
+  alertCsvReply,
   alertItemReply,
   collectionReply,
   collectionsReply,
@@ -149,6 +150,7 @@ const evidence: Handler = (ctx, [name]) => evidenceReply(ctx.evidence, name!, ct
 export const ROUTES: Array<[RegExp, Handler]> = [
   [/^\/$/, overview],
   [/^\/alerts\/?$/, alertsList],
+  [/^\/alerts\/(\d+)\.csv$/, (ctx, [id]) => alertCsvReply(ctx, id!)],
   [/^\/alerts\/([^/]+)$/, alertDetail],
   [/^\/areas\/([^/]+)$/, areaDetail],
   [/^\/api\/areas$/, apiAreas],
