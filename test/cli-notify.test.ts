@@ -1,0 +1,94 @@
+/** `driftwatch notify add | list | remove` through the CLI, and its bad input: one line, exit 2. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/store/db.ts';
+import { openDb } from '../src/store/open.ts';
+import { cliRunner, type CliResult } from './helpers/cli-run.ts';
+import { insertArea } from './helpers/seed-viewer.ts';
+
+describe('notify subscriptions through the CLI', () => {
+  const home = mkdtempSync(join(tmpdir(), 'dw-notify-'));
+  let db: Db;
+  let cli: (...args: string[]) => Promise<CliResult>;
+
+  beforeAll(async () => {
+    db = await openDb({ dataDir: join(home, 'db') });
+    await insertArea(db, 'delta', 'Delta');
+    cli = cliRunner(home);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const subscriptions = async () =>
+    (
+      await db.query(
+        'SELECT area_id, webhook_url, min_confidence, kinds FROM notify_subscriptions ORDER BY id',
+      )
+    ).rows;
+
+  it('refuses a bad URL, unknown area, bad kinds and bad confidence in one line with exit 2', async () => {
+    const cases: [string[], string][] = [
+      [['delta', '--webhook', 'nope'], 'InputError: webhook "nope" is not a URL'],
+      [
+        ['delta', '--webhook', 'file:///etc/x'],
+        'InputError: webhook "file:///etc/x" is not an http or https URL',
+      ],
+      [['nowhere', '--webhook', 'http://127.0.0.1:9/h'], 'AreaError: unknown area "nowhere"'],
+      [
+        ['delta', '--webhook', 'http://127.0.0.1:9/h', '--kinds', 'flood,lava'],
+        'InputError: kind "lava" is not one of flood, burn, vegetation-loss, construction, change',
+      ],
+      [
+        ['delta', '--webhook', 'http://127.0.0.1:9/h', '--min-confidence', 'sure'],
+        'InputError: confidence "sure" is not one of low, high, highest',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('notify', 'add', ...args);
+      expect(r.stderr).toBe(`driftwatch: ${message}\n`);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    const r = await cli('notify', 'remove', '42');
+    expect([r.stderr, r.status]).toEqual(['driftwatch: InputError: unknown subscription 42\n', 2]);
+    expect(await subscriptions()).toEqual([]);
+  });
+
+  it('adds a subscription, prints its secret once, lists and removes it', async () => {
+    const added = await cli(
+      'notify',
+      'add',
+      'delta',
+      '--webhook',
+      'http://127.0.0.1:9/hook',
+      '--min-confidence',
+      'high',
+      '--kinds',
+      'flood,burn',
+    );
+    expect(added.status).toBe(0);
+    const secret = /^secret ([0-9a-f]{64})$/m.exec(added.stdout)?.[1];
+    expect(secret).toBeDefined();
+    const { rows } = await db.query<{ id: number; secret: string }>(
+      'SELECT id, secret FROM notify_subscriptions',
+    );
+    expect(rows[0]!.secret).toBe(secret);
+    expect(await subscriptions()).toEqual([
+      {
+        area_id: 'delta',
+        webhook_url: 'http://127.0.0.1:9/hook',
+        min_confidence: 'high',
+        kinds: ['flood', 'burn'],
+      },
+    ]);
+    const id = Number(rows[0]!.id);
+    const list = await cli('notify', 'list');
+    expect(list.stdout).toBe(`#${id}\tdelta\thttp://127.0.0.1:9/hook\t≥ high\tflood,burn\n`);
+    expect(list.stdout).not.toContain(secret!);
+    expect((await cli('notify', 'remove', String(id))).stdout).toBe(`removed subscription ${id}\n`);
+    expect(await subscriptions()).toEqual([]);
+  });
+});
