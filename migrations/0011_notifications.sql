@@ -1,4 +1,4 @@
--- Notifications (src/notify/): per-area webhook subscriptions, one recorded change per alert change and
+-- Notifications (src/notify/), and the cell box of evidence tiles (last statement): per-area webhook subscriptions, one recorded change per alert change and
 -- one delivery per subscription and change, each POSTed by a Temporal activity (workflows/deliver-notifications.ts).
 
 -- Bumped by every recorded change of the alert (alert_changes.version is the value after that change).
@@ -48,3 +48,8 @@ CREATE TABLE notify_deliveries (
 );
 
 CREATE INDEX notify_deliveries_open ON notify_deliveries (status) WHERE status IN ('pending', 'retrying');
+
+-- The grid cells a before/after tile shows (west column, north row, columns, rows: src/pipeline/mosaic-box.ts),
+-- so the viewer draws the alert's outline over the tile where it lies; NULL for heat-maps and older tiles.
+ALTER TABLE alert_evidence
+  ADD COLUMN cell_box integer[] CHECK (cell_box IS NULL OR array_length(cell_box, 1) = 4);

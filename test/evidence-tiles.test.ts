@@ -276,6 +276,15 @@ describe('alert evidence from the pipeline', () => {
         ['after', '2024-05-01', ['2024-05-01', '2024-05-01'], 'image/webp', 'webp'],
         ['heatmap', '2024-05-01', ['2024-05-01', '2024-05-01'], 'image/png', 'png'],
       ]);
+      // The mosaics' cell box is stored with them (the viewer draws the outline in it): the north-west
+      // corner of the grid, so clipped to the chips and one cell east and south.
+      const box = {
+        left: Math.min(...alert.chips.map((c) => c.col)),
+        top: Math.max(...alert.chips.map((c) => c.row)),
+        cols: 3,
+        rows: 3,
+      };
+      expect(alert.evidence.map((e) => e.cellBox)).toEqual([box, box, null]);
       const files = await Promise.all(
         alert.evidence.map(async (e) => (await evidence.get(e.sha256))!.content),
       );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transformer } from '../src/imagery/crs.ts';
-import { mosaicBox } from '../src/report/alert-overlay.ts';
+import { mosaicBox } from '../src/pipeline/mosaic-box.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
 import { seededViewerFixture, type ViewerFixture } from './helpers/viewer-fixture.ts';
 
@@ -94,6 +94,18 @@ describe('alert outlines over the viewer tiles, and the alert downloads', () => 
     expect(lines[1]!.split(',')[0]).toBe(String(floodId));
     expect(lines[1]).toContain('MULTIPOLYGON');
     expect((await get('/alerts/999999.csv')).status).toBe(404);
+  });
+
+  it('uses the cell box stored with a tile over the box of the alert\u2019s chips', async () => {
+    await fixture.db.query(
+      `UPDATE alert_evidence SET cell_box = '{160,2045,6,5}' WHERE alert_id = $1 AND kind = 'after'`,
+      [floodId],
+    );
+    const page = await (await get(`/alerts/${floodId}`)).text();
+    const boxes = [...page.matchAll(/data-box="([^"]*)"/g)].map((m) => m[1]);
+    expect(boxes).toEqual(['161,2044,4,4', '160,2045,6,5']); // before (no stored box), after
+    expect(page).toContain('viewBox="0 0 6 5"');
+    expect(page).toContain('<path d="M2,4 L4,4 L4,2.5 L2,2.5 Z M2.5,3.5 L2.5,3 L3,3 L3,3.5 Z"');
   });
 
   it('draws nothing for an alert without an outline', async () => {

@@ -11,6 +11,7 @@ import { EVIDENCE_MAX_SIDE } from '../detect/evidence.ts';
 import { EvidenceError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import type { EvidenceReader, EvidenceStore } from '../store/evidence-store.ts';
+import { mosaicBox, type CellBox } from './mosaic-box.ts';
 
 /** Grey of mosaic cells that have no rendering. */
 const BLANK = [40, 40, 40] as const;
@@ -80,6 +81,8 @@ export function dayRange(from: string, to: string): string {
 export interface Mosaic extends EvidencePhoto {
   /** Datetimes of the renderings it shows, sorted. */
   dates: string[];
+  /** The grid cells it shows. */
+  box: CellBox;
 }
 
 /** One cell offered to cellMosaic. */
@@ -105,15 +108,11 @@ export async function cellMosaic(
   chipPx: number,
 ): Promise<Mosaic> {
   const members = cells.filter((c) => c.member);
-  const minCol = Math.min(...members.map((t) => t.col)) - 1;
-  const maxCol = Math.max(...members.map((t) => t.col)) + 1;
-  const minRow = Math.min(...members.map((t) => t.row)) - 1;
-  const maxRow = Math.max(...members.map((t) => t.row)) + 1;
-  const shown = cells.filter((c) => c.col >= minCol && c.col <= maxCol && c.row >= minRow && c.row <= maxRow);
-  const left = Math.min(...shown.map((c) => c.col));
-  const top = Math.max(...shown.map((c) => c.row));
-  const nCols = Math.max(...shown.map((c) => c.col)) - left + 1;
-  const nRows = top - Math.min(...shown.map((c) => c.row)) + 1;
+  const box = mosaicBox(cells, members);
+  const { left, top, cols: nCols, rows: nRows } = box;
+  const shown = cells.filter(
+    (c) => c.col >= left && c.col < left + nCols && c.row <= top && c.row > top - nRows,
+  );
   const cellPx = Math.max(1, Math.min(chipPx, Math.floor(EVIDENCE_MAX_SIDE / Math.max(nCols, nRows))));
   const width = nCols * cellPx;
   const height = nRows * cellPx;
@@ -154,7 +153,7 @@ export async function cellMosaic(
     }),
   );
   const outline: PixelRect[] = members.map((m) => ({ ...place(m), width: cellPx, height: cellPx }));
-  return { image: { width, height, data }, mask, outline, dates: dates.sort() };
+  return { image: { width, height, data }, mask, outline, dates: dates.sort(), box };
 }
 
 /** The label and dates of a tile showing imagery of `dates`. */
@@ -204,16 +203,30 @@ export async function writeAlertEvidence(
     },
   });
   const written = [
-    { kind: 'before', tile: tiles.before, from: beforeDates.from, to: beforeDates.to },
-    { kind: 'after', tile: tiles.after, from: afterDates.from, to: afterDates.to },
-    { kind: 'heatmap', tile: tiles.heatmap, from: input.acquisitionDatetime, to: input.acquisitionDatetime },
+    { kind: 'before', tile: tiles.before, from: beforeDates.from, to: beforeDates.to, box: before.box },
+    { kind: 'after', tile: tiles.after, from: afterDates.from, to: afterDates.to, box: after.box },
+    {
+      kind: 'heatmap',
+      tile: tiles.heatmap,
+      from: input.acquisitionDatetime,
+      to: input.acquisitionDatetime,
+      box: undefined,
+    },
   ] as const;
-  for (const { kind, tile, from, to } of written) {
+  for (const { kind, tile, from, to, box } of written) {
     const file = await evidence.put(tile.bytes, tile.mediaType);
     await db.query(
-      `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,
-      [input.alertId, input.acquisitionId, kind, file.sha256, from, to],
+      `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to, cell_box)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,
+      [
+        input.alertId,
+        input.acquisitionId,
+        kind,
+        file.sha256,
+        from,
+        to,
+        box ? [box.left, box.top, box.cols, box.rows] : null,
+      ],
     );
   }
 }

@@ -6,39 +6,8 @@
  * on the tile however the tile is scaled (the default preserveAspectRatio letterboxes it as the image is).
  */
 import { transformer } from '../imagery/crs.ts';
+import { mosaicBox, type CellBox } from '../pipeline/mosaic-box.ts';
 import { html, type SafeHtml } from './html.ts';
-
-/** A box of grid cells: the first column, the northern row, and its size. */
-export interface CellBox {
-  /** Western column. */
-  left: number;
-  /** Northern row (rows grow northwards). */
-  top: number;
-  /** Columns. */
-  cols: number;
-  /** Rows. */
-  rows: number;
-}
-
-/** The cells a before/after mosaic shows: the members' bounding box plus one cell, clipped to the cells present. */
-export function mosaicBox(
-  cells: readonly { col: number; row: number }[],
-  members: readonly { col: number; row: number }[],
-): CellBox {
-  const minCol = Math.min(...members.map((t) => t.col)) - 1;
-  const maxCol = Math.max(...members.map((t) => t.col)) + 1;
-  const minRow = Math.min(...members.map((t) => t.row)) - 1;
-  const maxRow = Math.max(...members.map((t) => t.row)) + 1;
-  const shown = cells.filter((c) => c.col >= minCol && c.col <= maxCol && c.row >= minRow && c.row <= maxRow);
-  const left = Math.min(...shown.map((c) => c.col));
-  const top = Math.max(...shown.map((c) => c.row));
-  return {
-    left,
-    top,
-    cols: Math.max(...shown.map((c) => c.col)) - left + 1,
-    rows: top - Math.min(...shown.map((c) => c.row)) + 1,
-  };
-}
 
 /** The grid of a chip key `EPSG:<code>/<cell metres>/<col>/<row>`, or undefined for another shape. */
 export function keyGrid(key: string): { epsg: number; cellM: number; col: number; row: number } | undefined {
@@ -85,16 +54,23 @@ export function overlayPaths(
   );
 }
 
-/** The SVG drawn over one tile, or '' when the alert has no outline or its chips no grid. */
+export { mosaicBox, type CellBox };
+
+/**
+ * The SVG drawn over one tile, or '' when the alert has no outline or its chips no grid. The tile's box is
+ * the one stored with it; tiles written before it was stored get the box of the alert's chips, which is
+ * theirs unless the alert grew after them.
+ */
 export function alertOverlay(
   geometry: unknown,
   chipKeys: readonly string[],
   cells: readonly { col: number; row: number }[],
+  stored?: CellBox | null,
 ): SafeHtml | '' {
   const members = chipKeys.map(keyGrid).filter((g) => g !== undefined);
   const first = members[0];
   if (!first || !geometry) return '';
-  const box = mosaicBox(cells.length ? cells : members, members);
+  const box = stored ?? mosaicBox(cells.length ? cells : members, members);
   const paths = overlayPaths(geometry, box, first);
   if (paths.length === 0) return '';
   return html`<svg

@@ -118,7 +118,11 @@ export function tileDate(e: AlertEvidence): string {
 }
 
 /** Before, after and heat-map tiles of an alert (the latest of each kind). */
-export function evidenceTiles(a: AlertDetail, links: Links, overlay: SafeHtml | '' = ''): SafeHtml {
+export function evidenceTiles(
+  a: AlertDetail,
+  links: Links,
+  overlay: (e: AlertEvidence) => SafeHtml | '' = () => '',
+): SafeHtml {
   const latest = latestEvidence(a.evidence);
   const kinds = (['before', 'after', 'heatmap'] as const).filter((k) => latest[k]);
   if (kinds.length === 0) return html`<p class="muted">No evidence tiles were stored for this alert.</p>`;
@@ -137,8 +141,9 @@ export function evidenceTiles(a: AlertDetail, links: Links, overlay: SafeHtml | 
             ${TILE_TITLES[k]} tile unavailable<br /><span class="mono">${e.sha256.slice(0, 12)}…</span>
           </div>`;
       // The outline goes over the before and after mosaics (the heat-map covers the whole area).
+      const outline = src && k !== 'heatmap' ? overlay(e) : '';
       return html`<figure class="tile">
-        ${src && overlay && k !== 'heatmap' ? html`<div class="tile-frame">${img}${overlay}</div>` : img}
+        ${outline ? html`<div class="tile-frame">${img}${outline}</div>` : img}
         <figcaption><b>${TILE_TITLES[k]}</b><span class="muted">${tileDate(e)}</span></figcaption>
       </figure>`;
     })}

@@ -6,6 +6,7 @@ import { InputError } from '../errors.ts';
 import type { AlertStatus } from '../detect/confirmation.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../detect/detect-types.ts';
 import type { Queryable } from '../store/db.ts';
+import type { CellBox } from '../pipeline/mosaic-box.ts';
 
 /** Alert confidence levels, weakest first. */
 export const CONFIDENCE_LEVELS = ['low', 'high', 'highest'] as const;
@@ -158,6 +159,8 @@ export interface AlertEvidence {
   bytes: number;
   /** File name of an exported copy, `<sha256>.<ext>` (older evidence: its path under the old evidence folder). */
   path: string;
+  /** Before/after tiles: the grid cells shown (west column, north row, size); null for others and older tiles. */
+  cellBox?: CellBox | null;
 }
 
 /** One alert with everything needed to show it. */
@@ -251,6 +254,12 @@ function imagedRange(from: unknown, to: unknown): { from: string; to: string } |
   const f = isoOrNull(from);
   const t = isoOrNull(to);
   return f && t ? { from: f, to: t } : null;
+}
+
+function cellBoxOf(value: unknown): CellBox | null {
+  if (!Array.isArray(value) || value.length !== 4) return null;
+  const [left, top, cols, rows] = value.map(Number) as [number, number, number, number];
+  return { left, top, cols, rows };
 }
 
 function num(value: unknown): number {
@@ -473,7 +482,7 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
   );
   const evidence = await q.query<Record<string, unknown>>(
     `SELECT e.acquisition_id, acq.datetime, e.kind, e.sha256, f.media_type, f.bytes, f.path,
-            e.imaged_from, e.imaged_to
+            e.imaged_from, e.imaged_to, e.cell_box
        FROM alert_evidence e
        JOIN acquisitions acq ON acq.id = e.acquisition_id
        JOIN evidence_files f ON f.sha256 = e.sha256
@@ -503,6 +512,7 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
       mediaType: String(r.media_type),
       bytes: num(r.bytes),
       path: String(r.path),
+      cellBox: cellBoxOf(r.cell_box),
     })),
   };
 }

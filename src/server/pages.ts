@@ -248,7 +248,9 @@ export function alertPage(data: {
         <span class="id">#${a.id}</span>
       </div>
       ${alertFacts(a)}
-      ${evidenceTiles(a, viewerLinks, alertOverlay(a.geometry, a.chipKeys, data.grid?.cells ?? []))}
+      ${evidenceTiles(a, viewerLinks, (e) =>
+        alertOverlay(a.geometry, a.chipKeys, data.grid?.cells ?? [], e.cellBox),
+      )}
       <p class="downloads">
         Download:
         <a
