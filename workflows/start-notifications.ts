@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { log, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { isCancellation, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
 import { io } from './activity-proxies.ts';
 import { deliverNotifications, type DeliveryRetry } from './deliver-notifications.ts';
@@ -27,7 +27,8 @@ export async function startNotifications(
     });
   } catch (err) {
     // Already running for these deliveries, or the queue could not be read: monitoring goes on either way
-    // (undelivered events stay queued, and the next run for the acquisition sends them).
+    // (unsent events stay queued as pending in notify_deliveries; deliverNotifications with their ids sends them).
+    if (isCancellation(err)) throw err; // the caller was cancelled: not a webhook matter
     if (!(err instanceof WorkflowExecutionAlreadyStartedError))
       log.warn('webhook delivery not started', { areaId, error: String(err) });
   }
