@@ -148,14 +148,25 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
         first_seen: Date;
         confirmed_at: Date | null;
       }>('SELECT count(*) OVER ()::int AS n, kind, first_seen, confirmed_at FROM alerts');
-      return { dates, states, alerts: rows };
+      // One recorded change per alert, look and phase, the retried detections included.
+      const changes = await db.query<{ change: string; version: number; datetime: Date }>(
+        `SELECT c.change, c.version, a.datetime FROM alert_changes c JOIN acquisitions a ON a.id = c.acquisition_id
+          ORDER BY c.version`,
+      );
+      return {
+        dates,
+        states,
+        alerts: rows,
+        changes: changes.rows.map((c) => [c.change, c.version, new Date(c.datetime).toISOString()]),
+      };
     } finally {
       await db.close();
     }
   }
 
   it('a flood that persists is provisional on its first look and confirmed by the second agreeing later look, keeping its first-detection date', async () => {
-    const { dates, states, alerts } = await monitorFloods([2, 3, 4, 5]);
+    const { dates, states, alerts, changes } = await monitorFloods([2, 3, 4, 5]);
+
     expect(states).toEqual([
       { confirmation: 'provisional', status: 'open', clear: 0, agreeing: 0 },
       { confirmation: 'provisional', status: 'open', clear: 1, agreeing: 1 },
@@ -166,6 +177,12 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
     expect(alerts[0]!.kind).toBe('flood');
     expect(new Date(alerts[0]!.first_seen).toISOString()).toBe(new Date(dates[2]!).toISOString());
     expect(new Date(alerts[0]!.confirmed_at!).toISOString()).toBe(new Date(dates[4]!).toISOString());
+    // Each detection ran twice; the alert changed twice: created by its first look, confirmed by look 4.
+    const iso = (d: string) => new Date(d).toISOString();
+    expect(changes).toEqual([
+      ['created', 1, iso(dates[2]!)],
+      ['confirmed', 2, iso(dates[4]!)],
+    ]);
   });
 
   it('a flood seen once and never again is dismissed (and closed) once two agreeing looks among four can no longer happen', async () => {
