@@ -29,12 +29,14 @@ BEGIN
     typ := CASE WHEN to_regtype('halfvec') IS NOT NULL AND q.dimension <= 4000
                 THEN format('halfvec(%s)', q.dimension) ELSE format('vector(%s)', q.dimension) END;
     parts := parts || format(
-      $q$(SELECT e2.chip_id, e2.acquisition_id, e2.model_id, (e2.embedding::%1$s) <=> v.q AS distance
-            FROM embeddings e2,
-                 (SELECT embedding::%1$s AS q FROM embeddings
-                   WHERE chip_id = %2$s AND acquisition_id = $1 AND model_id = %3$L) v
+      -- The query vector as a scalar subquery (an init plan, a constant to the index scan): a joined
+      -- column would not let the HNSW index order the rows.
+      $q$(SELECT e2.chip_id, e2.acquisition_id, e2.model_id,
+                 (e2.embedding::%1$s) <=> (SELECT embedding::%1$s FROM embeddings
+                                            WHERE chip_id = %2$s AND acquisition_id = $1 AND model_id = %3$L) AS distance
+            FROM embeddings e2
            WHERE e2.model_id = %3$L AND NOT (e2.chip_id = %2$s AND e2.acquisition_id = $1)
-           ORDER BY (e2.embedding::%1$s) <=> v.q
+           ORDER BY distance
            LIMIT $2)$q$,
       typ, q.chip_id, q.model_id);
   END LOOP;
