@@ -5,7 +5,7 @@
 // into the activities' own work and what orchestration adds (queue waits, workflow tasks, child starts),
 // with the histories' sizes.
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal as protoTypes } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,9 +88,10 @@ async function direct(): Promise<number> {
   return ms;
 }
 
+const { temporal } = proto;
 const EventType = temporal.api.enums.v1.EventType;
 
-function eventMs(e: temporal.api.history.v1.IHistoryEvent): number {
+function eventMs(e: protoTypes.api.history.v1.IHistoryEvent): number {
   const t = e.eventTime!;
   return Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6;
 }
@@ -121,7 +122,7 @@ async function breakdown(client: Client, workflowId: string): Promise<Breakdown>
     bytes: temporal.api.history.v1.History.encode(history).finish().length,
     children: [],
   };
-  const byId = new Map<number, temporal.api.history.v1.IHistoryEvent>();
+  const byId = new Map<number, protoTypes.api.history.v1.IHistoryEvent>();
   let wftScheduled = 0;
   for (const e of events) {
     byId.set(Number(e.eventId), e);
