@@ -308,7 +308,7 @@ function printMeasured(prefix: string, rows: Measured[]): void {
   }
 }
 
-/** nearest_chips() (migration 0009, index-driven) beside the body it had in 0002 (exact scan). */
+/** nearest_chips() (migration 0010, index-driven) beside the body it had in 0002 (exact scan). */
 async function nearestChips(s: Session, b: Built, count: number): Promise<void> {
   const oldBody = `SELECT c2.key AS chip_key, e2.acquisition_id FROM embeddings q
       JOIN chips c ON c.id = q.chip_id AND c.area_id = $1 AND c.key = $2
@@ -333,7 +333,7 @@ async function nearestChips(s: Session, b: Built, count: number): Promise<void> 
     recall += recallAt(key(got.rows), key(want.rows), K);
   }
   log(
-    `nearest_chips() k=${K} (0009, HNSW per model): p50 ${percentile(times.fresh, 50).toFixed(2)} ms  ` +
+    `nearest_chips() k=${K} (0010, HNSW per model): p50 ${percentile(times.fresh, 50).toFixed(2)} ms  ` +
       `p95 ${percentile(times.fresh, 95).toFixed(2)} ms  recall@10 ${(recall / count).toFixed(3)}; ` +
       `0002 body (exact scan): p50 ${percentile(times.old, 50).toFixed(2)} ms  p95 ${percentile(times.old, 95).toFixed(2)} ms`,
   );
