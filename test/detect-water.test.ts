@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyPixels, COVER_CLASSES } from '../src/detect/cover.ts';
+import { classifyPixels, COVER_CLASSES } from '../src/spectral/cover.ts';
 import { comparePair } from '../src/detect/compare-pair.ts';
 import { auroc } from '../src/detect/metrics.ts';
 import { evaluateSetChips } from '../src/detect/evaluate.ts';

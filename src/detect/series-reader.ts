@@ -16,7 +16,7 @@ import { InputError } from '../errors.ts';
 import { INVALID_SCL } from '../imagery/chips.ts';
 import type { ImageValue } from '../imagery/image.ts';
 import { openRaster } from '../imagery/raster-reader.ts';
-import { INDEX_NAMES } from './indices.ts';
+import { INDEX_NAMES } from '../spectral/indices.ts';
 
 const DATED = /^(\d{4}-\d{2}-\d{2})\.tif$/;
 const STACK = /^([a-z]+)_(\d+)dates\.tif$/;

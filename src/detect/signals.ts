@@ -15,7 +15,7 @@
  * the default alert threshold 0.5, one signal at its firing threshold is enough to alert.
  */
 import type { SpectralStats } from './spectral-stats.ts';
-import { clamp } from './robust.ts';
+import { clamp } from '../spectral/robust.ts';
 
 /** USGS dNBR severity classes. */
 export type DnbrClass = 'unburned' | 'low' | 'moderate-low' | 'moderate-high' | 'high';

@@ -1,7 +1,7 @@
 import type { ImageValue } from '../imagery/image.ts';
-import { COVER_CLASSES, classifyPixels, coverFractions } from './cover.ts';
-import { INDEX_NAMES, hasIndex, indexPlane } from './indices.ts';
-import { meanStd, quantile } from './robust.ts';
+import { COVER_CLASSES, classifyPixels, coverFractions } from '../spectral/cover.ts';
+import { INDEX_NAMES, hasIndex, indexPlane } from '../spectral/indices.ts';
+import { meanStd, quantile } from '../spectral/robust.ts';
 
 /** Indices whose low tail is summarised: a change that drops them shows first in the chip's lowest pixels. */
 const LOW_TAIL_INDICES = ['ndvi', 'nbr'] as const;

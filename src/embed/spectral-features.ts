@@ -15,9 +15,9 @@
  */
 import { InputError } from '../errors.ts';
 import type { ImageValue } from '../imagery/image.ts';
-import { COVER_CLASSES, classifyPixels, coverFractions, reflectanceFactor } from '../detect/cover.ts';
-import { INDEX_NAMES, indexPlane } from '../detect/indices.ts';
-import { meanStd, quantiles } from '../detect/robust.ts';
+import { COVER_CLASSES, classifyPixels, coverFractions, reflectanceFactor } from '../spectral/cover.ts';
+import { INDEX_NAMES, indexPlane } from '../spectral/indices.ts';
+import { meanStd, quantiles } from '../spectral/robust.ts';
 
 /** Bands the model knows, in layout order. */
 export const FEATURE_BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'] as const;

@@ -18,7 +18,7 @@
  * `edges` is the texture feature "fraction of gradients > 0.05". Prompts match case-insensitively after trimming.
  */
 import { InputError } from '../errors.ts';
-import type { CoverClass } from '../detect/cover.ts';
+import type { CoverClass } from '../spectral/cover.ts';
 import { ANCHOR, SPECTRAL_DIMENSION, TEXTURE_OFFSET, coverOffset } from './spectral-features.ts';
 
 interface PromptWeights {
