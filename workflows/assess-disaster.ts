@@ -5,9 +5,9 @@ import {
   type SkipReport,
 } from '../src/pipeline/acquisition-report.ts';
 import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
-import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
+import type { Assessment } from '../src/pipeline/assess.ts';
 import type { DetectEventResult, EventLook } from '../src/pipeline/detect-event.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { DEFAULT_WINDOWS, IO_TASK_QUEUE, type AssessWindows } from '../src/domain.ts';
 import { embed, io } from './activity-proxies.ts';
 import { processAcquisition } from './process-acquisition.ts';
 
@@ -41,7 +41,7 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
  * pre-event reference look by the pair detector (raising alerts with evidence), and reports.
  */
 export async function assessDisaster(input: AssessDisasterInput): Promise<AssessDisasterResult> {
-  const windows = input.windows ?? { preDays: 60, postDays: 30 };
+  const windows = input.windows ?? DEFAULT_WINDOWS;
   const t = Date.parse(input.eventDate);
   const window = {
     start: new Date(t - windows.preDays * DAY).toISOString(),

@@ -19,7 +19,7 @@ import { embedAcquisitionChips } from '../../src/pipeline/embed-chips.ts';
 import { openSource } from '../../src/imagery/index.ts';
 import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
 import { openDb } from '../../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../../src/domain.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorkers } from '../../src/temporal/worker.ts';
 import { writeSeriesFixture } from '../../test/helpers/series-fixture.ts';

@@ -19,7 +19,7 @@
 import { SpectralEmbedder } from '../embed/spectral.ts';
 import type { ImageValue } from '../imagery/image.ts';
 import { renderRgb } from '../imagery/render.ts';
-import { DEFAULT_PROMPTS } from '../pipeline/embed-chips.ts';
+import { DEFAULT_PROMPTS } from '../domain.ts';
 import { isScorable } from './baseline.ts';
 import { clusterAlerts, matchAlert, type GridDetection } from './cluster.ts';
 import { advance, provisional, type AlertStatus, type ConfirmationState } from './confirmation.ts';

@@ -4,18 +4,11 @@ import { affectedShare } from './detect-event.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Db } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
+import { DEFAULT_WINDOWS, type AssessWindows } from '../domain.ts';
 import { listProcessed } from './acquisitions.ts';
 import { getArea } from './areas.ts';
 
-/** Time windows around an event, in days. */
-export interface AssessWindows {
-  /** Days before the event whose acquisitions form the baseline (default 60). */
-  preDays: number;
-  /** Days after the event whose acquisitions are assessed (default 30). */
-  postDays: number;
-}
-
-export const DEFAULT_WINDOWS: AssessWindows = { preDays: 60, postDays: 30 };
+export { DEFAULT_WINDOWS, type AssessWindows } from '../domain.ts';
 
 /** A prompt's score must rise by this much over the baseline for a changed chip to count for it. */
 export const PROMPT_DELTA_MIN = 0.1;
