@@ -16,7 +16,7 @@ import { cropImage } from './crop.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
 import { cosineDistance } from './baseline.ts';
-import type { Pair } from './pair-reader.ts';
+import type { Pair } from '../imagery/pair-folder.ts';
 import {
   detectPairScene,
   PAIR_MIN_VALID,
