@@ -10,7 +10,7 @@ import { InputError } from '../src/errors.ts';
 import { comparePair } from '../src/detect/compare-pair.ts';
 import { readPair } from '../src/imagery/pair-folder.ts';
 import { LEGEND_HEIGHT } from '../src/detect/heatmap.ts';
-import { writePairReport } from '../src/detect/pair-report.ts';
+import { writePairReport } from '../src/pipeline/pair-report-files.ts';
 
 const run = promisify(execFile);
 const shared = join('..', 'shared', 'data', 'pairs');

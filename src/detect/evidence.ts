@@ -16,8 +16,6 @@ import { applyStretch, percentileStretch, type MaskedRgb, type RgbStretch } from
 
 export { EVIDENCE_MAX_SIDE, heatCellPixels, heatColour, heatmapImage, type HeatInput } from './heatmap.ts';
 export type { EvidenceMediaType } from '../store/evidence-media.ts';
-// Writing tiles is storage's job; the compare command's pair report still writes them to a folder.
-export { writeEvidenceFile } from '../store/file-evidence-store.ts';
 
 /** Media type of before/after tiles. */
 export const PHOTO_MEDIA_TYPE = 'image/webp';

@@ -12,7 +12,6 @@ export { detectChip, DEFAULT_ALERT_THRESHOLD, CHANGE_PROMPTS } from './detect-ch
 export { clusterAlerts, matchAlert, type AlertCandidate, type GridDetection } from './cluster.ts';
 export {
   renderEvidence,
-  writeEvidenceFile,
   type EvidenceMediaType,
   type EvidencePhoto,
   type EvidenceTiles,
