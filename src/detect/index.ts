@@ -13,7 +13,7 @@ export { clusterAlerts, matchAlert, type AlertCandidate, type GridDetection } fr
 export { mergeAlert, type AlertMerge, type CandidateArea, type OpenAlert } from './alert-merge.ts';
 export {
   renderEvidence,
-  type EvidenceMediaType,
+  type TileMediaType,
   type EvidencePhoto,
   type EvidenceTiles,
   type PixelRect,

@@ -1,7 +1,7 @@
 /**
  * The prompt vocabulary of `spectral-v1`. Each prompt is a fixed weight vector over the feature layout
  * (spectral-features.ts); its bias sits on the anchor component, so for raw features f
- * score = sigmoid(w · f + b). Weights are on cover fractions (cover.ts) and texture:
+ * score = sigmoid(w · f + b). Weights are on cover fractions (spectral/cover.ts) and texture:
  *
  * | prompt | logit w · f + b | reads as |
  * |---|---|---|

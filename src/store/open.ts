@@ -28,7 +28,7 @@ export function dbConfigOf(config: Pick<DriftwatchConfig, 'databaseUrl' | 'dbDir
 }
 
 /** The database the environment configures (see src/config.ts). */
-export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig {
+export function dbConfigFromEnv(env?: NodeJS.ProcessEnv): DbConfig {
   return dbConfigOf(loadConfig(env));
 }
 
