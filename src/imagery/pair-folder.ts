@@ -10,7 +10,7 @@ import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
 import { InputError, RasterError } from '../errors.ts';
 import type { ImageValue } from './image.ts';
-import { parseScale, readImageFile } from './image-file.ts';
+import { readImageFile } from './image-file.ts';
 
 export { parseScale, readImageFile, type ScaleRule } from './image-file.ts';
 
