@@ -1,7 +1,8 @@
 /**
  * Domain constants shared by workflows, activities, the pipeline, the CLI and the viewer: the assessment
- * windows, the default prompts, the confidence levels and the Temporal task queues. Plain values only
- * (no imports), so deterministic workflow code can import this module.
+ * windows (and the pre- and post-event windows of an event date), the default prompts, the confidence
+ * levels and the Temporal task queues. Plain values and pure functions, no imports, so deterministic
+ * workflow code can import this module.
  */
 
 /** Time windows around an event, in days. */
@@ -14,6 +15,26 @@ export interface AssessWindows {
 
 /** Assessment windows when none are given: 60 days of baseline, 30 days assessed. */
 export const DEFAULT_WINDOWS: Readonly<AssessWindows> = Object.freeze({ preDays: 60, postDays: 30 });
+
+const DAY_MS = 86_400_000;
+
+/** A span of time, ISO 8601 UTC, both ends included. */
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+/** The pre-event window (up to the millisecond before the event) and the post-event window of an event date. */
+export function eventWindows(
+  eventDate: string,
+  windows: AssessWindows = DEFAULT_WINDOWS,
+): { pre: TimeWindow; post: TimeWindow } {
+  const t = Date.parse(eventDate);
+  return {
+    pre: { start: new Date(t - windows.preDays * DAY_MS).toISOString(), end: new Date(t - 1).toISOString() },
+    post: { start: new Date(t).toISOString(), end: new Date(t + windows.postDays * DAY_MS).toISOString() },
+  };
+}
 
 /** Prompts scored for every chip (and reported by an assessment) unless others are given. */
 export const DEFAULT_PROMPTS = ['flooded area', 'burned area', 'vegetation loss', 'new buildings'] as const;

@@ -7,7 +7,7 @@ import {
 import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
 import type { Assessment } from '../src/pipeline/assess.ts';
 import type { DetectEventResult, EventLook } from '../src/pipeline/detect-event.ts';
-import { DEFAULT_WINDOWS, IO_TASK_QUEUE, type AssessWindows } from '../src/domain.ts';
+import { DEFAULT_WINDOWS, eventWindows, IO_TASK_QUEUE, type AssessWindows } from '../src/domain.ts';
 import { embed, io } from './activity-proxies.ts';
 import { processAcquisition } from './process-acquisition.ts';
 
@@ -22,8 +22,6 @@ export interface AssessDisasterInput {
   windows?: AssessWindows;
   batchSize?: number;
 }
-
-const DAY = 86_400_000;
 
 /** The assessment, with the failed and skipped acquisitions of its windows and, for a window without any processed acquisition, the nearest ones outside it. */
 export interface AssessDisasterResult extends Assessment, SkipReport {
@@ -42,11 +40,8 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
  */
 export async function assessDisaster(input: AssessDisasterInput): Promise<AssessDisasterResult> {
   const windows = input.windows ?? DEFAULT_WINDOWS;
-  const t = Date.parse(input.eventDate);
-  const window = {
-    start: new Date(t - windows.preDays * DAY).toISOString(),
-    end: new Date(t + windows.postDays * DAY).toISOString(),
-  };
+  const { pre, post } = eventWindows(input.eventDate, windows);
+  const window = { start: pre.start, end: post.end };
   const discovery: Discovery = asDiscovery(await io.discoverAcquisitions({ areaId: input.areaId, window }));
   const pending: AcquisitionRef[] = discovery.pending;
   for (const acquisition of pending) {
