@@ -110,6 +110,24 @@ function score(series: readonly ChipSeries[], input: DetectInput): ScoredChip[] 
   return detections;
 }
 
+/** Check (monitoring): the pair detector confirms or caps the alerting detections, in place, before they are kept. */
+function check(
+  db: Db,
+  reader: PairCheckDeps,
+  { area, acquisition, series }: Loaded,
+  input: DetectInput,
+  detections: ScoredChip[],
+  threshold: number,
+): Promise<PairCheckSummary> {
+  const look = { id: input.acquisitionId, datetime: acquisition.datetime };
+  const covers = lookCovers(
+    series.flatMap((s) => s.states),
+    series.length,
+    input.acquisitionId,
+  );
+  return pairCheckLook(db, reader, area, look, covers, detections, threshold);
+}
+
 /** Persist: the per-chip signals, upserted by (chip, acquisition, model). */
 async function persist(db: Db, input: DetectInput, detections: readonly ScoredChip[]): Promise<void> {
   await db.transaction(async (tx) => {
@@ -203,22 +221,9 @@ export async function detectAcquisition(
   const detections = score(series, input);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
   const look = { id: input.acquisitionId, datetime: acquisition.datetime };
-  // Monitoring: the pair detector confirms or caps the alerting detections (in place) before they are kept.
   const pairCheck = input.preEvent
     ? undefined
-    : await pairCheckLook(
-        db,
-        reader,
-        area,
-        look,
-        lookCovers(
-          series.flatMap((s) => s.states),
-          series.length,
-          input.acquisitionId,
-        ),
-        detections,
-        threshold,
-      );
+    : await check(db, reader, loaded, input, detections, threshold);
   await persist(db, input, detections);
   const raised = await cluster(db, loaded, input, detections);
   await evidenceOf(db, evidence, loaded, input, detections, raised);
