@@ -1,13 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
-/** Everything driftwatch reads from the environment, in one place. */
+/** Log levels of the Temporal core runtime. */
+export const TEMPORAL_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type TemporalLogLevel = (typeof TEMPORAL_LOG_LEVELS)[number];
+
+/** ONNX execution providers a model folder can run on. */
+export const PROVIDERS = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
+
+/**
+ * Everything driftwatch reads from the environment, in one place: no other module reads `process.env`
+ * (the child processes driftwatch starts inherit it unchanged).
+ */
 export interface DriftwatchConfig {
   /** Folder for the embedded database and the Temporal dev server's state (`DRIFTWATCH_HOME`, default `.driftwatch`). */
   home: string;
-  /** Postgres server URL (`DATABASE_URL`); unset → embedded PGlite under `home/db`. */
+  /** Folder of the embedded PGlite database: always `home/db`. */
+  dbDir: string;
+  /** Postgres server URL (`DATABASE_URL`); unset → embedded PGlite in `dbDir`. */
   databaseUrl?: string;
   /** Temporal frontend `host:port` (`TEMPORAL_ADDRESS`); unset → an embedded dev server started by the CLI. */
   temporalAddress?: string;
@@ -19,40 +32,107 @@ export interface DriftwatchConfig {
   model: string;
   /** Path of a `temporal` binary for the embedded dev server (`TEMPORAL_CLI`); default: found by setup or on PATH. */
   temporalCli?: string;
-  /** ONNX execution provider for model folders (`DRIFTWATCH_PROVIDER`: auto, cpu, cuda, webgpu). */
-  provider: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  /** ONNX execution provider for model folders (`DRIFTWATCH_PROVIDER`: auto, cpu, cuda, webgpu; default auto). */
+  provider: (typeof PROVIDERS)[number];
   /** Seconds an imagery source may stay unavailable before its requests fail for good (`DRIFTWATCH_RETRY_BUDGET_S`, default 60). */
   retryBudgetS: number;
+  /** Log level of the Temporal core runtime (`TEMPORAL_LOG_LEVEL`: TRACE, DEBUG, INFO, WARN, ERROR; default WARN). */
+  temporalLogLevel: TemporalLogLevel;
+  /** Print the stack of a failing command (`DRIFTWATCH_DEBUG` set to anything but the empty string). */
+  debug: boolean;
 }
 
+/** A variable's text, trimmed; unset or blank → undefined. */
+const text = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+
+/** A check that names the variable and its value when it fails. */
+function checked<T>(
+  name: string,
+  expected: string,
+  parse: (value: string) => T | undefined,
+): z.ZodType<T | undefined, string | undefined> {
+  return text.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const parsed = parse(value);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} is "${value}"; expected ${expected}`, input: value });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+const envSchema = z.object({
+  DRIFTWATCH_HOME: z.string().optional(),
+  DATABASE_URL: text,
+  TEMPORAL_ADDRESS: checked('TEMPORAL_ADDRESS', 'host:port, e.g. localhost:7233', (v) =>
+    /^[^\s:/]+:\d+$/.test(v) ? v : undefined,
+  ),
+  TEMPORAL_NAMESPACE: text,
+  DRIFTWATCH_EVIDENCE_DIR: z.string().optional(),
+  DRIFTWATCH_MODEL: text,
+  TEMPORAL_CLI: text,
+  // Not trimmed: the value is matched exactly, as before.
+  DRIFTWATCH_PROVIDER: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const provider = v ?? 'auto';
+      if ((PROVIDERS as readonly string[]).includes(provider)) return provider as (typeof PROVIDERS)[number];
+      ctx.addIssue({
+        code: 'custom',
+        message: `DRIFTWATCH_PROVIDER is "${provider}"; expected auto, cpu, cuda or webgpu`,
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  DRIFTWATCH_RETRY_BUDGET_S: checked(
+    'DRIFTWATCH_RETRY_BUDGET_S',
+    'a number of seconds from 0 to 86400 (not 0)',
+    (v) => {
+      const n = Number(v);
+      return /^\d+(\.\d+)?$/.test(v) && n > 0 && n <= 86_400 ? n : undefined;
+    },
+  ),
+  TEMPORAL_LOG_LEVEL: checked('TEMPORAL_LOG_LEVEL', 'TRACE, DEBUG, INFO, WARN or ERROR', (v) =>
+    (TEMPORAL_LOG_LEVELS as readonly string[]).includes(v.toUpperCase())
+      ? (v.toUpperCase() as TemporalLogLevel)
+      : undefined,
+  ),
+  DRIFTWATCH_DEBUG: z.string().optional(),
+});
+
+/**
+ * Reads and checks the environment; a bad value raises ConfigError naming the variable, its value and
+ * what was expected (every bad value, one per clause).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConfig {
-  const home = resolve(env.DRIFTWATCH_HOME ?? '.driftwatch');
-  const provider = (env.DRIFTWATCH_PROVIDER ?? 'auto') as DriftwatchConfig['provider'];
-  if (!['auto', 'cpu', 'cuda', 'webgpu'].includes(provider)) {
-    throw new ConfigError(`DRIFTWATCH_PROVIDER is "${provider}"; expected auto, cpu, cuda or webgpu`);
-  }
-  const address = env.TEMPORAL_ADDRESS?.trim();
-  if (address && !/^[^\s:/]+:\d+$/.test(address)) {
-    throw new ConfigError(`TEMPORAL_ADDRESS is "${address}"; expected host:port, e.g. localhost:7233`);
-  }
-  const budget = env.DRIFTWATCH_RETRY_BUDGET_S?.trim() || '60';
-  const retryBudgetS = Number(budget);
-  if (!(/^\d+(\.\d+)?$/.test(budget) && retryBudgetS > 0 && retryBudgetS <= 86_400)) {
-    throw new ConfigError(
-      `DRIFTWATCH_RETRY_BUDGET_S is "${budget}"; expected a number of seconds from 0 to 86400 (not 0)`,
-    );
-  }
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
+  const e = parsed.data;
+  const home = resolve(e.DRIFTWATCH_HOME ?? '.driftwatch');
   return {
     home,
-    databaseUrl: env.DATABASE_URL?.trim() || undefined,
-    temporalAddress: address || undefined,
-    temporalNamespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
-    legacyEvidenceDir: resolve(env.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
-    model: env.DRIFTWATCH_MODEL?.trim() || 'spectral',
-    provider,
-    temporalCli: env.TEMPORAL_CLI?.trim() || undefined,
-    retryBudgetS,
+    dbDir: join(home, 'db'),
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE ?? 'default',
+    legacyEvidenceDir: resolve(e.DRIFTWATCH_EVIDENCE_DIR ?? join(home, 'evidence')),
+    model: e.DRIFTWATCH_MODEL ?? 'spectral',
+    provider: e.DRIFTWATCH_PROVIDER,
+    temporalCli: e.TEMPORAL_CLI,
+    retryBudgetS: e.DRIFTWATCH_RETRY_BUDGET_S ?? 60,
+    temporalLogLevel: e.TEMPORAL_LOG_LEVEL ?? 'WARN',
+    debug: debugEnabled(env),
   };
+}
+
+/** Whether `DRIFTWATCH_DEBUG` asks for stacks; read on its own so that a failure of loadConfig can still honour it. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!env.DRIFTWATCH_DEBUG;
 }
 
 /** The Temporal server binary: `TEMPORAL_CLI`, the one recorded by setup, or `temporal` on PATH. */

@@ -10,7 +10,7 @@ import { transformer } from '../src/imagery/index.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import type { AssessDisasterResult } from '../workflows/assess-disaster.ts';
 import { assessDisaster } from '../workflows/index.ts';
 import { rowCounts } from './helpers/row-counts.ts';

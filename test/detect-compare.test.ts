@@ -8,9 +8,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { comparePair } from '../src/detect/compare-pair.ts';
-import { readPair } from '../src/detect/pair-reader.ts';
+import { readPair } from '../src/imagery/pair-folder.ts';
 import { LEGEND_HEIGHT } from '../src/detect/heatmap.ts';
-import { writePairReport } from '../src/detect/pair-report.ts';
+import { writePairReport } from '../src/pipeline/pair-report-files.ts';
 
 const run = promisify(execFile);
 const shared = join('..', 'shared', 'data', 'pairs');

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyPixels, COVER_CLASSES } from '../src/detect/cover.ts';
+import { classifyPixels, COVER_CLASSES } from '../src/spectral/cover.ts';
 import { comparePair } from '../src/detect/compare-pair.ts';
 import { auroc } from '../src/detect/metrics.ts';
 import { evaluateSetChips } from '../src/detect/evaluate.ts';
-import { readPair } from '../src/detect/pair-reader.ts';
+import { readPair } from '../src/imagery/pair-folder.ts';
 import { newWater } from '../src/detect/pair-detector.ts';
 import { afterWaterLikeness } from '../src/detect/pixel-change.ts';
 import type { ImageValue } from '../src/imagery/image.ts';

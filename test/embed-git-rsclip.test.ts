@@ -15,7 +15,7 @@ import type { ModelManifest } from '../src/embed/model-manifest.ts';
 import { openEmbedder, openSessionCount } from '../src/embed/registry.ts';
 import { SiglipTokenizer } from '../src/embed/siglip-tokenizer.ts';
 import { ConfigError, DimensionMismatchError, InputError, ModelError } from '../src/errors.ts';
-import { cosineSimilarity } from '../src/embed/cosine.ts';
+import { cosineSimilarity } from '../src/spectral/cosine.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'tiny-git-rsclip');
 

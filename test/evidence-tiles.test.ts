@@ -15,8 +15,8 @@ import {
   heatmapImage,
   labelScale,
   renderEvidence,
-  writeEvidenceFile,
 } from '../src/detect/evidence.ts';
+import { writeEvidenceFile } from '../src/store/file-evidence-store.ts';
 import { LEGEND_HEIGHT, legendX } from '../src/detect/heatmap.ts';
 import { applyStretch, percentileStretch } from '../src/detect/percentile-stretch.ts';
 import { SpectralEmbedder } from '../src/embed/spectral.ts';

@@ -13,7 +13,7 @@ import { addArea } from '../src/pipeline/areas.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import { createWorkers } from '../src/temporal/worker.ts';
 import type { DeliverNotificationsResult } from '../workflows/deliver-notifications.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';

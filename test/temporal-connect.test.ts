@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { ConfigError, ServiceUnavailableError } from '../src/errors.ts';
 import { openTemporal } from '../src/temporal/connect.ts';
+import { processAlive } from '../src/temporal/dev-server.ts';
 
 describe('Temporal connection', () => {
   it('fails fast with the address in the message when TEMPORAL_ADDRESS is unreachable', async () => {
@@ -71,7 +72,7 @@ describe('Temporal connection', () => {
       await first.close();
     }
     expect(existsSync(join(home, 'temporal.server.json'))).toBe(false);
-    expect(existsSync(`/proc/${server}`)).toBe(false);
+    expect(processAlive(server)).toBe(false); // gone, or exited and not yet reaped
     // The server's state (schedules, histories) persists in home/temporal.db for the next start.
     const third = await openTemporal(config);
     expect(third.server?.started).toBe(true);

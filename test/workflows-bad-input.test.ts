@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AreaError } from '../src/errors.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import { openDb } from '../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 // @ts-expect-error plain ESM helper shared with .ci/run
 import { startNativePostgres } from '../scripts/lib/native-postgres.mjs';

@@ -10,7 +10,7 @@ import type { Db } from '../src/store/db.ts';
 import { sha256Hex } from '../src/store/evidence-media.ts';
 import { openDb } from '../src/store/open.ts';
 import { startMonitor } from '../src/temporal/schedules.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import { workflowBundle } from '../src/temporal/worker.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';

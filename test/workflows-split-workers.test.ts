@@ -17,7 +17,7 @@ import type { Db } from '../src/store/db.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { sha256Hex } from '../src/store/evidence-media.ts';
 import { openDb } from '../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 import { freshPostgresUrl } from './helpers/databases.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';

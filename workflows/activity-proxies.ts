@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { NON_RETRYABLE_ERROR_TYPES } from '../src/errors.ts';
-import { EMBED_TASK_QUEUE, IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { EMBED_TASK_QUEUE, IO_TASK_QUEUE } from '../src/domain.ts';
 
 const retry = {
   initialInterval: '1 second',

@@ -5,9 +5,9 @@ import {
   type SkipReport,
 } from '../src/pipeline/acquisition-report.ts';
 import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
-import type { Assessment, AssessWindows } from '../src/pipeline/assess.ts';
+import type { Assessment } from '../src/pipeline/assess.ts';
 import type { DetectEventResult, EventLook } from '../src/pipeline/detect-event.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { DEFAULT_WINDOWS, eventWindows, IO_TASK_QUEUE, type AssessWindows } from '../src/domain.ts';
 import { embed, io } from './activity-proxies.ts';
 import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition } from './process-acquisition.ts';
@@ -27,8 +27,6 @@ export interface AssessDisasterInput {
   deliveryRetry?: DeliveryRetry;
 }
 
-const DAY = 86_400_000;
-
 /** The assessment, with the failed and skipped acquisitions of its windows and, for a window without any processed acquisition, the nearest ones outside it. */
 export interface AssessDisasterResult extends Assessment, SkipReport {
   /** What the post-event detection compared: the pre-event reference and each post-event look. */
@@ -45,12 +43,9 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
  * pre-event reference look by the pair detector (raising alerts with evidence), and reports.
  */
 export async function assessDisaster(input: AssessDisasterInput): Promise<AssessDisasterResult> {
-  const windows = input.windows ?? { preDays: 60, postDays: 30 };
-  const t = Date.parse(input.eventDate);
-  const window = {
-    start: new Date(t - windows.preDays * DAY).toISOString(),
-    end: new Date(t + windows.postDays * DAY).toISOString(),
-  };
+  const windows = input.windows ?? DEFAULT_WINDOWS;
+  const { pre, post } = eventWindows(input.eventDate, windows);
+  const window = { start: pre.start, end: post.end };
   const discovery: Discovery = asDiscovery(await io.discoverAcquisitions({ areaId: input.areaId, window }));
   const pending: AcquisitionRef[] = discovery.pending;
   for (const acquisition of pending) {

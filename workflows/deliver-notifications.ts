@@ -1,6 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 
 /** Retry budget of one webhook delivery. */
 export interface DeliveryRetry {

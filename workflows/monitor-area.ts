@@ -7,7 +7,7 @@ import {
   type SkipReport,
 } from '../src/pipeline/acquisition-report.ts';
 import type { Discovery } from '../src/pipeline/acquisitions.ts';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import { io } from './activity-proxies.ts';
 import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition, type ProcessAcquisitionResult } from './process-acquisition.ts';

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { isCancellation, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { IO_TASK_QUEUE } from '../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../src/domain.ts';
 import { io } from './activity-proxies.ts';
 import { deliverNotifications, type DeliveryRetry } from './deliver-notifications.ts';
 

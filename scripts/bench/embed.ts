@@ -14,7 +14,7 @@ import type { EmbedInput } from '../../src/embed/embedder.ts';
 import { GitRsclipEmbedder } from '../../src/embed/git-rsclip.ts';
 import { normalisationTables, preprocessBatch } from '../../src/embed/rgb-preprocess.ts';
 import type { ModelManifest } from '../../src/embed/model-manifest.ts';
-import { cosineSimilarity } from '../../src/embed/cosine.ts';
+import { cosineSimilarity } from '../../src/spectral/cosine.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const PYTHON = join(ROOT, '.driftwatch', 'export-venv', 'bin', 'python');

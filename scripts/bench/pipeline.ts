@@ -1,6 +1,11 @@
 // npm run bench:pipeline — the orchestration overhead: the same acquisitions processed end to end through
 // Temporal (schedule-free monitorArea run, child workflows, two task queues, in-process workers) and by
-// calling the same pipeline functions directly, in one run, on fresh embedded databases.
+// calling the same pipeline functions directly, in one run, on fresh embedded databases. At the default
+// size an acquisition has 225 chips. The Temporal run's time is then split, from the workflows' histories,
+// into the activities' own work and what orchestration adds (queue waits, workflow tasks, child starts),
+// with the histories' sizes.
+import type { Client } from '@temporalio/client';
+import proto, { type temporal as protoTypes } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,13 +19,15 @@ import { embedAcquisitionChips } from '../../src/pipeline/embed-chips.ts';
 import { openSource } from '../../src/imagery/index.ts';
 import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
 import { openDb } from '../../src/store/open.ts';
-import { IO_TASK_QUEUE } from '../../src/temporal/task-queues.ts';
+import { IO_TASK_QUEUE } from '../../src/domain.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorkers } from '../../src/temporal/worker.ts';
 import { writeSeriesFixture } from '../../test/helpers/series-fixture.ts';
 
 const quick = process.argv.includes('--quick');
-const size = quick ? 128 : 256;
+const sizeArg = process.argv.indexOf('--size');
+/** Raster side in pixels: (size / 32)² chips per acquisition; 480 px gives 225. */
+const size = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : quick ? 128 : 480;
 const dates = Array.from({ length: quick ? 3 : 6 }, (_, i) =>
   new Date(Date.UTC(2024, i, 1, 10)).toISOString(),
 );
@@ -46,29 +53,104 @@ async function freshDatabase() {
   return { db, evidence };
 }
 
+/** Time the direct run spent in each step, summed over acquisitions. */
+const directSteps = { embed: 0, detect: 0, mark: 0 };
+
 async function direct(): Promise<number> {
   const { db, evidence } = await freshDatabase();
+  const steps = { embed: 0, detect: 0, mark: 0 };
   const started = performance.now();
   const area = await getArea(db, 'bench');
   const pending = await discoverAcquisitions(db, openSource(area.source), area, {
     until: '2030-01-01T00:00:00Z',
   });
   for (const acq of pending) {
+    let t = performance.now();
     await embedAcquisitionChips(
       { db, embedder, evidence },
       { areaId: 'bench', acquisitionId: acq.id, batchSize },
     );
+    steps.embed += performance.now() - t;
+    t = performance.now();
     await detectAcquisition(db, evidence, {
       areaId: 'bench',
       acquisitionId: acq.id,
       modelId: embedder.id,
     });
+    steps.detect += performance.now() - t;
+    t = performance.now();
     await markAcquisition(db, 'bench', acq.id, 'processed');
+    steps.mark += performance.now() - t;
   }
   const ms = performance.now() - started;
+  Object.assign(directSteps, steps);
   await db.close();
   return ms;
 }
+
+const { temporal } = proto;
+const EventType = temporal.api.enums.v1.EventType;
+
+function eventMs(e: protoTypes.api.history.v1.IHistoryEvent): number {
+  const t = e.eventTime!;
+  return Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6;
+}
+
+/** Where a workflow's time went, read from its history. */
+interface Breakdown {
+  wallMs: number;
+  /** Activity type → summed started→completed time. */
+  activityMs: Map<string, number>;
+  /** Summed scheduled→started time of activities (waiting in a task queue). */
+  queueMs: number;
+  /** Summed scheduled→completed time of workflow tasks. */
+  workflowTaskMs: number;
+  events: number;
+  bytes: number;
+  children: string[];
+}
+
+async function breakdown(client: Client, workflowId: string): Promise<Breakdown> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const out: Breakdown = {
+    wallMs: eventMs(events.at(-1)!) - eventMs(events[0]!),
+    activityMs: new Map(),
+    queueMs: 0,
+    workflowTaskMs: 0,
+    events: events.length,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    children: [],
+  };
+  const byId = new Map<number, protoTypes.api.history.v1.IHistoryEvent>();
+  let wftScheduled = 0;
+  for (const e of events) {
+    byId.set(Number(e.eventId), e);
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+        wftScheduled = eventMs(e);
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+        out.workflowTaskMs += eventMs(e) - wftScheduled;
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
+        const a = e.activityTaskCompletedEventAttributes!;
+        const scheduled = byId.get(Number(a.scheduledEventId))!;
+        const started = byId.get(Number(a.startedEventId))!;
+        const name = scheduled.activityTaskScheduledEventAttributes!.activityType!.name!;
+        out.activityMs.set(name, (out.activityMs.get(name) ?? 0) + eventMs(e) - eventMs(started));
+        out.queueMs += eventMs(started) - eventMs(scheduled);
+        break;
+      }
+      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+        out.children.push(e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+        break;
+    }
+  }
+  return out;
+}
+
+let lastTemporalRun: { workflowId: string; ms: number } | undefined;
 
 async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
   const { db, evidence } = await freshDatabase();
@@ -79,12 +161,14 @@ async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
   });
   const running = Promise.all(workers.map((w) => w.run()));
   const started = performance.now();
+  const workflowId = `bench-${Date.now()}`;
   await env.client.workflow.execute('monitorArea', {
     taskQueue: IO_TASK_QUEUE,
-    workflowId: `bench-${Date.now()}`,
+    workflowId,
     args: [{ areaId: 'bench', until: '2030-01-01T00:00:00Z', batchSize }],
   });
   const ms = performance.now() - started;
+  if (!lastTemporalRun || ms < lastTemporalRun.ms) lastTemporalRun = { workflowId, ms };
   for (const w of workers) w.shutdown();
   await running;
   await db.close();
@@ -102,16 +186,41 @@ const env = await TestWorkflowEnvironment.createLocal({
 await direct(); // warm-up: module loading, JIT
 const rounds = quick ? 1 : 2;
 let best = { direct: Infinity, temporal: Infinity };
+let bestSteps = { ...directSteps };
 for (let r = 0; r < rounds; r++) {
+  const d = await direct();
+  if (d < best.direct) bestSteps = { ...directSteps };
   best = {
-    direct: Math.min(best.direct, await direct()),
+    direct: Math.min(best.direct, d),
     temporal: Math.min(best.temporal, await throughTemporal(env)),
   };
 }
+const parent = await breakdown(env.client, lastTemporalRun!.workflowId);
+const children = await Promise.all(parent.children.map((id) => breakdown(env.client, id)));
 await env.teardown();
 const chips = chipsPerAcq * dates.length;
 const fmt = (ms: number) =>
   `${((dates.length / ms) * 60_000).toFixed(1)} acquisitions/min, ${((chips / ms) * 1000).toFixed(1)} chips/s (${(ms / 1000).toFixed(2)} s)`;
 console.log(`direct in-process : ${fmt(best.direct)}`);
 console.log(`through Temporal  : ${fmt(best.temporal)}`);
+const perAcq = (ms: number) => `${(ms / dates.length).toFixed(0)} ms`;
+const sum = (f: (b: Breakdown) => number) => children.reduce((s, b) => s + f(b), 0);
+const activity = (name: string) =>
+  sum((b) => b.activityMs.get(name) ?? 0) + (parent.activityMs.get(name) ?? 0);
+const activities = sum((b) => [...b.activityMs.values()].reduce((x, y) => x + y, 0));
+console.log(
+  `direct, per acquisition: embed ${perAcq(bestSteps.embed)}, detect ${perAcq(bestSteps.detect)}, mark ${perAcq(bestSteps.mark)}`,
+);
+console.log(
+  `Temporal, per acquisition (from histories): child workflow ${perAcq(sum((b) => b.wallMs))} = activities ` +
+    `${perAcq(activities)} (embedChips ${perAcq(activity('embedChips'))}, detectChanges ${perAcq(activity('detectChanges'))}, ` +
+    `markAcquisition ${perAcq(activity('markAcquisition'))}) + queue waits ${perAcq(sum((b) => b.queueMs))} ` +
+    `+ workflow tasks ${perAcq(sum((b) => b.workflowTaskMs))} + other ${perAcq(sum((b) => b.wallMs) - activities - sum((b) => b.queueMs) - sum((b) => b.workflowTaskMs))}`,
+);
+console.log(
+  `Temporal, whole run: ${(lastTemporalRun!.ms / 1000).toFixed(2)} s client-side, monitorArea ${(parent.wallMs / 1000).toFixed(2)} s ` +
+    `(discovery ${(activity('discoverAcquisitions') / 1000).toFixed(2)} s); histories: monitorArea ${parent.events} events ` +
+    `${(parent.bytes / 1024).toFixed(1)} KiB, processAcquisition ${(sum((b) => b.events) / children.length).toFixed(0)} events ` +
+    `${(sum((b) => b.bytes) / children.length / 1024).toFixed(1)} KiB each`,
+);
 console.log(`ratio temporal/direct throughput: ${(best.direct / best.temporal).toFixed(3)}`);

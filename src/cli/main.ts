@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { reportFailure } from './failure.ts';
+import { debugEnabled } from '../config.ts';
 
 /** A CLI command module: registers itself on the program. */
 export interface CommandModule {
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
     // One line naming the root cause; the stack only on request.
     const failure = reportFailure(err);
     process.stderr.write(`driftwatch: ${failure.type}: ${failure.message}\n`);
-    if (process.env.DRIFTWATCH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (debugEnabled() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = failure.exitCode;
   }
 }

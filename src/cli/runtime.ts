@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { loadConfig, type DriftwatchConfig } from '../config.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { DEFAULT_HTTP } from '../imagery/http.ts';
@@ -7,7 +6,7 @@ import { openEmbedder } from '../embed/registry.ts';
 import type { Db } from '../store/db.ts';
 import { DbEvidenceStore } from '../store/db-evidence-store.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
-import { openDb } from '../store/open.ts';
+import { dbConfigOf, openDb } from '../store/open.ts';
 import { openTemporal, type TemporalHandle } from '../temporal/connect.ts';
 import { createWorkers, type WorkerRole } from '../temporal/worker.ts';
 
@@ -46,10 +45,7 @@ export async function withRuntime<T>(
   const stopRetryProgress = onRetry((notice) => progress(formatRetry(notice)));
   const rt: Runtime = {
     config,
-    db: () =>
-      (db ??= openDb(
-        config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.home, 'db') },
-      )),
+    db: () => (db ??= openDb(dbConfigOf(config))),
     evidence: async () => new DbEvidenceStore(await rt.db(), { legacyDir: config.legacyEvidenceDir }),
     temporal: () => {
       temporal ??= openTemporal(config).then((t) => {

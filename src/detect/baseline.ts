@@ -10,7 +10,7 @@
  */
 import type { ChipState } from './detect-types.ts';
 import type { SpectralStats } from './spectral-stats.ts';
-import { median, quantile } from './robust.ts';
+import { median, quantile } from '../spectral/robust.ts';
 
 /** A state whose valid pixels are more than this share cloud is skipped as if unusable. */
 export const MAX_CLOUD_FRACTION = 0.5;
@@ -141,7 +141,7 @@ export function baselineStats(members: readonly ChipState[]): SpectralStats {
   return medianRecord(members.map((m) => m.stats));
 }
 
-export { cosineDistance } from '../embed/cosine.ts';
+export { cosineDistance } from '../spectral/cosine.ts';
 
 /** Share of a chip's looks a state must recur in to count as part of its cycle (the project's 5 % convention). */
 export const RECURRENT_SHARE = 0.05;

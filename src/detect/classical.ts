@@ -7,7 +7,7 @@
  */
 import type { ImageValue } from '../imagery/image.ts';
 import { jointMask } from './pixel-change.ts';
-import { meanStd } from './robust.ts';
+import { meanStd } from '../spectral/robust.ts';
 
 /** Per-pixel change-vector magnitude on per-image standardised bands (NaN where invalid). */
 export function changeVectorMagnitude(before: ImageValue, after: ImageValue): Float32Array {

@@ -4,6 +4,7 @@
  * its confidence the highest among its chips, its score the maximum, and its prompts the largest delta
  * of each prompt over its chips. clusterKey = `<kind>:<smallest chip key>` (string order).
  */
+import { CONFIDENCE_RANK } from '../domain.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import type { ChangeKind, ChipDetection, Confidence } from './detect-types.ts';
 
@@ -34,8 +35,6 @@ export interface AlertCandidate {
   /** Prompt → largest delta over the chips. */
   prompts: Record<string, number>;
 }
-
-const RANK: Record<Confidence, number> = { low: 0, high: 1, highest: 2 };
 
 /** Groups above-threshold chips into 8-connected clusters, sorted by clusterKey. */
 export function clusterAlerts(
@@ -78,7 +77,8 @@ function candidate(members: readonly GridDetection[]): AlertCandidate {
   for (const m of members) {
     const d = m.detection;
     if (d.score > top.detection.score || (d.score === top.detection.score && m.key < top.key)) top = m;
-    if (d.confidence && RANK[d.confidence] > RANK[confidence]) confidence = d.confidence;
+    if (d.confidence && CONFIDENCE_RANK[d.confidence] > CONFIDENCE_RANK[confidence])
+      confidence = d.confidence;
     for (const [p, v] of Object.entries(d.promptDeltas)) prompts[p] = Math.max(prompts[p] ?? -Infinity, v);
   }
   const chipKeys = members.map((m) => m.key).sort();

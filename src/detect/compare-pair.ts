@@ -6,6 +6,7 @@
  * 1.4826·MAD of all chips' drifts, spread floored at DRIFT_SIGMA_FLOOR, since most of a scene does not
  * change) and the prompt deltas; they corroborate (confidence) and only nudge the score.
  */
+import { DEFAULT_PROMPTS } from '../domain.ts';
 import { InputError } from '../errors.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { SpectralEmbedder } from '../embed/spectral.ts';
@@ -15,7 +16,7 @@ import { cropImage } from './crop.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
 import { cosineDistance } from './baseline.ts';
-import type { Pair } from './pair-reader.ts';
+import type { Pair } from '../imagery/pair-folder.ts';
 import {
   detectPairScene,
   PAIR_MIN_VALID,
@@ -30,7 +31,7 @@ export type { PairEvidence } from './pair-detector.ts';
 /** Default chip size of pair comparison, in pixels. */
 export const DEFAULT_PAIR_CHIP = 32;
 /** Prompts scored before and after (the pipeline's default prompts). */
-export const PAIR_PROMPTS = ['flooded area', 'burned area', 'vegetation loss', 'new buildings'] as const;
+export const PAIR_PROMPTS = DEFAULT_PROMPTS;
 
 /** Options of comparePair. */
 export interface CompareOptions {

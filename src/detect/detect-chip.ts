@@ -46,7 +46,7 @@ import type {
   DetectOptions,
   SignalName,
 } from './detect-types.ts';
-import { median } from './robust.ts';
+import { median } from '../spectral/robust.ts';
 import { seasonalEvidence, seasonalWindow, type SeasonalEvidence } from './seasonal.ts';
 import {
   envelopeKindStrengths,

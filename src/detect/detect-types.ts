@@ -1,6 +1,7 @@
 import type { SeasonalEvidence } from './seasonal.ts';
 import type { SpectralEvidence } from './signals.ts';
 import type { SpectralStats } from './spectral-stats.ts';
+import type { Confidence } from '../domain.ts';
 
 /** What detection knows of one chip at one acquisition (from the database). */
 export interface ChipState {
@@ -34,8 +35,8 @@ export interface DetectOptions {
 export const CHANGE_KINDS = ['flood', 'burn', 'vegetation-loss', 'construction', 'change'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-/** Alert confidence in the manner of Global Forest Watch. */
-export type Confidence = 'low' | 'high' | 'highest';
+/** Alert confidence in the manner of Global Forest Watch (levels: src/domain.ts). */
+export type { Confidence };
 
 /** One signal family ('change': a pair's change statistic beyond its scene threshold). */
 export type SignalName = 'drift' | 'prompt' | 'spectral' | 'change';

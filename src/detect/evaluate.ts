@@ -4,7 +4,6 @@
  * chips pooled): AUROC of the compare score, of the two classical baselines (classical.ts) on the same
  * chips, and F1 of `score ≥ threshold`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import type { Embedder } from '../embed/embedder.ts';
@@ -12,7 +11,7 @@ import { changeVectorMagnitude, meanAbsoluteDifference, windowMean } from './cla
 import { comparePair, DEFAULT_PAIR_CHIP } from './compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import { auroc, f1AtThreshold } from './metrics.ts';
-import { readPair } from './pair-reader.ts';
+import { pairSetFolders, readPair, subfolders } from '../imagery/pair-folder.ts';
 
 /** Share of changed pixels from which a chip is positive. */
 export const POSITIVE_SHARE = 0.05;
@@ -59,12 +58,6 @@ export interface EvaluateOptions {
   threshold?: number;
 }
 
-function subdirs(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((d) => statSync(join(dir, d)).isDirectory())
-    .sort();
-}
-
 /** Evaluated chips of one set folder. */
 export async function evaluateSetChips(
   setDir: string,
@@ -78,7 +71,7 @@ export async function evaluateSetChips(
     positive: [],
     pairs: 0,
   };
-  for (const id of subdirs(setDir)) {
+  for (const id of subfolders(setDir)) {
     const pair = await readPair(join(setDir, id));
     if (!pair.label) throw new InputError(`pair ${pair.dir} has no label.png to evaluate against`);
     out.pairs++;
@@ -107,10 +100,10 @@ export async function evaluateSetChips(
 
 /** Evaluates every set under root (a folder of set folders of pair folders). */
 export async function evaluate(root: string, options: EvaluateOptions = {}): Promise<SetResult[]> {
-  if (!existsSync(root)) throw new InputError(`pairs root ${root} does not exist`);
+  const sets = pairSetFolders(root);
   const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
   const results: SetResult[] = [];
-  for (const set of subdirs(root)) {
+  for (const set of sets) {
     const chips = await evaluateSetChips(join(root, set), options);
     const positives = chips.positive.filter(Boolean).length;
     results.push({

@@ -9,15 +9,14 @@
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
 import type { RgbImage } from '../imagery/image.ts';
-import type { EvidenceMediaType } from '../store/evidence-media.ts';
 import { drawText, fillRect, GLYPH_HEIGHT, strokeRect, textWidth } from './draw.ts';
 import { EVIDENCE_MAX_SIDE, heatmapImage, type HeatInput } from './heatmap.ts';
 import { applyStretch, percentileStretch, type MaskedRgb, type RgbStretch } from './percentile-stretch.ts';
 
 export { EVIDENCE_MAX_SIDE, heatCellPixels, heatColour, heatmapImage, type HeatInput } from './heatmap.ts';
-export type { EvidenceMediaType } from '../store/evidence-media.ts';
-// Writing tiles is storage's job; the compare command's pair report still writes them to a folder.
-export { writeEvidenceFile } from '../store/file-evidence-store.ts';
+
+/** Media types of the tiles (all of them media types the evidence store accepts). */
+export type TileMediaType = 'image/webp' | 'image/png';
 
 /** Media type of before/after tiles. */
 export const PHOTO_MEDIA_TYPE = 'image/webp';
@@ -33,7 +32,7 @@ export interface EvidenceImage {
   /** The encoded file. */
   bytes: Buffer;
   /** Its media type. */
-  mediaType: EvidenceMediaType;
+  mediaType: TileMediaType;
   /** Width in pixels. */
   width: number;
   /** Height in pixels. */

@@ -10,10 +10,10 @@ export type {
 } from './detect-types.ts';
 export { detectChip, DEFAULT_ALERT_THRESHOLD, CHANGE_PROMPTS } from './detect-chip.ts';
 export { clusterAlerts, matchAlert, type AlertCandidate, type GridDetection } from './cluster.ts';
+export { mergeAlert, type AlertMerge, type CandidateArea, type OpenAlert } from './alert-merge.ts';
 export {
   renderEvidence,
-  writeEvidenceFile,
-  type EvidenceMediaType,
+  type TileMediaType,
   type EvidencePhoto,
   type EvidenceTiles,
   type PixelRect,

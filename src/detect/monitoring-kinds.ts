@@ -17,7 +17,7 @@
  *   to the bare soil it shows every season: with a season of history it is no new low, and a field whose
  *   lows are bare has no standing vegetation to lose, however sharp the drop (rotations move the date).
  * - burn: NBR (low tail) below expectation and below the chip's recurrent low by a moderate-low dNBR
- *   (USGS), and a twentieth of the chip newly burn-scar spectrum (cover.ts): darkening alone is not a
+ *   (USGS), and a twentieth of the chip newly burn-scar spectrum (spectral/cover.ts): darkening alone is not a
  *   fire, and neither is a field ploughed to the soil it shows every autumn.
  * - flood: MNDWI (else NDWI) above expectation, and a twentieth of the chip newly water — more water
  *   than the chip has ever held, so a river or a seasonal pond is not a flood when it fills.
@@ -29,7 +29,7 @@ import { sigmaStrength, type SeasonalEvidence } from './seasonal.ts';
 import { SIGNAL_THRESHOLDS, strength, type SpectralEvidence } from './signals.ts';
 
 /**
- * NDVI above which a surface is vegetated (cover.ts's vegetation class). A chip whose recurrent low
+ * NDVI above which a surface is vegetated (spectral/cover.ts's vegetation class). A chip whose recurrent low
  * is below it is bare for part of every cycle — cropland — and has no standing vegetation to lose.
  */
 export const VEGETATED_NDVI = 0.3;
@@ -91,7 +91,7 @@ export function seasonalPromptStrength(prompt: string, delta: number, s: Seasona
 /**
  * Strength of each kind the bands can measure, by the envelope rule of short histories.
  * `vegetationLost` is the share of the chip no longer vegetated: the most vegetated cover the chip has
- * shown minus its vegetated cover now (cover.ts); absent when unknown.
+ * shown minus its vegetated cover now (spectral/cover.ts); absent when unknown.
  */
 export function envelopeKindStrengths(
   e: SpectralEvidence,

@@ -53,10 +53,10 @@
  */
 import { band, type ImageValue } from '../imagery/image.ts';
 import { chiSquareQuantile } from './chi-square.ts';
-import { reflectanceFactor } from './cover.ts';
+import { reflectanceFactor } from '../spectral/cover.ts';
 import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, DRIFT_SIGMA_FLOOR, confidenceOf } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
-import { indexPlane } from './indices.ts';
+import { indexPlane } from '../spectral/indices.ts';
 import { otsuThreshold } from './otsu.ts';
 import {
   burnCode,
@@ -69,7 +69,7 @@ import {
 } from './mask-codes.ts';
 import { afterWaterLikeness, IR_OFFSET, NOISE_FLOOR } from './pixel-change.ts';
 import { fitBandRelation, type BandRelation } from './radiometric.ts';
-import { median, quantile } from './robust.ts';
+import { median, quantile } from '../spectral/robust.ts';
 import {
   DNBR_BREAKS,
   SIGNAL_THRESHOLDS,

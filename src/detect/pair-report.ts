@@ -2,15 +2,16 @@
  * Evidence of a compared pair: before/after renderings (true colour; images without red, green and blue
  * but with three display bands are shown in false colour in file order) under the evidence tiles'
  * shared percentile stretch, labelled with pair.json's dates where it gives them, the chip-score heat-map
- * with the chips at or above the threshold outlined, and a small HTML page; all written content-addressed.
+ * with the chips at or above the threshold outlined, and a small HTML page. Rendering only: the files are
+ * stored by pipeline/pair-report-files.ts.
  */
 import type { ImageValue, RgbImage } from '../imagery/image.ts';
 import { renderRgb } from '../imagery/render.ts';
 import type { PairComparison } from './compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
-import { renderEvidence, writeEvidenceFile } from './evidence.ts';
+import { renderEvidence, type EvidenceTiles } from './evidence.ts';
 
-/** Files written for a pair, relative to the output folder. */
+/** Files stored for a pair: their names (`<sha256>.<ext>`), relative to the output folder. */
 export interface PairReportFiles {
   /** Before rendering. */
   before: string;
@@ -39,17 +40,15 @@ function escape(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-/** Renders and writes the pair's evidence under dir. */
-export async function writePairReport(
-  dir: string,
-  title: string,
+/** Renders the pair's before, after and heat-map tiles (chips at or above the threshold outlined on the heat-map). */
+export function renderPairTiles(
   before: ImageValue,
   after: ImageValue,
   cmp: PairComparison,
   threshold = DEFAULT_ALERT_THRESHOLD,
   dates: { before?: string; after?: string } = {},
-): Promise<PairReportFiles> {
-  const tiles = await renderEvidence({
+): Promise<EvidenceTiles> {
+  return renderEvidence({
     before: {
       image: renderPairImage(before),
       mask: before.mask,
@@ -67,9 +66,15 @@ export async function writePairReport(
       highlight: cmp.chips.map((c) => c.score >= threshold),
     },
   });
-  const b = await writeEvidenceFile(dir, tiles.before.bytes, tiles.before.mediaType);
-  const a = await writeEvidenceFile(dir, tiles.after.bytes, tiles.after.mediaType);
-  const h = await writeEvidenceFile(dir, tiles.heatmap.bytes, tiles.heatmap.mediaType);
+}
+
+/** The HTML page showing the tiles (by their file names) and a table of the chips at or above the threshold. */
+export function pairReportPage(
+  title: string,
+  cmp: PairComparison,
+  threshold: number,
+  files: Pick<PairReportFiles, 'before' | 'after' | 'heatmap'>,
+): string {
   const rows = cmp.chips
     .filter((c) => c.score >= threshold)
     .sort((x, y) => y.score - x.score)
@@ -81,12 +86,10 @@ export async function writePairReport(
       return `<tr><td>${c.x}</td><td>${c.y}</td><td>${c.score.toFixed(3)}</td><td>${c.kind}</td><td>${c.confidence ?? ''}</td><td>${c.signals.join(' ')}</td><td>${fired}</td></tr>`;
     })
     .join('\n');
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:sans-serif}img{width:320px;margin:4px;vertical-align:top}td,th{padding:2px 8px;text-align:left}</style></head>
 <body><h1>${escape(title)}</h1><p>model ${escape(cmp.model)}, ${cmp.size}-pixel chips, threshold ${threshold}</p>
-<figure><img src="${b.path}" alt="before"><img src="${a.path}" alt="after"><img src="${h.path}" alt="change heat-map"></figure>
+<figure><img src="${files.before}" alt="before"><img src="${files.after}" alt="after"><img src="${files.heatmap}" alt="change heat-map"></figure>
 <table><tr><th>x</th><th>y</th><th>score</th><th>kind</th><th>confidence</th><th>signals</th><th>prompts (before→after)</th></tr>
 ${rows}</table></body></html>\n`;
-  const page = await writeEvidenceFile(dir, Buffer.from(html, 'utf8'), 'text/html');
-  return { before: b.path, after: a.path, heatmap: h.path, html: page.path };
 }

@@ -8,7 +8,7 @@
  *   rises) and darkening vegetation (cloud shadow, harvest) read as new water.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
-import { reflectanceFactor } from './cover.ts';
+import { reflectanceFactor } from '../spectral/cover.ts';
 
 /** Offset of the infrared log ratio, in reflectance. */
 export const IR_OFFSET = 16 / 255;

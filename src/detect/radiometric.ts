@@ -5,7 +5,7 @@
  * after = before + median(after − before) and is refitted by least squares on the pixels whose residual
  * lies within INVARIANT_SIGMA robust σ (1.4826·MAD), REFITS times, so large changes do not bend it.
  */
-import { median } from './robust.ts';
+import { median } from '../spectral/robust.ts';
 
 /** Residuals past which a pixel is not taken as pseudo-invariant when refitting, in robust σ. */
 export const INVARIANT_SIGMA = 2.5;

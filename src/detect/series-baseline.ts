@@ -7,7 +7,7 @@
  */
 import type { ImageValue } from '../imagery/image.ts';
 import { fitHarmonic, predictHarmonic, YEAR_MS, yearsOf } from './harmonic.ts';
-import { indexPlane } from './indices.ts';
+import { indexPlane } from '../spectral/indices.ts';
 
 /** Residual threshold of the baseline, in OLS standard deviations. */
 export const BASELINE_Z = 3;

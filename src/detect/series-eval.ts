@@ -1,7 +1,7 @@
 /**
  * Series evaluation: runs monitoring — the same detectChip, pair check (pair-gate.ts, against the look
  * chooseReferenceLook picks, with the pair detector on the two looks' pixels), clusterAlerts, matchAlert
- * and confirmation as the pipeline — over every look of real series (series-reader.ts) cut into chips,
+ * and confirmation as the pipeline — over every look of real series (imagery/series-folder.ts) cut into chips,
  * and scores it.
  * - Every series: alerts raised by kind and status, and per site-year (span first → last look); and
  *   vegetation-loss alerts raised where the chip already had a seasonal model (harvests must not).
@@ -19,7 +19,7 @@
 import { SpectralEmbedder } from '../embed/spectral.ts';
 import type { ImageValue } from '../imagery/image.ts';
 import { renderRgb } from '../imagery/render.ts';
-import { DEFAULT_PROMPTS } from '../pipeline/embed-chips.ts';
+import { DEFAULT_PROMPTS } from '../domain.ts';
 import { isScorable } from './baseline.ts';
 import { clusterAlerts, matchAlert, type GridDetection } from './cluster.ts';
 import { advance, provisional, type AlertStatus, type ConfirmationState } from './confirmation.ts';
@@ -29,7 +29,7 @@ import type { ChipState } from './detect-types.ts';
 import { YEAR_MS } from './harmonic.ts';
 import { POSITIVE_SHARE } from './evaluate.ts';
 import { seasonalBaseline } from './series-baseline.ts';
-import { findSeries, type SeriesSource } from './series-reader.ts';
+import { findSeries, type SeriesSource } from '../imagery/series-folder.ts';
 import { detectPairScene } from './pair-detector.ts';
 import {
   DEFAULT_MMU_HA,

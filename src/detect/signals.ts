@@ -4,10 +4,10 @@
  * Evidence (from chip-level SpectralStats, each only where both sides have the bands):
  * - dNBR = NBR(baseline) − NBR(current) (of the low tails where present, see spectralEvidence), classed by the USGS burn-severity breaks 0.10 / 0.27 / 0.44 / 0.66;
  * - water gain = waterFraction(current) − waterFraction(baseline): share of the chip newly water
- *   (water from MNDWI, else NDWI; cover.ts);
+ *   (water from MNDWI, else NDWI; spectral/cover.ts);
  * - NDVI loss = NDVI(baseline) − NDVI(current);
  * - burn gain = burnFraction(current) − burnFraction(baseline): share of the chip newly burn scar
- *   (NBR < −0.1 and NDVI < 0.2; cover.ts), so a fire covering part of a chip counts even where the chip's
+ *   (NBR < −0.1 and NDVI < 0.2; spectral/cover.ts), so a fire covering part of a chip counts even where the chip's
  *   mean dNBR stays low.
  *
  * Score: each signal gets a strength in [0, 1) that reaches 0.5 exactly at its firing threshold, and
@@ -15,7 +15,7 @@
  * the default alert threshold 0.5, one signal at its firing threshold is enough to alert.
  */
 import type { SpectralStats } from './spectral-stats.ts';
-import { clamp } from './robust.ts';
+import { clamp } from '../spectral/robust.ts';
 
 /** USGS dNBR severity classes. */
 export type DnbrClass = 'unburned' | 'low' | 'moderate-low' | 'moderate-high' | 'high';

@@ -1,7 +1,7 @@
 import type { ImageValue } from '../imagery/image.ts';
-import { COVER_CLASSES, classifyPixels, coverFractions } from './cover.ts';
-import { INDEX_NAMES, hasIndex, indexPlane } from './indices.ts';
-import { meanStd, quantile } from './robust.ts';
+import { COVER_CLASSES, classifyPixels, coverFractions } from '../spectral/cover.ts';
+import { INDEX_NAMES, hasIndex, indexPlane } from '../spectral/indices.ts';
+import { meanStd, quantile } from '../spectral/robust.ts';
 
 /** Indices whose low tail is summarised: a change that drops them shows first in the chip's lowest pixels. */
 const LOW_TAIL_INDICES = ['ndvi', 'nbr'] as const;
@@ -15,11 +15,11 @@ const SKIP_IN_TAIL = new Set(
  * Chip-level summary of one acquisition's pixels, stored as JSON in observations.stats. Keys:
  * - `validFraction`: fraction of pixels that are valid (mask 1 and finite in every band);
  * - `ndvi`, `ndwi`, `mndwi`, `nbr`, `ndbi`: mean index over valid pixels, present only when the image has
- *   the index's bands (see indices.ts);
+ *   the index's bands (see spectral/indices.ts);
  * - `ndviLow`, `nbrLow`: the LOW_TAIL quantile of NDVI and NBR over valid pixels that are not cloud, snow
  *   or water, so a change covering a small part of the chip (a burn scar on 5 % of it) is visible;
  * - `<class>Fraction` for each cover class (cloud, snow, water, burn, vegetation, built, bare): share of
- *   the valid pixels in that class (see cover.ts); absent when no pixel is valid.
+ *   the valid pixels in that class (see spectral/cover.ts); absent when no pixel is valid.
  */
 export type SpectralStats = Record<string, number>;
 

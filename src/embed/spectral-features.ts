@@ -9,15 +9,15 @@
  * | 1 | 36 | per band blue, green, red, nir, swir16, swir22: present, mean, std, q10, q50, q90 |
  * | 37 | 65 | per index ndvi, ndwi, mndwi, nbr, ndbi: present, mean, q10, q50, q90, 8-bin histogram over [−1, 1] (fractions) |
  * | 102 | 4 | texture of visible brightness: mean gradient magnitude, its q90, mean 3×3 local std, fraction of gradients > 0.05 |
- * | 106 | 7 | cover fractions: cloud, snow, water, burn, vegetation, built, bare (cover.ts) |
+ * | 106 | 7 | cover fractions: cloud, snow, water, burn, vegetation, built, bare (spectral/cover.ts) |
  *
  * Statistics use valid pixels only. Gradients are central differences where both neighbours are valid.
  */
 import { InputError } from '../errors.ts';
 import type { ImageValue } from '../imagery/image.ts';
-import { COVER_CLASSES, classifyPixels, coverFractions, reflectanceFactor } from '../detect/cover.ts';
-import { INDEX_NAMES, indexPlane } from '../detect/indices.ts';
-import { meanStd, quantiles } from '../detect/robust.ts';
+import { COVER_CLASSES, classifyPixels, coverFractions, reflectanceFactor } from '../spectral/cover.ts';
+import { INDEX_NAMES, indexPlane } from '../spectral/indices.ts';
+import { meanStd, quantiles } from '../spectral/robust.ts';
 
 /** Bands the model knows, in layout order. */
 export const FEATURE_BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'] as const;

@@ -1,7 +1,7 @@
 /**
  * The prompt vocabulary of `spectral-v1`. Each prompt is a fixed weight vector over the feature layout
  * (spectral-features.ts); its bias sits on the anchor component, so for raw features f
- * score = sigmoid(w · f + b). Weights are on cover fractions (cover.ts) and texture:
+ * score = sigmoid(w · f + b). Weights are on cover fractions (spectral/cover.ts) and texture:
  *
  * | prompt | logit w · f + b | reads as |
  * |---|---|---|
@@ -18,7 +18,7 @@
  * `edges` is the texture feature "fraction of gradients > 0.05". Prompts match case-insensitively after trimming.
  */
 import { InputError } from '../errors.ts';
-import type { CoverClass } from '../detect/cover.ts';
+import type { CoverClass } from '../spectral/cover.ts';
 import { ANCHOR, SPECTRAL_DIMENSION, TEXTURE_OFFSET, coverOffset } from './spectral-features.ts';
 
 interface PromptWeights {

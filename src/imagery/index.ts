@@ -73,6 +73,16 @@ export {
 } from './byte-source.ts';
 export { httpStats, DEFAULT_HTTP, type HttpOptions } from './http.ts';
 export { DEFAULT_BANDS, normalizeBandName } from './band-names.ts';
+export { parseScale, readImageFile, type ScaleRule } from './image-file.ts';
+export {
+  pairSetFolders,
+  readPair,
+  readPairMeta,
+  subfolders,
+  type Pair,
+  type PairMeta,
+} from './pair-folder.ts';
+export { findSeries, type SeriesLabel, type SeriesSource } from './series-folder.ts';
 export type { Chip } from './chip.ts';
 export type { Bbox, ImageValue, RgbImage } from './image.ts';
 export type { Resampling } from './warp.ts';

@@ -4,32 +4,14 @@ import { affectedShare } from './detect-event.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Db } from '../store/db.ts';
 import { parseVector } from '../store/vectors.ts';
+import { eventWindows, type AssessWindows } from '../domain.ts';
 import { listProcessed } from './acquisitions.ts';
 import { getArea } from './areas.ts';
 
-/** Time windows around an event, in days. */
-export interface AssessWindows {
-  /** Days before the event whose acquisitions form the baseline (default 60). */
-  preDays: number;
-  /** Days after the event whose acquisitions are assessed (default 30). */
-  postDays: number;
-}
-
-export const DEFAULT_WINDOWS: AssessWindows = { preDays: 60, postDays: 30 };
+export { DEFAULT_WINDOWS, eventWindows, type AssessWindows } from '../domain.ts';
 
 /** A prompt's score must rise by this much over the baseline for a changed chip to count for it. */
 export const PROMPT_DELTA_MIN = 0.1;
-
-const DAY = 86_400_000;
-
-/** The pre- and post-event windows of an event date. */
-export function eventWindows(eventDate: string, windows: AssessWindows = DEFAULT_WINDOWS) {
-  const t = Date.parse(eventDate);
-  return {
-    pre: { start: new Date(t - windows.preDays * DAY).toISOString(), end: new Date(t - 1).toISOString() },
-    post: { start: new Date(t).toISOString(), end: new Date(t + windows.postDays * DAY).toISOString() },
-  };
-}
 
 /** One changed chip in the assessment. */
 export interface AssessedChip {

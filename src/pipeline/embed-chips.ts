@@ -14,9 +14,10 @@ import type { EvidenceStore } from '../store/evidence-store.ts';
 import { insertEmbeddings, registerModel } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { areaCells, getArea } from './areas.ts';
+import { DEFAULT_PROMPTS } from '../domain.ts';
 
 /** Prompts every acquisition is scored against (the detection's prompt signal reads these). */
-export const DEFAULT_PROMPTS = ['flooded area', 'burned area', 'vegetation loss', 'new buildings'] as const;
+export { DEFAULT_PROMPTS } from '../domain.ts';
 
 /** What embedding one acquisition needs. */
 export interface EmbedDeps {

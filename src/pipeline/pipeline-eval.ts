@@ -18,7 +18,7 @@ import { SpectralEmbedder } from '../embed/spectral.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { InputError } from '../errors.ts';
 import { otsuThreshold } from '../detect/otsu.ts';
-import { readPairMeta, parseScale } from '../detect/pair-reader.ts';
+import { readPairMeta, parseScale } from '../imagery/pair-folder.ts';
 import { POSITIVE_SHARE } from '../detect/evaluate.ts';
 import {
   openRaster,

@@ -2,15 +2,14 @@
  * Typed reads for the report and the viewer. Every function takes a `Queryable`, so callers run them
  * inside `db.readOnly(tx => …)`. Timestamps come back as ISO 8601 strings (UTC).
  */
+import { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
 import { InputError } from '../errors.ts';
 import type { AlertStatus } from '../detect/confirmation.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../detect/detect-types.ts';
 import type { Queryable } from '../store/db.ts';
 import type { CellBox } from '../pipeline/mosaic-box.ts';
 
-/** Alert confidence levels, weakest first. */
-export const CONFIDENCE_LEVELS = ['low', 'high', 'highest'] as const;
-export type Confidence = (typeof CONFIDENCE_LEVELS)[number];
+export { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
 
 /** Kinds of evidence files attached to an alert, in display order. */
 export const EVIDENCE_KINDS = ['before', 'after', 'heatmap', 'page'] as const;

@@ -2,6 +2,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
+import { loadConfig, type DriftwatchConfig } from '../config.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { ownerOnlySocketDir, SOCKET_FILE, SOCKET_PORT, type SocketDir } from './socket-dir.ts';
 import type { Db } from './db.ts';
@@ -21,12 +22,14 @@ export interface DbConfig {
   onMigration?: (status: MigrationStatus) => void;
 }
 
-/** The default config: `DATABASE_URL` when set, else the embedded database under `.driftwatch/db`. */
-export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig {
-  const url = env.DATABASE_URL?.trim();
-  return url
-    ? { databaseUrl: url }
-    : { dataDir: env.DRIFTWATCH_DB_DIR ?? join(env.DRIFTWATCH_HOME ?? '.driftwatch', 'db') };
+/** The configured database: `DATABASE_URL` when set, else the embedded database in `<DRIFTWATCH_HOME>/db`. */
+export function dbConfigOf(config: Pick<DriftwatchConfig, 'databaseUrl' | 'dbDir'>): DbConfig {
+  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dbDir };
+}
+
+/** The database the environment configures (see src/config.ts). */
+export function dbConfigFromEnv(env?: NodeJS.ProcessEnv): DbConfig {
+  return dbConfigOf(loadConfig(env));
 }
 
 /** Contents of the lock file that says which process serves an embedded database, and where. */

@@ -88,6 +88,7 @@ function hookExit(): void {
  * `dev-server.ts` for the record, the lock and what happens when a process is killed).
  */
 export async function openTemporal(config: DriftwatchConfig): Promise<TemporalHandle> {
+  installTemporalRuntime(config.temporalLogLevel);
   if (config.temporalAddress) return connectTo(config.temporalAddress, config.temporalNamespace);
   mkdirSync(config.home, { recursive: true });
   const cli = temporalCliPath(config);

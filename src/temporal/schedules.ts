@@ -2,11 +2,13 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
+  type ScheduleOptionsStartWorkflowAction,
   type ScheduleHandle,
 } from '@temporalio/client';
+import { monitorArea } from '../../workflows/monitor-area.ts';
 import { InputError } from '../errors.ts';
 import { checkCron, checkDuration } from './schedule-spec.ts';
-import { IO_TASK_QUEUE } from './task-queues.ts';
+import { IO_TASK_QUEUE } from '../domain.ts';
 
 /** The schedule id of an area's monitor. */
 export const scheduleId = (areaId: string) => `monitor/${areaId}`;
@@ -34,9 +36,9 @@ export async function startMonitor(
     ? { intervals: [{ every: checkDuration('--every', spec.every) }] }
     : { cronExpressions: [checkCron(spec.cron!)] };
   const catchupWindow = checkDuration('--catchup-window', spec.catchupWindow ?? '1 day');
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: 'monitorArea',
+  const action: ScheduleOptionsStartWorkflowAction<typeof monitorArea> = {
+    type: 'startWorkflow',
+    workflowType: monitorArea,
     args: [{ areaId }],
     taskQueue: IO_TASK_QUEUE,
     workflowId: `monitor/${areaId}`,

@@ -1,4 +1,2 @@
-/** I/O work: search, read, store, detect, alert. */
-export const IO_TASK_QUEUE = 'driftwatch-io';
-/** Model inference: a GPU worker can poll only this queue. */
-export const EMBED_TASK_QUEUE = 'driftwatch-embed';
+/** The task queues live in src/domain.ts with the other domain constants; this path re-exports them. */
+export { EMBED_TASK_QUEUE, IO_TASK_QUEUE } from '../domain.ts';

@@ -2,7 +2,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createRequire } from 'node:module';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
-import { EMBED_TASK_QUEUE, IO_TASK_QUEUE } from './task-queues.ts';
+import { EMBED_TASK_QUEUE, IO_TASK_QUEUE } from '../domain.ts';
 
 const require = createRequire(import.meta.url);
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

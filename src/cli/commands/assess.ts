@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { getArea } from '../../pipeline/areas.ts';
 import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-report.ts';
 import type { Assessment } from '../../pipeline/assess.ts';
-import type { AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
-import { DEFAULT_PROMPTS } from '../../pipeline/embed-chips.ts';
-import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
+import { assessDisaster, type AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
+import { DEFAULT_PROMPTS, DEFAULT_WINDOWS, IO_TASK_QUEUE } from '../../domain.ts';
 import { isoDate, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
@@ -60,13 +59,13 @@ export function register(program: Command): void {
       '--pre-days <n>',
       'days before the event forming the baseline (1…3650)',
       wholeNumber('--pre-days', 1, 3650),
-      60,
+      DEFAULT_WINDOWS.preDays,
     )
     .option(
       '--post-days <n>',
       'days after the event to assess (1…3650)',
       wholeNumber('--post-days', 1, 3650),
-      30,
+      DEFAULT_WINDOWS.postDays,
     )
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
@@ -76,7 +75,7 @@ export function register(program: Command): void {
         const t = await rt.temporal();
         const worker = t.embedded ? await rt.startWorkers() : undefined;
         rt.progress(`assess: ${areaId} around ${o.eventDate}…`);
-        const result: AssessDisasterResult = await t.client.workflow.execute('assessDisaster', {
+        const result: AssessDisasterResult = await t.client.workflow.execute(assessDisaster, {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `assess/${areaId}/${o.eventDate}/${Date.now()}`,
           args: [

@@ -3,8 +3,8 @@ import { ConfigError } from '../../errors.ts';
 import { openEmbedder } from '../../embed/registry.ts';
 import { comparePair, DEFAULT_PAIR_CHIP } from '../../detect/compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../../detect/detect-chip.ts';
-import { readPair } from '../../detect/pair-reader.ts';
-import { writePairReport } from '../../detect/pair-report.ts';
+import { readPair } from '../../imagery/pair-folder.ts';
+import { writePairReport } from '../../pipeline/pair-report-files.ts';
 
 /** Parses a positive integer option, naming it in the error. */
 export function positiveInt(name: string, value: string): number {

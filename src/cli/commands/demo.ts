@@ -7,7 +7,8 @@ import type { Assessment } from '../../pipeline/assess.ts';
 import { writeReport } from '../../report/html-report.ts';
 import { listAlerts } from '../../report/queries.ts';
 import { backfillMonitor, startMonitor } from '../../temporal/schedules.ts';
-import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
+import { assessDisaster } from '../../../workflows/assess-disaster.ts';
+import { IO_TASK_QUEUE } from '../../domain.ts';
 import { formatAssessment } from './assess.ts';
 import { withRuntime, type Runtime } from '../runtime.ts';
 
@@ -109,7 +110,7 @@ export function register(program: Command): void {
         let assessment: Assessment | undefined;
         if (flood) {
           assessment = await step(rt, `assessing the flood of ${flood.date.slice(0, 10)}`, () =>
-            t.client.workflow.execute('assessDisaster', {
+            t.client.workflow.execute(assessDisaster, {
               taskQueue: IO_TASK_QUEUE,
               workflowId: `assess/${DEMO_AREA}/${flood.date}/${Date.now()}`,
               args: [

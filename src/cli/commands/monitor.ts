@@ -13,8 +13,8 @@ import {
   startMonitor,
 } from '../../temporal/schedules.ts';
 import { checkCron, checkDuration } from '../../temporal/schedule-spec.ts';
-import { IO_TASK_QUEUE } from '../../temporal/task-queues.ts';
-import type { MonitorAreaResult } from '../../../workflows/monitor-area.ts';
+import { IO_TASK_QUEUE } from '../../domain.ts';
+import { monitorArea, type MonitorAreaResult } from '../../../workflows/monitor-area.ts';
 import { output, withRuntime } from '../runtime.ts';
 import { NOTHING_PROCESSED_EXIT } from './assess.ts';
 
@@ -168,7 +168,7 @@ export function register(program: Command): void {
         const t = await rt.temporal();
         const worker = t.embedded ? await rt.startWorkers() : undefined;
         rt.progress(`monitor: running a pass over ${areaId}…`);
-        const result: MonitorAreaResult = await t.client.workflow.execute('monitorArea', {
+        const result: MonitorAreaResult = await t.client.workflow.execute(monitorArea, {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `monitor/${areaId}/manual-${Date.now()}`,
           args: [{ areaId }],
