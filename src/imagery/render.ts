@@ -27,6 +27,32 @@ export function stretchReflectance(r: number): number {
   return Math.round(255 * Math.pow(t, 1 / RGB_GAMMA));
 }
 
+/** Buckets of the lookup table over (0, RGB_MAX_REFLECTANCE). */
+const LUT_BUCKETS = 65_536;
+const LUT_SCALE = LUT_BUCKETS / RGB_MAX_REFLECTANCE;
+
+/**
+ * stretchReflectance per bucket of reflectance where the stretch is constant over the bucket widened by
+ * half a bucket on each side (so rounding of r × LUT_SCALE cannot leave it), else -1 (computed exactly).
+ * The stretch is monotonic, so a constant value at both ends holds in between.
+ */
+const STRETCH_LUT = (() => {
+  const lut = new Int16Array(LUT_BUCKETS + 2);
+  for (let k = 0; k < lut.length; k++) {
+    const lo = stretchReflectance((k - 0.5) / LUT_SCALE);
+    lut[k] = lo === stretchReflectance((k + 1.5) / LUT_SCALE) ? lo : -1;
+  }
+  return lut;
+})();
+
+/** stretchReflectance through the lookup table (the same values, without a pow per pixel). */
+function stretchFast(r: number): number {
+  if (!(r > 0)) return 0;
+  if (r >= RGB_MAX_REFLECTANCE) return 255;
+  const e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
+  return e >= 0 ? e : stretchReflectance(r);
+}
+
 /** Renders the image's red, green and blue bands with the fixed stretch. */
 export function renderRgb(image: ImageValue): RgbImage {
   const n = image.width * image.height;
@@ -46,11 +72,12 @@ export function renderRgb(image: ImageValue): RgbImage {
   }
   const out = new Uint8Array(n * 3);
   const display = image.scale === 'display';
-  for (let i = 0; i < n; i++) {
-    if (image.mask[i] === 0) continue;
-    for (let c = 0; c < 3; c++) {
-      const v = planes[c]![i]!;
-      out[i * 3 + c] = display ? Math.round(Math.min(255, Math.max(0, v))) : stretchReflectance(v);
+  for (let c = 0; c < 3; c++) {
+    const plane = planes[c]!;
+    for (let i = 0; i < n; i++) {
+      if (image.mask[i] === 0) continue;
+      const v = plane[i]!;
+      out[i * 3 + c] = display ? Math.round(Math.min(255, Math.max(0, v))) : stretchFast(v);
     }
   }
   return { width: image.width, height: image.height, data: out };
