@@ -2,7 +2,19 @@
 // geotiff.js's own decoders and hands the bytes back. Plain JavaScript so that it loads under any
 // loader (tsx, vitest, plain node).
 import { parentPort } from 'node:worker_threads';
-import { getDecoder } from 'geotiff';
+import { inflateSync } from 'node:zlib';
+import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
+
+// As zlib-deflate.ts on the main thread: DEFLATE through node:zlib rather than pako.
+class ZlibDeflateDecoder extends BaseDecoder {
+  decodeBlock(buffer) {
+    const out = inflateSync(new Uint8Array(buffer));
+    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
+      ? out.buffer
+      : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+addDecoder([8, 32946], () => Promise.resolve(ZlibDeflateDecoder));
 
 parentPort.on('message', async ({ id, compression, parameters, buffer }) => {
   try {

@@ -14,6 +14,7 @@ import type { Bbox, ImageValue } from './image.ts';
 import { tileDecoder } from './decode-pool.ts';
 import { TileWindowReader } from './tile-window.ts';
 import { warpWindow, type Resampling, type WarpLevel } from './warp.ts';
+import './zlib-deflate.ts';
 
 /** How to turn stored numbers into values: value = stored × scale + offset. */
 export interface BandScaling {

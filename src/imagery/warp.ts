@@ -232,8 +232,17 @@ function resampleSeparable(
 ): void {
   const width = cols.inside.length;
   const height = rows.inside.length;
-  const nodata = s.nodata;
+  // NaN never equals a value, so `val === nd` is false without nodata.
+  const nd = s.nodata ?? NaN;
   const { scale, offset } = s;
+  let allInside = true;
+  let contiguous = true;
+  let noStep = true;
+  for (let i = 0; i < width; i++) {
+    if (cols.inside[i] === 0) allInside = false;
+    if (cols.near[i] !== cols.near[0]! + i) contiguous = false;
+    if (cols.step[i] !== 0) noStep = false;
+  }
   for (let j = 0; j < height; j++) {
     const row = j * width;
     if (rows.inside[j] === 0) {
@@ -241,10 +250,36 @@ function resampleSeparable(
       continue;
     }
     const nearRow = rows.near[j]!;
+    const dyk = rows.step[j]!;
+    if (!(bilinear && rows.pairInside[j] === 1) || (dyk === 0 && noStep)) {
+      // Nearest for the whole row (also where the bilinear pairs coincide with the centres).
+      if (allInside && contiguous) {
+        const src = nearRow + cols.near[0]!;
+        for (let i = 0; i < width; i++) {
+          const val = plane[src + i]!;
+          if (val !== val || val === nd) {
+            mask[row + i] = 0;
+            out[row + i] = 0;
+          } else out[row + i] = val * scale + offset;
+        }
+        continue;
+      }
+      for (let i = 0; i < width; i++) {
+        const k = row + i;
+        if (cols.inside[i] === 0) {
+          mask[k] = 0;
+          continue;
+        }
+        const val = plane[nearRow + cols.near[i]!]!;
+        if (val !== val || val === nd) {
+          mask[k] = 0;
+          out[k] = 0;
+        } else out[k] = val * scale + offset;
+      }
+      continue;
+    }
     const baseRow = rows.base[j]!;
     const ty = rows.t[j]!;
-    const dyk = rows.step[j]!;
-    const rowPair = rows.pairInside[j] === 1;
     for (let i = 0; i < width; i++) {
       const k = row + i;
       if (cols.inside[i] === 0) {
@@ -253,7 +288,7 @@ function resampleSeparable(
       }
       let val: number;
       const dxk = cols.step[i]!;
-      if (bilinear && (dxk !== 0 || dyk !== 0) && rowPair && cols.pairInside[i] === 1) {
+      if ((dxk !== 0 || dyk !== 0) && cols.pairInside[i] === 1) {
         const k00 = baseRow + cols.base[i]!;
         const tx = cols.t[i]!;
         const a00 = plane[k00]!;
@@ -265,7 +300,10 @@ function resampleSeparable(
           a10 !== a10 ||
           a01 !== a01 ||
           a11 !== a11 ||
-          (nodata !== null && (a00 === nodata || a10 === nodata || a01 === nodata || a11 === nodata))
+          a00 === nd ||
+          a10 === nd ||
+          a01 === nd ||
+          a11 === nd
         ) {
           val = plane[nearRow + cols.near[i]!]!;
         } else {
@@ -274,7 +312,7 @@ function resampleSeparable(
       } else {
         val = plane[nearRow + cols.near[i]!]!;
       }
-      if (val !== val || (nodata !== null && val === nodata)) {
+      if (val !== val || val === nd) {
         mask[k] = 0;
         out[k] = 0;
       } else out[k] = val * scale + offset;
