@@ -301,49 +301,37 @@ async function readLayer(
   const mask = new Uint8Array(n).fill(1);
   let display = false;
   const crs = `EPSG:${grid.epsg}`;
+  if (!reads.every((f) => covers(f, cell, grid))) return null;
+  const read = (f: FileRead, bands: string[], resampling: Resampling): Promise<ImageValue> =>
+    f.reader.part(cell.bounds, crs, { width: size, height: size, bands, signal: options.signal, resampling });
+  // Every file's window at once, so their fetches and decoding overlap.
+  const jobs: Array<Promise<ImageValue>> = [];
   for (const f of reads) {
-    if (!covers(f, cell, grid)) return null;
     const continuous = f.bands.filter((b) => b !== 'scl' && !isQaBand(b));
     const masks = f.bands.filter((b) => b === 'scl' || isQaBand(b));
-    const parts: ImageValue[] = [];
-    try {
-      if (continuous.length > 0) {
-        parts.push(
-          await f.reader.part(cell.bounds, crs, {
-            width: size,
-            height: size,
-            bands: continuous,
-            signal: options.signal,
-            resampling: options.resampling ?? 'bilinear',
-          }),
-        );
-      }
-      if (masks.length > 0) {
-        parts.push(
-          await f.reader.part(cell.bounds, crs, {
-            width: size,
-            height: size,
-            bands: masks,
-            signal: options.signal,
-            resampling: 'nearest',
-          }),
-        );
-      }
-    } catch (err) {
-      if (err instanceof OutsideRasterError) return null;
-      throw err;
-    }
-    for (const img of parts) {
-      if (img.scale === 'display') display = true;
-      for (let i = 0; i < n; i++) if (img.mask[i] === 0) mask[i] = 0;
-      img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
-    }
+    if (continuous.length > 0) jobs.push(read(f, continuous, options.resampling ?? 'bilinear'));
+    if (masks.length > 0) jobs.push(read(f, masks, 'nearest'));
+  }
+  let parts: ImageValue[];
+  try {
+    parts = await Promise.all(jobs);
+  } catch (err) {
+    if (err instanceof OutsideRasterError) return null;
+    throw err;
+  }
+  for (const img of parts) {
+    if (img.scale === 'display') display = true;
+    const m = img.mask;
+    for (let i = 0; i < n; i++) mask[i]! &= m[i]!;
+    img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
   }
   const scl = planes.get('scl');
-  if (scl) for (let i = 0; i < n; i++) if (invalidScl(scl[i]!)) mask[i] = 0;
   applyQaBands(planes, mask);
   let valid = 0;
-  for (let i = 0; i < n; i++) valid += mask[i]!;
+  for (let i = 0; i < n; i++) {
+    if (scl && mask[i] === 1 && invalidScl(scl[i]!)) mask[i] = 0;
+    valid += mask[i]!;
+  }
   return { planes, mask, valid, display };
 }
 

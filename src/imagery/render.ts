@@ -45,14 +45,6 @@ const STRETCH_LUT = (() => {
   return lut;
 })();
 
-/** stretchReflectance through the lookup table (the same values, without a pow per pixel). */
-function stretchFast(r: number): number {
-  if (!(r > 0)) return 0;
-  if (r >= RGB_MAX_REFLECTANCE) return 255;
-  const e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
-  return e >= 0 ? e : stretchReflectance(r);
-}
-
 /** Renders the image's red, green and blue bands with the fixed stretch. */
 export function renderRgb(image: ImageValue): RgbImage {
   const n = image.width * image.height;
@@ -72,12 +64,26 @@ export function renderRgb(image: ImageValue): RgbImage {
   }
   const out = new Uint8Array(n * 3);
   const display = image.scale === 'display';
+  const mask = image.mask;
   for (let c = 0; c < 3; c++) {
     const plane = planes[c]!;
+    if (display) {
+      for (let i = 0; i < n; i++) {
+        if (mask[i] !== 0) out[i * 3 + c] = Math.round(Math.min(255, Math.max(0, plane[i]!)));
+      }
+      continue;
+    }
     for (let i = 0; i < n; i++) {
-      if (image.mask[i] === 0) continue;
-      const v = plane[i]!;
-      out[i * 3 + c] = display ? Math.round(Math.min(255, Math.max(0, v))) : stretchFast(v);
+      if (mask[i] === 0) continue;
+      const r = plane[i]!;
+      let e: number;
+      if (!(r > 0)) e = 0;
+      else if (r >= RGB_MAX_REFLECTANCE) e = 255;
+      else {
+        e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
+        if (e < 0) e = stretchReflectance(r);
+      }
+      out[i * 3 + c] = e;
     }
   }
   return { width: image.width, height: image.height, data: out };

@@ -114,8 +114,11 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   } else {
     resampleGeneral(raw, data, mask, u, v, win, bilinear, scalings);
   }
-  for (let i = 0; i < n; i++) {
-    if (mask[i] === 0) for (const plane of data) plane[i] = 0;
+  // A single band is already 0 wherever it is invalid.
+  if (data.length > 1) {
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) for (const plane of data) plane[i] = 0;
+    }
   }
   const display = scalings.some((s) => s.kind === 'display');
   return {
