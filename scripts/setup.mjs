@@ -7,8 +7,9 @@
 //    (PostgreSQL 18.3, pgvector 0.8.2) in .driftwatch/venv, replacing an older `pgserver` there
 //    (optional; skipped with a message when Python is missing).
 // Writes what it found to .driftwatch/setup.json. Prints one line per step.
+// With --node-packages only step 0 runs (for benchmarks that need nothing else).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePgserver } from './lib/pgserver-install.mjs';
@@ -62,6 +63,11 @@ function ensureNodeModules() {
   const installed = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
+  // npm ci empties the folder a symlinked node_modules points to (shared with another checkout): leave it.
+  if (existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink()) {
+    log('node_modules is a symlink: not reinstalling it (run npm ci where it points if it is stale)');
+    return;
+  }
   log('installing the Node packages (npm ci)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // onnxruntime-node's CUDA download needs the internet: skipped (package.json allowScripts denies it; npm
@@ -75,6 +81,7 @@ function ensureNodeModules() {
 }
 
 ensureNodeModules();
+if (process.argv.includes('--node-packages')) process.exit(0);
 const previous = existsSync(join(home, 'setup.json'))
   ? JSON.parse(readFileSync(join(home, 'setup.json'), 'utf8'))
   : {};

@@ -1,14 +1,21 @@
 /**
- * Chip extraction benchmark: a 4-band 2048 × 2048 px scene (one DEFLATE COG per band, 256 px tiles,
- * aligned to the grid so it is exactly 8 × 8 chips) served over local HTTP with Range support.
- * Measures chips/s of readChips against the rate of fetching and decoding the same COGs whole with
- * geotiff.js (no warping, masking or rendering), in the same run, and HTTP requests per chip.
- * Needs gdal_translate (Debian package gdal-bin) to build the scene.
+ * Chip extraction benchmark over local HTTP with Range support, on two scenes:
+ * - small: a 4-band 2048 × 2048 px scene (one DEFLATE COG per band, 256 px tiles; written by GDAL when
+ *   gdal_translate is installed, else by the project's COG writer), aligned to the chip grid: 8 × 8 chips;
+ * - Sentinel-2 L2A layout: a 4096 × 4096 px spatial subset of a 10980 px tile (at the tile's real UTM
+ *   origin, so chips straddle tiles) with the L2A COG layout: 10 m bands blue green red nir at
+ *   4096 px, 20 m bands swir16 swir22 at 2048 px and a 20 m uint8 SCL band, 1024 px tiles, DEFLATE with
+ *   horizontal predictor, one overview; the 15 × 15 chips that lie wholly inside it.
+ * For each: chips/s of readChips with decoding on the main thread (1 core) and on a decode worker per
+ * core, against the rate of fetching and decoding the same COGs whole with geotiff.js on one thread (no
+ * warping, masking or rendering), in chip-equivalents (scene area ÷ chip area) per second, measured in the
+ * same run; HTTP requests per chip and bytes read per chip against the bytes the chip's pixels need.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromUrl } from 'geotiff';
+import { fromFile, fromUrl } from 'geotiff';
+import { writeCog } from '../../src/demo-data/index.ts';
 import {
   gridCell,
   readChips,
@@ -17,93 +24,246 @@ import {
   type GridSpec,
 } from '../../src/imagery/index.ts';
 import { hasGdal, makeCog } from '../../test/helpers/cog-fixtures.ts';
-import { startRangeServer } from '../../test/helpers/range-server.ts';
+import { startFileRangeServer, type FileRangeServer } from './file-range-server.ts';
 
-if (!hasGdal()) {
-  console.log('bench:chips needs gdal_translate (apt-get install gdal-bin); skipped');
-  process.exit(0);
-}
 const GRID: GridSpec = { epsg: 32633, chipPx: 256, resolutionM: 10 };
-const COL0 = 195;
-const ROW0 = 1950;
-const SIZE = 2048;
-const bands = ['blue', 'green', 'red', 'nir'];
-const dir = mkdtempSync(join(tmpdir(), 'driftwatch-bench-'));
-const originX = COL0 * 2560;
-const originY = (ROW0 + 8) * 2560;
-for (const [b, name] of bands.entries()) {
-  makeCog(dir, name, {
-    epsg: 32633,
-    width: SIZE,
-    height: SIZE,
-    originX,
-    originY,
-    res: 10,
-    bands: 1,
-    type: 'UInt16',
-    nodata: 0,
-    value: (_s, x, y) =>
-      500 + b * 700 + ((x * 7 + y * 13) % 1500) + Math.round(200 * Math.sin(x / 50) * Math.cos(y / 70)),
-  });
-}
-const server = await startRangeServer(dir);
-const cells: GridCell[] = [];
-for (let r = ROW0 + 7; r >= ROW0; r--) for (let c = COL0; c < COL0 + 8; c++) cells.push(gridCell(GRID, c, r));
-const acq: Acquisition = {
-  source: 'bench',
-  itemId: 'scene',
-  datetime: '2024-01-01T00:00:00Z',
-  cloudCover: 0,
-  epsg: 32633,
-  assets: Object.fromEntries(bands.map((b) => [b, `${server.url}/${b}.tif`])),
-  properties: {},
-};
+const CELL_M = GRID.chipPx * GRID.resolutionM;
+const CORES = availableParallelism();
 
-async function baseline(): Promise<number> {
-  const t0 = performance.now();
-  for (const b of bands) {
-    const tiff = await fromUrl(`${server.url}/${b}.tif`, { allowFullFile: false });
-    const image = await tiff.getImage(0);
-    await image.readRasters();
+interface SceneFile {
+  band: string;
+  /** Pixel size in metres. */
+  res: number;
+  /** Bytes per stored sample. */
+  bytes: number;
+}
+
+interface Scene {
+  title: string;
+  dir: string;
+  files: SceneFile[];
+  cells: GridCell[];
+  /** Scene area ÷ chip area. */
+  chipEquivalents: number;
+}
+
+/** A smooth field plus 8 bits of per-pixel noise, on ground coordinates so 10 m and 20 m bands agree. */
+function reflectance(width: number, height: number, res: number, band: number): Uint16Array {
+  const out = new Uint16Array(width * height);
+  const sx = Float64Array.from({ length: width }, (_, x) => Math.sin((x * res) / 900 + band));
+  const cy = Float64Array.from({ length: height }, (_, y) => Math.cos((y * res) / 1300));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const h = Math.imul(x * res + 7919 * band, 0x9e3779b1) ^ Math.imul(y * res, 0x85ebca6b);
+      out[y * width + x] = 900 + band * 250 + Math.round(600 * sx[x]! * cy[y]!) + ((h >>> 13) & 255);
+    }
   }
-  return (performance.now() - t0) / 1000;
+  return out;
 }
 
-async function chips(): Promise<{ seconds: number; requests: number }> {
-  const before = server.totalRequests();
+/** Vegetation (4) and bare soil (5) with cloud (9) and cloud shadow (3) blobs. */
+function scl(width: number, height: number, res: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const f = Math.sin((x * res) / 2300) * Math.cos((y * res) / 1700);
+      out[y * width + x] = f > 0.92 ? 9 : f < -0.95 ? 3 : (x * res + y * res) % 5000 < 2500 ? 4 : 5;
+    }
+  }
+  return out;
+}
+
+async function smallScene(): Promise<Scene> {
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-bench-small-'));
+  const size = 2048;
+  const col0 = 195;
+  const row0 = 1950;
+  const bands = ['blue', 'green', 'red', 'nir'];
+  const gdal = hasGdal();
+  const value = (b: number, x: number, y: number): number =>
+    500 + b * 700 + ((x * 7 + y * 13) % 1500) + Math.round(200 * Math.sin(x / 50) * Math.cos(y / 70));
+  for (const [b, band] of bands.entries()) {
+    const origin = { originX: col0 * CELL_M, originY: (row0 + 8) * CELL_M };
+    if (gdal) {
+      makeCog(dir, band, {
+        epsg: 32633,
+        width: size,
+        height: size,
+        ...origin,
+        res: 10,
+        bands: 1,
+        type: 'UInt16',
+        nodata: 0,
+        value,
+      });
+    } else {
+      const data = new Uint16Array(size * size);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) data[y * size + x] = value(b, x, y);
+      await writeCog(
+        join(dir, `${band}.tif`),
+        { width: size, height: size, data, epsg: 32633, ...origin, resolution: 10, nodata: 0 },
+        { tileSize: 256, overviews: true },
+      );
+    }
+  }
+  const cells: GridCell[] = [];
+  for (let r = row0 + 7; r >= row0; r--)
+    for (let c = col0; c < col0 + 8; c++) cells.push(gridCell(GRID, c, r));
+  return {
+    title: `small: ${bands.length} bands × ${size}×${size} px at 10 m (DEFLATE COG by ${gdal ? 'GDAL' : 'the project writer'}, 256 px tiles), ${cells.length} chips`,
+    dir,
+    files: bands.map((band) => ({ band, res: 10, bytes: 2 })),
+    cells,
+    chipEquivalents: (size * 10) ** 2 / CELL_M ** 2,
+  };
+}
+
+async function sentinel2Scene(): Promise<Scene> {
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-bench-s2-'));
+  // Upper-left corner of a Sentinel-2 tile in UTM zone 33N (a 10980 px tile starts at x = 399960).
+  const originX = 399_960;
+  const originY = 5_300_040;
+  const size10 = 4096;
+  const files: SceneFile[] = [
+    { band: 'blue', res: 10, bytes: 2 },
+    { band: 'green', res: 10, bytes: 2 },
+    { band: 'red', res: 10, bytes: 2 },
+    { band: 'nir', res: 10, bytes: 2 },
+    { band: 'swir16', res: 20, bytes: 2 },
+    { band: 'swir22', res: 20, bytes: 2 },
+    { band: 'scl', res: 20, bytes: 1 },
+  ];
+  for (const [b, f] of files.entries()) {
+    const size = (size10 * 10) / f.res;
+    const data = f.band === 'scl' ? scl(size, size, f.res) : reflectance(size, size, f.res, b);
+    await writeCog(
+      join(dir, `${f.band}.tif`),
+      {
+        width: size,
+        height: size,
+        data,
+        epsg: 32633,
+        originX,
+        originY,
+        resolution: f.res,
+        ...(f.band === 'scl' ? {} : { nodata: 0 }),
+      },
+      { tileSize: 1024, overviews: true, resampling: f.band === 'scl' ? 'nearest' : 'average' },
+    );
+  }
+  const extent = size10 * 10;
+  const cells: GridCell[] = [];
+  const c0 = Math.ceil(originX / CELL_M);
+  const c1 = Math.floor((originX + extent) / CELL_M);
+  const r0 = Math.ceil((originY - extent) / CELL_M);
+  const r1 = Math.floor(originY / CELL_M);
+  for (let r = r1 - 1; r >= r0; r--) for (let c = c0; c < c1; c++) cells.push(gridCell(GRID, c, r));
+  return {
+    title: `Sentinel-2 L2A layout (a ${size10}² px subset of a 10980² px tile): 4 bands × ${size10}² px at 10 m, 2 bands + SCL × ${size10 / 2}² px at 20 m (DEFLATE, predictor 2, 1024 px tiles, one overview), ${cells.length} chips wholly inside`,
+    dir,
+    files,
+    cells,
+    chipEquivalents: extent ** 2 / CELL_M ** 2,
+  };
+}
+
+interface Run {
+  seconds: number;
+  requests: number;
+  bytes: number;
+}
+
+async function timed(server: FileRangeServer, fn: () => Promise<void>): Promise<Run> {
+  const before = server.totals();
   const t0 = performance.now();
-  const out = await readChips(acq, cells, GRID, { concurrency: 4 });
+  await fn();
   const seconds = (performance.now() - t0) / 1000;
-  if (out.length !== cells.length || out.some((c) => c.validFraction !== 1))
-    throw new Error('benchmark chips are incomplete');
-  return { seconds, requests: server.totalRequests() - before };
+  const after = server.totals();
+  return { seconds, requests: after.requests - before.requests, bytes: after.bytes - before.bytes };
 }
 
-// Warm up once, then take the best of three of each.
-await baseline();
-await chips();
-const base: number[] = [];
-const runs: Array<{ seconds: number; requests: number }> = [];
-for (let i = 0; i < 3; i++) {
-  base.push(await baseline());
-  runs.push(await chips());
+function best(runs: Run[]): Run {
+  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
-const baseSeconds = Math.min(...base);
-const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-const chipRate = cells.length / best.seconds;
-const baseRate = cells.length / baseSeconds;
-console.log(
-  `scene: ${bands.length} bands × ${SIZE}×${SIZE} px (DEFLATE COG, 256 px tiles), ${cells.length} chips of ${GRID.chipPx} px over local HTTP`,
-);
-console.log(
-  `baseline (fetch + decode whole COGs, no chipping): ${baseSeconds.toFixed(3)} s = ${baseRate.toFixed(1)} chip-equivalents/s`,
-);
-console.log(
-  `readChips (windowed range reads, masks, RGB):     ${best.seconds.toFixed(3)} s = ${chipRate.toFixed(1)} chips/s`,
-);
-console.log(`ratio chips/s ÷ baseline: ${(chipRate / baseRate).toFixed(2)}`);
-console.log(
-  `HTTP requests per chip: ${(best.requests / cells.length).toFixed(2)} (${best.requests} requests for ${cells.length} chips × ${bands.length} bands)`,
-);
-await server.close();
-rmSync(dir, { recursive: true, force: true });
+
+async function measure(scene: Scene): Promise<void> {
+  const server = await startFileRangeServer(scene.dir);
+  const acq: Acquisition = {
+    source: 'bench',
+    itemId: 'scene',
+    datetime: '2024-01-01T00:00:00Z',
+    cloudCover: 0,
+    epsg: 32633,
+    assets: Object.fromEntries(scene.files.map((f) => [f.band, `${server.url}/${f.band}.tif`])),
+    properties: {},
+  };
+  const baseline = (): Promise<Run> =>
+    timed(server, async () => {
+      for (const f of scene.files) {
+        const tiff = await fromUrl(`${server.url}/${f.band}.tif`, { allowFullFile: false });
+        await (await tiff.getImage(0)).readRasters();
+      }
+    });
+  const chips = (workers: number): Promise<Run> =>
+    timed(server, async () => {
+      const out = await readChips(acq, scene.cells, GRID, {
+        concurrency: Math.max(4, 2 * workers),
+        decodeWorkers: workers,
+      });
+      if (out.length !== scene.cells.length || out.some((c) => !(c.validFraction > 0)))
+        throw new Error('benchmark chips are incomplete');
+    });
+  // Warm up once, then take the best of two of each, interleaved.
+  await baseline();
+  await chips(0);
+  await chips(CORES);
+  const runs = { base: [] as Run[], one: [] as Run[], all: [] as Run[] };
+  for (let i = 0; i < 2; i++) {
+    runs.base.push(await baseline());
+    runs.one.push(await chips(0));
+    runs.all.push(await chips(CORES));
+  }
+  await server.close();
+  const n = scene.cells.length;
+  const base = best(runs.base);
+  const one = best(runs.one);
+  const all = best(runs.all);
+  const baseRate = scene.chipEquivalents / base.seconds;
+  const oneRate = n / one.seconds;
+  const allRate = n / all.seconds;
+  // What the chips' pixels need: their samples at native resolution, and their share of the stored tiles.
+  let stored = 0;
+  for (const f of scene.files) {
+    const image = await (await fromFile(join(scene.dir, `${f.band}.tif`))).getImage(0);
+    const counts = (await image.fileDirectory.loadValue('TileByteCounts')) as ArrayLike<number>;
+    for (let i = 0; i < counts.length; i++) stored += Number(counts[i]);
+  }
+  const share = n / scene.chipEquivalents;
+  const rawPerChip = scene.files.reduce((s, f) => s + (CELL_M / f.res) ** 2 * f.bytes, 0);
+  const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
+  console.log(`scene ${scene.title}, ${GRID.chipPx} px chips over local HTTP`);
+  console.log(
+    `  baseline (fetch + decode whole COGs with geotiff.js, one thread): ${base.seconds.toFixed(3)} s = ${baseRate.toFixed(1)} chip-equivalents/s`,
+  );
+  console.log(
+    `  readChips, 1 core (decoding on the main thread): ${one.seconds.toFixed(3)} s = ${oneRate.toFixed(1)} chips/s`,
+  );
+  console.log(
+    `  readChips, ${CORES} cores (${CORES} decode workers): ${all.seconds.toFixed(3)} s = ${allRate.toFixed(1)} chips/s, speed-up ${(allRate / oneRate).toFixed(2)}× over 1 core`,
+  );
+  console.log(
+    `  HTTP requests per chip: ${(one.requests / n).toFixed(2)} (${one.requests} requests for ${n} chips × ${scene.files.length} files)`,
+  );
+  console.log(
+    `  bytes read per chip: ${kib(one.bytes / n)}; the chip's pixels need ${kib((stored * share) / n)} of stored tiles (${kib(rawPerChip)} decoded)`,
+  );
+  console.log(`  ratio chips/s ÷ baseline, all cores: ${(allRate / baseRate).toFixed(2)}`);
+  console.log(`ratio chips/s ÷ baseline: ${(oneRate / baseRate).toFixed(2)}`);
+  rmSync(scene.dir, { recursive: true, force: true });
+}
+
+await measure(await smallScene());
+const t0 = performance.now();
+const s2 = await sentinel2Scene();
+console.log(`(Sentinel-2 layout scene written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+await measure(s2);

@@ -205,6 +205,21 @@ export class BlockCache {
     });
   }
 
+  /**
+   * Bytes [offset, offset + length) for data read once (tile data that the caller caches decoded): from
+   * the cached blocks when they hold all of it (a small file's first request may), else one request to
+   * the source, not cached.
+   */
+  async read(offset: number, length: number, options: { signal?: AbortSignal } = {}): Promise<ArrayBuffer> {
+    const first = Math.floor(offset / this.blockSize);
+    const last = Math.floor((offset + Math.max(length, 1) - 1) / this.blockSize);
+    for (let b = first; b <= last; b++) {
+      if (!this.blocks.has(b)) return this.source.fetch(offset, length, options);
+    }
+    const [data] = await this.fetch([{ offset, length }], options.signal);
+    return data!;
+  }
+
   async fetchSlice(
     slice: { offset: number; length: number },
     signal?: AbortSignal,

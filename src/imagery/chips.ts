@@ -37,10 +37,19 @@ export interface ChipOptions {
   resampling?: Resampling;
   /** HTTP retry and timeout policy. */
   http?: HttpOptions;
+  /** Worker threads that decode tiles (default one per core; 0 decodes on the calling thread). */
+  decodeWorkers?: number;
 }
 
 /** SCL classes that make a pixel invalid. */
 export const INVALID_SCL = new Set([0, 1, 3, 8, 9, 10]);
+
+/** INVALID_SCL as a table over the byte values (1: invalid). */
+const INVALID_SCL_TABLE = Uint8Array.from({ length: 256 }, (_, v) => (INVALID_SCL.has(v) ? 1 : 0));
+
+function invalidScl(v: number): boolean {
+  return v >= 0 && v < 256 && (v | 0) === v ? INVALID_SCL_TABLE[v] === 1 : INVALID_SCL.has(v);
+}
 
 /** The open files of one item of the acquisition. */
 interface ItemFiles {
@@ -175,7 +184,13 @@ async function openFiles(
           );
         bandNames = [list[0]!.band];
       }
-      let reader = openRaster(href, { http: options.http, sign, bandNames, scaling });
+      let reader = openRaster(href, {
+        http: options.http,
+        sign,
+        bandNames,
+        scaling,
+        decodeWorkers: options.decodeWorkers,
+      });
       let info = await reader.info({ signal: options.signal });
       if (!bandNames) {
         // Name the selected bands of a multi-band file by index; the others keep placeholder names.
@@ -188,7 +203,13 @@ async function openFiles(
           names[e.index! - 1] = e.band;
         }
         await reader.close();
-        reader = openRaster(href, { http: options.http, sign, bandNames: names, scaling });
+        reader = openRaster(href, {
+          http: options.http,
+          sign,
+          bandNames: names,
+          scaling,
+          decodeWorkers: options.decodeWorkers,
+        });
         info = await reader.info({ signal: options.signal });
       }
       reads.push({
@@ -222,9 +243,19 @@ async function readCell(
   }
   // Most valid pixels first; the sort is stable, so ties keep the items' order.
   layers.sort((a, b) => b.valid - a.valid);
-  const data = stackBands.map(() => new Float32Array(n));
-  const mask = new Uint8Array(n);
-  for (const layer of layers) {
+  let data: Float32Array[];
+  let mask: Uint8Array;
+  if (layers.length === 1) {
+    // One item: its planes become the chip's, zero where invalid (as the mosaic below leaves them).
+    const layer = layers[0]!;
+    data = stackBands.map((b) => layer.planes.get(b)!);
+    mask = layer.mask;
+    for (let i = 0; i < n; i++) if (mask[i] === 0) for (const plane of data) plane[i] = 0;
+  } else {
+    data = stackBands.map(() => new Float32Array(n));
+    mask = new Uint8Array(n);
+  }
+  for (const layer of layers.length === 1 ? [] : layers) {
     const planes = stackBands.map((b) => layer.planes.get(b)!);
     for (let i = 0; i < n; i++) {
       if (mask[i] === 1 || layer.mask[i] === 0) continue;
@@ -270,49 +301,37 @@ async function readLayer(
   const mask = new Uint8Array(n).fill(1);
   let display = false;
   const crs = `EPSG:${grid.epsg}`;
+  if (!reads.every((f) => covers(f, cell, grid))) return null;
+  const read = (f: FileRead, bands: string[], resampling: Resampling): Promise<ImageValue> =>
+    f.reader.part(cell.bounds, crs, { width: size, height: size, bands, signal: options.signal, resampling });
+  // Every file's window at once, so their fetches and decoding overlap.
+  const jobs: Array<Promise<ImageValue>> = [];
   for (const f of reads) {
-    if (!covers(f, cell, grid)) return null;
     const continuous = f.bands.filter((b) => b !== 'scl' && !isQaBand(b));
     const masks = f.bands.filter((b) => b === 'scl' || isQaBand(b));
-    const parts: ImageValue[] = [];
-    try {
-      if (continuous.length > 0) {
-        parts.push(
-          await f.reader.part(cell.bounds, crs, {
-            width: size,
-            height: size,
-            bands: continuous,
-            signal: options.signal,
-            resampling: options.resampling ?? 'bilinear',
-          }),
-        );
-      }
-      if (masks.length > 0) {
-        parts.push(
-          await f.reader.part(cell.bounds, crs, {
-            width: size,
-            height: size,
-            bands: masks,
-            signal: options.signal,
-            resampling: 'nearest',
-          }),
-        );
-      }
-    } catch (err) {
-      if (err instanceof OutsideRasterError) return null;
-      throw err;
-    }
-    for (const img of parts) {
-      if (img.scale === 'display') display = true;
-      for (let i = 0; i < n; i++) if (img.mask[i] === 0) mask[i] = 0;
-      img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
-    }
+    if (continuous.length > 0) jobs.push(read(f, continuous, options.resampling ?? 'bilinear'));
+    if (masks.length > 0) jobs.push(read(f, masks, 'nearest'));
+  }
+  let parts: ImageValue[];
+  try {
+    parts = await Promise.all(jobs);
+  } catch (err) {
+    if (err instanceof OutsideRasterError) return null;
+    throw err;
+  }
+  for (const img of parts) {
+    if (img.scale === 'display') display = true;
+    const m = img.mask;
+    for (let i = 0; i < n; i++) mask[i]! &= m[i]!;
+    img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
   }
   const scl = planes.get('scl');
-  if (scl) for (let i = 0; i < n; i++) if (INVALID_SCL.has(scl[i]!)) mask[i] = 0;
   applyQaBands(planes, mask);
   let valid = 0;
-  for (let i = 0; i < n; i++) valid += mask[i]!;
+  for (let i = 0; i < n; i++) {
+    if (scl && mask[i] === 1 && invalidScl(scl[i]!)) mask[i] = 0;
+    valid += mask[i]!;
+  }
   return { planes, mask, valid, display };
 }
 

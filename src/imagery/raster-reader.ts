@@ -11,7 +11,10 @@ import { assertKnownCrs, crsId, epsgOf, transformBounds } from './crs.ts';
 import { crsFromGeoKeys } from './geokeys.ts';
 import type { HttpOptions } from './http.ts';
 import type { Bbox, ImageValue } from './image.ts';
-import { warpWindow, type Resampling } from './warp.ts';
+import { tileDecoder } from './decode-pool.ts';
+import { TileWindowReader } from './tile-window.ts';
+import { warpWindow, type Resampling, type WarpLevel } from './warp.ts';
+import './zlib-deflate.ts';
 
 /** How to turn stored numbers into values: value = stored × scale + offset. */
 export interface BandScaling {
@@ -90,6 +93,8 @@ export interface OpenRasterOptions {
   bandNames?: string[];
   /** Scaling overrides per band name (e.g. from STAC raster:bands). */
   scaling?: Record<string, Partial<BandScaling>>;
+  /** Worker threads that decode tiles, shared by the process (default one per core; 0 decodes on the calling thread). */
+  decodeWorkers?: number;
 }
 
 /** Opens a GeoTIFF by URL or path; nothing is read until the first call. */
@@ -97,10 +102,8 @@ export function openRaster(href: string, options: OpenRasterOptions = {}): Raste
   return new GeoTiffReader(href, options);
 }
 
-interface Level {
+interface Level extends WarpLevel {
   image: GeoTIFFImage;
-  width: number;
-  height: number;
 }
 
 class GeoTiffReader implements RasterReader {
@@ -131,13 +134,13 @@ class GeoTiffReader implements RasterReader {
       const tiff = await GeoTIFF.fromSource(this.cache as never, {}, signal);
       const count = await tiff.getImageCount();
       const first = await tiff.getImage(0);
-      const levels: Level[] = [{ image: first, width: first.getWidth(), height: first.getHeight() }];
+      const levels: Level[] = [this.level(first)];
       for (let i = 1; i < count; i++) {
         const img = await tiff.getImage(i);
         // Overviews only; masks (NewSubfileType bit 2) and unrelated pages are skipped.
         const subfile = Number(img.fileDirectory.getValue('NewSubfileType') ?? 0);
         if ((subfile & 4) !== 0 || img.getSamplesPerPixel() !== first.getSamplesPerPixel()) continue;
-        levels.push({ image: img, width: img.getWidth(), height: img.getHeight() });
+        levels.push(this.level(img));
       }
       levels.sort((a, b) => b.width - a.width);
       const info = await this.describe(first, levels.length - 1);
@@ -148,6 +151,24 @@ class GeoTiffReader implements RasterReader {
       throw err;
     });
     return this.opened;
+  }
+
+  /** A level read through a TileWindowReader, or geotiff.js's readRasters for layouts that one does not handle. */
+  private level(image: GeoTIFFImage): Level {
+    const tiles = new TileWindowReader(image, this.cache, tileDecoder(this.options.decodeWorkers));
+    return {
+      image,
+      width: image.getWidth(),
+      height: image.getHeight(),
+      read: async (window, samples, signal) =>
+        (await tiles.read(window, samples, signal)) ??
+        ((await image.readRasters({
+          window,
+          samples,
+          interleave: false,
+          signal,
+        })) as unknown as ArrayLike<number>[]),
+    };
   }
 
   private async describe(image: GeoTIFFImage, overviews: number): Promise<RasterInfo> {

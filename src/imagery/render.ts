@@ -27,6 +27,24 @@ export function stretchReflectance(r: number): number {
   return Math.round(255 * Math.pow(t, 1 / RGB_GAMMA));
 }
 
+/** Buckets of the lookup table over (0, RGB_MAX_REFLECTANCE). */
+const LUT_BUCKETS = 65_536;
+const LUT_SCALE = LUT_BUCKETS / RGB_MAX_REFLECTANCE;
+
+/**
+ * stretchReflectance per bucket of reflectance where the stretch is constant over the bucket widened by
+ * half a bucket on each side (so rounding of r × LUT_SCALE cannot leave it), else -1 (computed exactly).
+ * The stretch is monotonic, so a constant value at both ends holds in between.
+ */
+const STRETCH_LUT = (() => {
+  const lut = new Int16Array(LUT_BUCKETS + 2);
+  for (let k = 0; k < lut.length; k++) {
+    const lo = stretchReflectance((k - 0.5) / LUT_SCALE);
+    lut[k] = lo === stretchReflectance((k + 1.5) / LUT_SCALE) ? lo : -1;
+  }
+  return lut;
+})();
+
 /** Renders the image's red, green and blue bands with the fixed stretch. */
 export function renderRgb(image: ImageValue): RgbImage {
   const n = image.width * image.height;
@@ -46,11 +64,26 @@ export function renderRgb(image: ImageValue): RgbImage {
   }
   const out = new Uint8Array(n * 3);
   const display = image.scale === 'display';
-  for (let i = 0; i < n; i++) {
-    if (image.mask[i] === 0) continue;
-    for (let c = 0; c < 3; c++) {
-      const v = planes[c]![i]!;
-      out[i * 3 + c] = display ? Math.round(Math.min(255, Math.max(0, v))) : stretchReflectance(v);
+  const mask = image.mask;
+  for (let c = 0; c < 3; c++) {
+    const plane = planes[c]!;
+    if (display) {
+      for (let i = 0; i < n; i++) {
+        if (mask[i] !== 0) out[i * 3 + c] = Math.round(Math.min(255, Math.max(0, plane[i]!)));
+      }
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) continue;
+      const r = plane[i]!;
+      let e: number;
+      if (!(r > 0)) e = 0;
+      else if (r >= RGB_MAX_REFLECTANCE) e = 255;
+      else {
+        e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
+        if (e < 0) e = stretchReflectance(r);
+      }
+      out[i * 3 + c] = e;
     }
   }
   return { width: image.width, height: image.height, data: out };

@@ -6,20 +6,30 @@
  * Resampling: `nearest`, or `bilinear` on the four neighbours, falling back to nearest where one of them
  * is nodata or outside the raster. Categorical bands (SCL) are always read nearest.
  */
-import type { GeoTIFFImage } from 'geotiff';
 import { OutsideRasterError } from '../errors.ts';
 import { sameCrs, transformer } from './crs.ts';
 import type { Bbox, ImageValue } from './image.ts';
-import type { RasterInfo } from './raster-reader.ts';
+import type { BandScaling, RasterInfo } from './raster-reader.ts';
 
 /** nearest or bilinear. */
 export type Resampling = 'nearest' | 'bilinear';
+
+/** One image level: its size and how to read a window of it (one array per sample). */
+export interface WarpLevel {
+  width: number;
+  height: number;
+  read(
+    window: [number, number, number, number],
+    samples: number[],
+    signal?: AbortSignal,
+  ): Promise<ArrayLike<number>[]>;
+}
 
 /** Inputs of warpWindow. */
 export interface WarpParams {
   href: string;
   info: RasterInfo;
-  levels: Array<{ image: GeoTIFFImage; width: number; height: number }>;
+  levels: WarpLevel[];
   origin: [number, number];
   targetBbox: Bbox;
   /** CRS of targetBbox: `EPSG:<code>` or a proj4 string. */
@@ -35,27 +45,23 @@ export interface WarpParams {
 const STEP = 16;
 const SNAP = 1e-6;
 
+/**
+ * Source coordinates of the target pixel centres. When the CRSs match, u depends on the column only and
+ * v on the row only (`separable`: u has `width` values, v `height`); otherwise one of each per pixel.
+ */
+interface SourceCoords {
+  u: Float64Array;
+  v: Float64Array;
+  separable: boolean;
+}
+
 /** Reads and resamples the window of the source that covers the target grid. */
 export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   const { info, width, height } = p;
   const n = width * height;
-  const u = new Float64Array(n);
-  const v = new Float64Array(n);
-  mapTargetToSource(p, u, v);
+  const { u, v, separable } = mapTargetToSource(p);
 
-  let umin = Infinity;
-  let umax = -Infinity;
-  let vmin = Infinity;
-  let vmax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const a = u[i]!;
-    const b = v[i]!;
-    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
-    if (a < umin) umin = a;
-    if (a > umax) umax = a;
-    if (b < vmin) vmin = b;
-    if (b > vmax) vmax = b;
-  }
+  const [umin, umax, vmin, vmax] = separable ? [...finiteRange(u), ...finiteRange(v)] : finiteBox(u, v);
   // Half a target pixel around the outermost centres is the window's true extent.
   const halfU = (umax - umin) / Math.max(1, width - 1) / 2;
   const halfV = (vmax - vmin) / Math.max(1, height - 1) / 2;
@@ -76,36 +82,267 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   const sx = level.width / info.width;
   const sy = level.height / info.height;
   if (sx !== 1 || sy !== 1) {
-    for (let i = 0; i < n; i++) {
-      u[i] = u[i]! * sx;
-      v[i] = v[i]! * sy;
-    }
+    for (let i = 0; i < u.length; i++) u[i] = u[i]! * sx;
+    for (let i = 0; i < v.length; i++) v[i] = v[i]! * sy;
   }
   // Source pixels needed: nearest takes floor(u); bilinear the two around u − 0.5 (one when centres coincide).
   const x0 = clamp(Math.floor(umin * sx - 0.5 + SNAP), 0, level.width - 1);
   const y0 = clamp(Math.floor(vmin * sy - 0.5 + SNAP), 0, level.height - 1);
   const x1 = clamp(Math.ceil(umax * sx - 0.5 - SNAP) + 1, x0 + 1, level.width);
   const y1 = clamp(Math.ceil(vmax * sy - 0.5 - SNAP) + 1, y0 + 1, level.height);
-  const ww = x1 - x0;
-  const wh = y1 - y0;
-  const raw = (await level.image.readRasters({
-    window: [x0, y0, x1, y1],
-    samples: p.samples,
-    interleave: false,
-    signal: p.signal,
-  })) as unknown as ArrayLike<number>[];
+  const raw = await level.read([x0, y0, x1, y1], p.samples, p.signal);
 
   const mask = new Uint8Array(n).fill(1);
   const data: Float32Array[] = p.samples.map(() => new Float32Array(n));
   const scalings = p.samples.map((s) => info.scaling[s]!);
+  const win: Window = { x0, y0, ww: x1 - x0, wh: y1 - y0, lw: level.width, lh: level.height };
+  const bilinear = p.resampling === 'bilinear';
+  if (separable) {
+    const cols = axisSamples(u, x0, win.ww, level.width, 1);
+    const rows = axisSamples(v, y0, win.wh, level.height, win.ww);
+    for (let b = 0; b < raw.length; b++) {
+      resampleSeparable(
+        raw[b]!,
+        data[b]!,
+        mask,
+        cols,
+        rows,
+        bilinear && scalings[b]!.kind !== 'class',
+        scalings[b]!,
+      );
+    }
+  } else {
+    resampleGeneral(raw, data, mask, u, v, win, bilinear, scalings);
+  }
+  // A single band is already 0 wherever it is invalid.
+  if (data.length > 1) {
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) for (const plane of data) plane[i] = 0;
+    }
+  }
+  const display = scalings.some((s) => s.kind === 'display');
+  return {
+    width,
+    height,
+    bands: [...p.bandNames],
+    data,
+    mask,
+    crs: p.targetCrs,
+    bounds: [...p.targetBbox] as Bbox,
+    scale: display ? 'display' : 'reflectance',
+  };
+}
+
+/** The window read from the chosen level: origin, size, and the level's size. */
+interface Window {
+  x0: number;
+  y0: number;
+  ww: number;
+  wh: number;
+  lw: number;
+  lh: number;
+}
+
+/** Smallest and largest u and v over the pixels where both are finite. */
+function finiteBox(u: Float64Array, v: Float64Array): [number, number, number, number] {
+  let umin = Infinity;
+  let umax = -Infinity;
+  let vmin = Infinity;
+  let vmax = -Infinity;
+  for (let i = 0; i < u.length; i++) {
+    const a = u[i]!;
+    const b = v[i]!;
+    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    if (a < umin) umin = a;
+    if (a > umax) umax = a;
+    if (b < vmin) vmin = b;
+    if (b > vmax) vmax = b;
+  }
+  return [umin, umax, vmin, vmax];
+}
+
+/** Smallest and largest finite value. */
+function finiteRange(a: Float64Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (!Number.isFinite(x)) continue;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Per target column (or row) of a separable mapping: whether the centre lies inside the level and the
+ * window (`inside`), the nearest source offset (`near`, times `stride`), the bilinear base offset
+ * (`base`, times stride), its weight `t`, the neighbour step (`step`: 0 or stride) and whether the
+ * bilinear pair lies inside the window (`pairInside`). The same arithmetic as the per-pixel path.
+ */
+interface AxisSamples {
+  inside: Uint8Array;
+  near: Int32Array;
+  base: Int32Array;
+  t: Float64Array;
+  step: Int32Array;
+  pairInside: Uint8Array;
+}
+
+function axisSamples(
+  c: Float64Array,
+  origin: number,
+  size: number,
+  levelSize: number,
+  stride: number,
+): AxisSamples {
+  const m = c.length;
+  const out: AxisSamples = {
+    inside: new Uint8Array(m),
+    near: new Int32Array(m),
+    base: new Int32Array(m),
+    t: new Float64Array(m),
+    step: new Int32Array(m),
+    pairInside: new Uint8Array(m),
+  };
+  for (let i = 0; i < m; i++) {
+    const cc = c[i]!;
+    const nearest = Math.floor(cc) - origin;
+    out.inside[i] = cc >= 0 && cc < levelSize && nearest >= 0 && nearest < size ? 1 : 0;
+    out.near[i] = nearest * stride;
+    let f = cc - 0.5 - origin;
+    const r = Math.round(f);
+    if (Math.abs(f - r) < SNAP) f = r;
+    const b = Math.floor(f);
+    const t = f - b;
+    out.t[i] = t;
+    out.base[i] = b * stride;
+    out.step[i] = t === 0 ? 0 : stride;
+    out.pairInside[i] = b >= 0 && b + (t === 0 ? 0 : 1) < size ? 1 : 0;
+  }
+  return out;
+}
+
+/** One band over a separable mapping; marks nodata pixels invalid. */
+function resampleSeparable(
+  plane: ArrayLike<number>,
+  out: Float32Array,
+  mask: Uint8Array,
+  cols: AxisSamples,
+  rows: AxisSamples,
+  bilinear: boolean,
+  s: BandScaling,
+): void {
+  const width = cols.inside.length;
+  const height = rows.inside.length;
+  // NaN never equals a value, so `val === nd` is false without nodata.
+  const nd = s.nodata ?? NaN;
+  const { scale, offset } = s;
+  let allInside = true;
+  let contiguous = true;
+  let noStep = true;
+  for (let i = 0; i < width; i++) {
+    if (cols.inside[i] === 0) allInside = false;
+    if (cols.near[i] !== cols.near[0]! + i) contiguous = false;
+    if (cols.step[i] !== 0) noStep = false;
+  }
+  for (let j = 0; j < height; j++) {
+    const row = j * width;
+    if (rows.inside[j] === 0) {
+      mask.fill(0, row, row + width);
+      continue;
+    }
+    const nearRow = rows.near[j]!;
+    const dyk = rows.step[j]!;
+    if (!(bilinear && rows.pairInside[j] === 1) || (dyk === 0 && noStep)) {
+      // Nearest for the whole row (also where the bilinear pairs coincide with the centres).
+      if (allInside && contiguous) {
+        const src = nearRow + cols.near[0]!;
+        for (let i = 0; i < width; i++) {
+          const val = plane[src + i]!;
+          if (val !== val || val === nd) {
+            mask[row + i] = 0;
+            out[row + i] = 0;
+          } else out[row + i] = val * scale + offset;
+        }
+        continue;
+      }
+      for (let i = 0; i < width; i++) {
+        const k = row + i;
+        if (cols.inside[i] === 0) {
+          mask[k] = 0;
+          continue;
+        }
+        const val = plane[nearRow + cols.near[i]!]!;
+        if (val !== val || val === nd) {
+          mask[k] = 0;
+          out[k] = 0;
+        } else out[k] = val * scale + offset;
+      }
+      continue;
+    }
+    const baseRow = rows.base[j]!;
+    const ty = rows.t[j]!;
+    for (let i = 0; i < width; i++) {
+      const k = row + i;
+      if (cols.inside[i] === 0) {
+        mask[k] = 0;
+        continue;
+      }
+      let val: number;
+      const dxk = cols.step[i]!;
+      if ((dxk !== 0 || dyk !== 0) && cols.pairInside[i] === 1) {
+        const k00 = baseRow + cols.base[i]!;
+        const tx = cols.t[i]!;
+        const a00 = plane[k00]!;
+        const a10 = plane[k00 + dxk]!;
+        const a01 = plane[k00 + dyk]!;
+        const a11 = plane[k00 + dyk + dxk]!;
+        if (
+          a00 !== a00 ||
+          a10 !== a10 ||
+          a01 !== a01 ||
+          a11 !== a11 ||
+          a00 === nd ||
+          a10 === nd ||
+          a01 === nd ||
+          a11 === nd
+        ) {
+          val = plane[nearRow + cols.near[i]!]!;
+        } else {
+          val = (a00 * (1 - tx) + a10 * tx) * (1 - ty) + (a01 * (1 - tx) + a11 * tx) * ty;
+        }
+      } else {
+        val = plane[nearRow + cols.near[i]!]!;
+      }
+      if (val !== val || val === nd) {
+        mask[k] = 0;
+        out[k] = 0;
+      } else out[k] = val * scale + offset;
+    }
+  }
+}
+
+/** All bands over a per-pixel mapping (reprojection); marks nodata pixels invalid. */
+function resampleGeneral(
+  raw: ArrayLike<number>[],
+  data: Float32Array[],
+  mask: Uint8Array,
+  u: Float64Array,
+  v: Float64Array,
+  win: Window,
+  bilinearWanted: boolean,
+  scalings: BandScaling[],
+): void {
+  const { x0, y0, ww, wh } = win;
   const nodatas = scalings.map((s) => s.nodata);
   const isNodata = (b: number, val: number): boolean =>
     Number.isNaN(val) || (nodatas[b] !== null && val === nodatas[b]);
-
+  const n = u.length;
   for (let i = 0; i < n; i++) {
     const uu = u[i]!;
     const vv = v[i]!;
-    if (!(uu >= 0 && uu < level.width && vv >= 0 && vv < level.height)) {
+    if (!(uu >= 0 && uu < win.lw && vv >= 0 && vv < win.lh)) {
       mask[i] = 0;
       continue;
     }
@@ -115,7 +352,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
       mask[i] = 0;
       continue;
     }
-    let useBilinear = p.resampling === 'bilinear';
+    let useBilinear = bilinearWanted;
     let k00 = 0;
     let dxk = 0;
     let dyk = 0;
@@ -162,24 +399,10 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
       } else data[b]![i] = val * s.scale + s.offset;
     }
   }
-  for (let i = 0; i < n; i++) {
-    if (mask[i] === 0) for (const plane of data) plane[i] = 0;
-  }
-  const display = scalings.some((s) => s.kind === 'display');
-  return {
-    width,
-    height,
-    bands: [...p.bandNames],
-    data,
-    mask,
-    crs: p.targetCrs,
-    bounds: [...p.targetBbox] as Bbox,
-    scale: display ? 'display' : 'reflectance',
-  };
 }
 
-/** Fills u, v with the full-resolution source pixel coordinates of each target pixel centre. */
-function mapTargetToSource(p: WarpParams, u: Float64Array, v: Float64Array): void {
+/** The full-resolution source pixel coordinates of the target pixel centres. */
+function mapTargetToSource(p: WarpParams): SourceCoords {
   const { width, height, info, origin } = p;
   const [bx0, by0, bx1, by1] = p.targetBbox;
   const dx = (bx1 - bx0) / width;
@@ -187,15 +410,14 @@ function mapTargetToSource(p: WarpParams, u: Float64Array, v: Float64Array): voi
   const [rx, ry] = info.resolution;
   const [ox, oy] = origin;
   if (sameCrs(p.targetCrs, info.crs)) {
-    for (let j = 0; j < height; j++) {
-      const vv = (oy - (by1 - (j + 0.5) * dy)) / ry;
-      for (let i = 0; i < width; i++) {
-        u[j * width + i] = (bx0 + (i + 0.5) * dx - ox) / rx;
-        v[j * width + i] = vv;
-      }
-    }
-    return;
+    const u = new Float64Array(width);
+    const v = new Float64Array(height);
+    for (let i = 0; i < width; i++) u[i] = (bx0 + (i + 0.5) * dx - ox) / rx;
+    for (let j = 0; j < height; j++) v[j] = (oy - (by1 - (j + 0.5) * dy)) / ry;
+    return { u, v, separable: true };
   }
+  const u = new Float64Array(width * height);
+  const v = new Float64Array(width * height);
   const t = transformer(p.targetCrs, info.crs);
   const nodesX = Math.ceil((width - 1) / STEP) + 1;
   const nodesY = Math.ceil((height - 1) / STEP) + 1;
@@ -230,6 +452,7 @@ function mapTargetToSource(p: WarpParams, u: Float64Array, v: Float64Array): voi
         (nv[k00]! * (1 - fx) + nv[k10]! * fx) * (1 - fy) + (nv[k01]! * (1 - fx) + nv[k11]! * fx) * fy;
     }
   }
+  return { u, v, separable: false };
 }
 
 function clamp(x: number, lo: number, hi: number): number {
