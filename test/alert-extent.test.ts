@@ -11,7 +11,8 @@ import {
 import { maskPolygons, ringArea2, sieve } from '../src/detect/mask-polygons.ts';
 import { decodeMask, encodeMask } from '../src/detect/mask-rle.ts';
 import { transformer } from '../src/imagery/index.ts';
-import { chipExtent, mmuPixels, pixelExtent } from '../src/pipeline/alert-extent.ts';
+import { mmuPixels } from '../src/detect/mapping-unit.ts';
+import { chipExtent, pixelExtent } from '../src/pipeline/alert-extent.ts';
 import { centroid, multiPolygonWkt } from '../src/export/geometry-text.ts';
 
 /** A width × height mask with `value` at the listed [x, y] pixels and `fill` elsewhere. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChipDetection } from '../src/detect/detect-types.ts';
 import { detectPairScene, type PairChipDetection } from '../src/detect/pair-detector.ts';
-import { checkWithPair, chooseReferenceLook, mmuPixels } from '../src/detect/pair-gate.ts';
+import { mmuPixels } from '../src/detect/mapping-unit.ts';
+import { checkWithPair, chooseReferenceLook } from '../src/detect/pair-gate.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 
 const BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'];

@@ -10,7 +10,7 @@
  * monitoring reference look (chooseReferenceLook) and the current look:
  *
  * - the pair detection names the same kind, over at least the minimum mapping unit of pixels where it
- *   counts them (new water, post-fire pixels; DEFAULT_MMU_HA): the monitoring detection stands;
+ *   counts them (new water, post-fire pixels; mapping-unit.ts): the monitoring detection stands;
  * - otherwise its score is capped by the pair detector's strength of that kind's own evidence (new water,
  *   post-fire dNBR, built-up gain; 0.5 at each one's threshold), so a claim the pixels do not support
  *   falls under the alert threshold, and its kind is what the pixels do support.
@@ -19,8 +19,9 @@
  * felling, the seasonal model can. Where the chip has no usable pair (no reference look in reach, cloud),
  * the monitoring detection stands and `pair` says why not (`unchecked`).
  */
+import type { ImageValue } from '../imagery/image.ts';
 import type { ChangeKind, ChipDetection } from './detect-types.ts';
-import type { PairChipDetection, PairStrengths } from './pair-detector.ts';
+import { detectPairScene, type PairChipDetection, type PairStrengths } from './pair-detector.ts';
 
 /** Kinds whose physics the pair detector checks, and the pair strength that is that kind's evidence. */
 export const CHECKED_KINDS: Readonly<Partial<Record<ChangeKind, keyof PairStrengths>>> = {
@@ -29,14 +30,6 @@ export const CHECKED_KINDS: Readonly<Partial<Record<ChangeKind, keyof PairStreng
   construction: 'construction',
   'vegetation-loss': 'vegetation',
 };
-
-/** Default minimum mapping unit, in hectares: 10 Sentinel-2 pixels; smaller pixel groups make no alert. */
-export const DEFAULT_MMU_HA = 0.1;
-
-/** Smallest number of pixels of `resolutionM` metres that covers `mmuHa` hectares (at least 1). */
-export function mmuPixels(mmuHa: number, resolutionM: number): number {
-  return Math.max(1, Math.ceil((mmuHa * 10_000) / (resolutionM * resolutionM) - 1e-9));
-}
 
 /** Pixels of the pair detection showing the kind's own evidence, where the detector counts them. */
 function kindPixels(kind: ChangeKind, pair: PairChipDetection, pixels: number): number | undefined {
@@ -135,4 +128,84 @@ export function chooseReferenceLook(
   const best = Math.max(...reach.map((l) => l.usableShare));
   const good = reach.filter((l) => l.usableShare >= best / 2);
   return good.reduce((a, b) => (Date.parse(b.datetime) >= Date.parse(a.datetime) ? b : a));
+}
+
+/** Whether any detection of a look needs the pair check (it alerts, with a kind the pair detector checks). */
+export function needsPairCheck(detections: readonly ChipDetection[], threshold: number): boolean {
+  return detections.some((d) => d.score >= threshold && CHECKED_KINDS[d.kind] !== undefined);
+}
+
+/** One chip of a look to check: its monitoring detection and, where read, its pixels in both looks. */
+export interface LookChip {
+  /** The chip's key. */
+  key: string;
+  /** Its monitoring detection. */
+  detection: ChipDetection;
+  /** The chip in the reference look, when read. */
+  before?: ImageValue;
+  /** The chip in the current look, when read. */
+  after?: ImageValue;
+}
+
+/** What checking one look did. */
+export interface PairCheckSummary {
+  /** The reference look, when one was in reach and something needed checking. */
+  referenceId: number | null;
+  /** Detections confirmed by the pair detector. */
+  confirmed: number;
+  /** Detections capped under the alert threshold or renamed. */
+  capped: number;
+  /** Detections that needed a check but had no usable pair (cloud, no reference in reach). */
+  unchecked: number;
+}
+
+/** Options of checkLook. */
+export interface LookCheckOptions {
+  /** The alert threshold on the score. */
+  threshold: number;
+  /** Minimum valid share of a chip in both looks (the pair detector's minValid). */
+  minValid: number;
+  /** The minimum mapping unit in pixels (mapping-unit.ts). */
+  minPixels: number;
+  /** Acquisition id of the reference look, when there is one. */
+  referenceId?: number;
+}
+
+/**
+ * Checks every detection of one look: the chips read in both looks are scored as one scene by the pair
+ * detector and each detection is checked against its chip's pair detection (checkWithPair), in order.
+ */
+export function checkLook(
+  chips: readonly LookChip[],
+  options: LookCheckOptions,
+): { detections: CheckedDetection[]; summary: PairCheckSummary } {
+  const { threshold, minPixels, referenceId } = options;
+  const read = chips.filter((c) => c.before && c.after);
+  const scene = read.length
+    ? detectPairScene(
+        read.map((c) => ({ key: c.key, before: c.before!, after: c.after! })),
+        { threshold, minValid: options.minValid },
+      )
+    : { chips: [] };
+  const pairs = new Map(scene.chips.map((p) => [p.key, p]));
+  const summary: PairCheckSummary = {
+    referenceId: referenceId ?? null,
+    confirmed: 0,
+    capped: 0,
+    unchecked: 0,
+  };
+  const detections = chips.map((c) => {
+    const chipPixels = c.before ? c.before.width * c.before.height : 0;
+    const checked = checkWithPair(c.detection, pairs.get(c.key), {
+      threshold,
+      chipPixels,
+      minPixels,
+      referenceId,
+    });
+    if (checked.pairCheck === 'confirmed') summary.confirmed++;
+    else if (checked.pairCheck === 'capped') summary.capped++;
+    else if (checked.pairCheck === 'unchecked') summary.unchecked++;
+    return checked;
+  });
+  return { detections, summary };
 }

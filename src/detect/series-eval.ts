@@ -30,14 +30,8 @@ import { YEAR_MS } from './harmonic.ts';
 import { POSITIVE_SHARE } from './evaluate.ts';
 import { seasonalBaseline } from './series-baseline.ts';
 import { findSeries, type SeriesSource } from '../imagery/series-folder.ts';
-import { detectPairScene } from './pair-detector.ts';
-import {
-  DEFAULT_MMU_HA,
-  checkWithPair,
-  chooseReferenceLook,
-  mmuPixels,
-  type LookCover,
-} from './pair-gate.ts';
+import { DEFAULT_MMU_HA, mmuPixels } from './mapping-unit.ts';
+import { checkLook, chooseReferenceLook, needsPairCheck, type LookCover } from './pair-gate.ts';
 import { spectralStats } from './spectral-stats.ts';
 
 /** Default chip size of the series evaluation, in pixels (the series grids are 46–246 px wide). */
@@ -268,24 +262,26 @@ export async function evaluateOneSeries(
       datetime,
       usableShare: detections.filter((d) => d.state.usable).length / Math.max(1, detections.length),
     });
-    if (reference && detections.some((d) => d.detection.score >= threshold)) {
-      const scene = detectPairScene(
+    if (
+      needsPairCheck(
+        detections.map((d) => d.detection),
+        threshold,
+      )
+    ) {
+      const { detections: checked } = checkLook(
         detections.map((d) => ({
           key: d.key,
-          before: crop(images[reference.id]!, cells[d.index]!),
-          after: crop(images[i]!, cells[d.index]!),
+          detection: d.detection,
+          ...(reference
+            ? {
+                before: crop(images[reference.id]!, cells[d.index]!),
+                after: crop(images[i]!, cells[d.index]!),
+              }
+            : {}),
         })),
-        { threshold, minValid: MIN_VALID },
+        { threshold, minValid: MIN_VALID, minPixels, ...(reference ? { referenceId: reference.id } : {}) },
       );
-      detections.forEach((d, n) => {
-        const c = cells[d.index]!;
-        d.detection = checkWithPair(d.detection, scene.chips[n], {
-          threshold,
-          chipPixels: c.w * c.h,
-          minPixels,
-          referenceId: reference.id,
-        });
-      });
+      detections.forEach((d, n) => (d.detection = checked[n]!));
     }
     const byKey = new Map(detections.map((d) => [d.key, d]));
     const looks = new Map(

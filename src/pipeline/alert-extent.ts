@@ -15,9 +15,7 @@ import { affectedBy, BURN_CLASSES, burnClassOf, type BurnClass } from '../detect
 import { maskPolygons, ringArea2, sieve, type PixelPolygon } from '../detect/mask-polygons.ts';
 import { transformer, type GridSpec } from '../imagery/index.ts';
 import { InputError } from '../errors.ts';
-
-/** Default minimum mapping unit in hectares: 0.1 ha, ten 10 m pixels. */
-export const DEFAULT_MMU_HA = 0.1;
+import { mmuPixels } from '../detect/mapping-unit.ts';
 
 /** A GeoJSON MultiPolygon in lon/lat. */
 export interface MultiPolygon {
@@ -52,14 +50,6 @@ export interface AlertExtent {
   bbox: [number, number, number, number];
   /** pixels (changed pixels) or chips (union of the chips' squares). */
   source: ExtentSource;
-}
-
-/** Pixels a group needs to reach the minimum mapping unit (0 keeps every group). */
-export function mmuPixels(mmuHa: number, resolutionM: number): number {
-  if (!(mmuHa >= 0) || !Number.isFinite(mmuHa)) {
-    throw new InputError(`minimum mapping unit ${mmuHa} ha is not a finite number ≥ 0`);
-  }
-  return Math.max(0, Math.ceil((mmuHa * 10_000) / resolutionM ** 2 - 1e-9));
 }
 
 const round7 = (v: number) => Math.round(v * 1e7) / 1e7;

@@ -13,7 +13,7 @@ import {
   validChipPx,
 } from '../imagery/index.ts';
 import type { Queryable } from '../store/db.ts';
-import { DEFAULT_MMU_HA } from './alert-extent.ts';
+import { DEFAULT_MMU_HA } from '../detect/mapping-unit.ts';
 import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
 
 /** An area as stored. */

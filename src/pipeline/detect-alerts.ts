@@ -21,12 +21,8 @@ import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts
 import { areaCells, getArea, type AreaRecord } from './areas.ts';
 import { loadSeries, type ChipSeries } from './chip-series.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
-import {
-  lookCovers,
-  pairCheckLook,
-  type PairCheckDeps,
-  type PairCheckSummary,
-} from './monitoring-pair-check.ts';
+import type { PairCheckSummary } from '../detect/pair-gate.ts';
+import { lookCovers, pairCheckLook, type PairCheckDeps } from './monitoring-pair-check.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
 
 export { upsertAlert, type AlertRef } from './upsert-alert.ts';

@@ -3,20 +3,20 @@
  * look and its reference look (the latest earlier processed look, within REFERENCE_MAX_DAYS, with at least
  * half the best usable share among them) are read again from the source on the area's grid — detection
  * runs on the I/O queue, which can reach the source; the database holds no pixels — scored as one scene
- * by the pair detector, and every alerting detection of a checked kind is confirmed or capped by it.
+ * by the pair detector, and every alerting detection of a checked kind is confirmed or capped by it, with
+ * the area's own minimum mapping unit.
  * Nothing is read when no chip would alert.
  */
 import type { ChipDetection } from '../detect/detect-types.ts';
-import { detectPairScene } from '../detect/pair-detector.ts';
+import { mmuPixels } from '../detect/mapping-unit.ts';
 import {
-  CHECKED_KINDS,
-  DEFAULT_MMU_HA,
-  checkWithPair,
+  checkLook,
   chooseReferenceLook,
-  mmuPixels,
-  type CheckedDetection,
+  needsPairCheck,
   type LookCover,
+  type PairCheckSummary,
 } from '../detect/pair-gate.ts';
+import type { ImageValue } from '../imagery/image.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
 import { getAcquisition } from './acquisitions.ts';
@@ -39,18 +39,6 @@ export interface KeyedDetection {
   detection: ChipDetection;
 }
 
-/** What the check did, for the activity's result. */
-export interface PairCheckSummary {
-  /** The reference look, when one was in reach and something needed checking. */
-  referenceId: number | null;
-  /** Detections confirmed by the pair detector. */
-  confirmed: number;
-  /** Detections capped under the alert threshold or renamed. */
-  capped: number;
-  /** Detections that needed a check but had no usable pair (cloud, no reference in reach). */
-  unchecked: number;
-}
-
 /** Usable share of the area's chips in each earlier look, from the loaded chip series. */
 export function lookCovers(
   states: Iterable<{ acquisitionId: number; datetime: string; usable: boolean }>,
@@ -67,7 +55,7 @@ export function lookCovers(
   return [...byLook.values()];
 }
 
-/** Checks the alerting detections of one monitoring look in place (see the module comment). */
+/** Checks the detections of one monitoring look in place (see the module comment). */
 export async function pairCheckLook(
   db: Db,
   deps: PairCheckDeps,
@@ -77,41 +65,41 @@ export async function pairCheckLook(
   detections: KeyedDetection[],
   threshold: number,
 ): Promise<PairCheckSummary> {
-  const summary: PairCheckSummary = { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 };
-  const needs = detections.filter((d) => d.detection.score >= threshold && CHECKED_KINDS[d.detection.kind]);
-  if (needs.length === 0) return summary;
+  if (
+    !needsPairCheck(
+      detections.map((d) => d.detection),
+      threshold,
+    )
+  ) {
+    return { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 };
+  }
   const reference = chooseReferenceLook(current, earlier);
-  const pairs = new Map<string, Parameters<typeof checkWithPair>[1]>();
+  const minValid = deps.minValidFraction ?? 0.5;
+  const before = new Map<string, ImageValue>();
+  const after = new Map<string, ImageValue>();
   if (reference) {
-    summary.referenceId = reference.id;
     const read = deps.readChips ?? defaultReadChips;
     const cells = areaCells(area);
-    const minValidFraction = deps.minValidFraction ?? 0.5;
-    const before = await read(await getAcquisition(db, reference.id), cells, area.grid, { minValidFraction });
-    const after = new Map(
-      (await read(await getAcquisition(db, current.id), cells, area.grid, { minValidFraction })).map((c) => [
-        c.key,
-        c,
-      ]),
-    );
-    const inputs = before
-      .filter((b) => after.has(b.key))
-      .map((b) => ({ key: b.key, before: b.image, after: after.get(b.key)!.image }));
-    const scene = detectPairScene(inputs, { threshold, minValid: minValidFraction });
-    for (const c of scene.chips) pairs.set(c.key, c);
+    const opts = { minValidFraction: minValid };
+    for (const c of await read(await getAcquisition(db, reference.id), cells, area.grid, opts))
+      before.set(c.key, c.image);
+    for (const c of await read(await getAcquisition(db, current.id), cells, area.grid, opts))
+      after.set(c.key, c.image);
   }
-  const options = {
-    threshold,
-    chipPixels: area.grid.chipPx * area.grid.chipPx,
-    minPixels: mmuPixels(DEFAULT_MMU_HA, area.grid.resolutionM),
-    ...(reference ? { referenceId: reference.id } : {}),
-  };
-  for (const d of needs) {
-    const checked: CheckedDetection = checkWithPair(d.detection, pairs.get(d.key), options);
-    if (checked.pairCheck === 'confirmed') summary.confirmed++;
-    else if (checked.pairCheck === 'capped') summary.capped++;
-    else if (checked.pairCheck === 'unchecked') summary.unchecked++;
-    d.detection = checked;
-  }
+  const { detections: checked, summary } = checkLook(
+    detections.map((d) => ({
+      key: d.key,
+      detection: d.detection,
+      before: before.get(d.key),
+      after: after.get(d.key),
+    })),
+    {
+      threshold,
+      minValid,
+      minPixels: mmuPixels(area.mmuHa, area.grid.resolutionM),
+      ...(reference ? { referenceId: reference.id } : {}),
+    },
+  );
+  detections.forEach((d, i) => (d.detection = checked[i]!));
   return summary;
 }
