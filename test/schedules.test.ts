@@ -7,7 +7,13 @@ import { InputError } from '../src/errors.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open.ts';
-import { backfillMonitor, describeSpec, monitorHandle, startMonitor } from '../src/temporal/schedules.ts';
+import {
+  backfillMonitor,
+  describeSpec,
+  monitorHandle,
+  setMonitorPaused,
+  startMonitor,
+} from '../src/temporal/schedules.ts';
 import { rowCounts } from './helpers/row-counts.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
 import { runPipelineWorkers, startTemporal, type PipelineWorkers } from './helpers/temporal.ts';
@@ -48,7 +54,7 @@ describe('monitor schedules on a real Temporal server', () => {
     expect(d.policies.overlap).toBe('SKIP');
     expect(d.policies.catchupWindow).toBe(2 * 86_400_000);
     expect(describeSpec(d.spec as Parameters<typeof describeSpec>[0])).toBe('every 10d');
-    await (await monitorHandle(env.client, 'valley')).unpause();
+    await setMonitorPaused(env.client, 'valley', false);
     expect((await handle.describe()).state.paused).toBe(false);
     await startMonitor(env.client, 'valley', { every: '6h', paused: true });
     d = await handle.describe();

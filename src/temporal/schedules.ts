@@ -47,10 +47,17 @@ export async function startMonitor(
   const existing = client.schedule.getHandle(scheduleId(areaId));
   try {
     await existing.describe();
-    await existing.update((prev) => ({ ...prev, spec: scheduleSpec, action, policies }));
-    // Starting a monitor again resumes it unless asked to keep it paused.
-    if (spec.paused) await existing.pause('paused from the CLI');
-    else await existing.unpause('started from the CLI');
+    // One update carries spec, policies and state, so no later pause or unpause can be
+    // applied before it. Starting a monitor again resumes it unless asked to keep it paused.
+    const paused = spec.paused ?? false;
+    await existing.update((prev) => ({
+      ...prev,
+      spec: scheduleSpec,
+      action,
+      policies,
+      state: { ...prev.state, paused, note: paused ? 'paused from the CLI' : 'started from the CLI' },
+    }));
+    await waitForPaused(existing, paused);
     return existing;
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
@@ -63,6 +70,43 @@ export async function startMonitor(
     state: { paused: spec.paused ?? false, note: spec.paused ? 'created paused' : undefined },
   });
 }
+
+/** Pause or resume an area's schedule; returns once the server shows the new state. */
+export async function setMonitorPaused(
+  client: Client,
+  areaId: string,
+  paused: boolean,
+  note?: string,
+): Promise<ScheduleHandle> {
+  const handle = await monitorHandle(client, areaId);
+  if (paused) await handle.pause(note ?? 'paused from the CLI');
+  else await handle.unpause(note ?? 'resumed from the CLI');
+  await waitForPaused(handle, paused);
+  return handle;
+}
+
+/**
+ * The server applies a schedule update asynchronously, so a describe right after it can
+ * still show the old state. Wait (briefly) until it shows the state asked for, so that
+ * `monitor start` followed by `monitor list` never reports the previous one.
+ */
+async function waitForPaused(handle: ScheduleHandle, paused: boolean): Promise<void> {
+  const deadline = Date.now() + SCHEDULE_SETTLE_MS;
+  for (;;) {
+    const d = await handle.describe();
+    if (d.state.paused === paused) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `schedule ${handle.scheduleId} still shows paused=${String(d.state.paused)} ` +
+          `${SCHEDULE_SETTLE_MS} ms after it was set to paused=${String(paused)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How long an updated schedule may take to show its new state. */
+const SCHEDULE_SETTLE_MS = 10_000;
 
 /** A schedule's spec in words: `every 1d`, `every 6h`, or its cron/calendar entries. */
 export function describeSpec(spec: {

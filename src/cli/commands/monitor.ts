@@ -9,6 +9,7 @@ import {
   backfillMonitor,
   describeSpec,
   monitorHandle,
+  setMonitorPaused,
   scheduleId,
   startMonitor,
 } from '../../temporal/schedules.ts';
@@ -86,9 +87,9 @@ export function register(program: Command): void {
         );
       });
     });
-  for (const [name, verb] of [
-    ['pause', 'pause'],
-    ['resume', 'unpause'],
+  for (const [name, paused] of [
+    ['pause', true],
+    ['resume', false],
   ] as const) {
     monitor
       .command(name)
@@ -97,8 +98,12 @@ export function register(program: Command): void {
       .option('--note <text>', 'note stored with the schedule')
       .action(async (areaId: string, o) => {
         await withRuntime(async (rt) => {
-          const handle = await monitorHandle((await rt.temporal()).client, areaId);
-          await handle[verb](o.note ?? `${name}d from the CLI`);
+          await setMonitorPaused(
+            (await rt.temporal()).client,
+            areaId,
+            paused,
+            o.note ?? `${name}d from the CLI`,
+          );
           process.stdout.write(`schedule ${scheduleId(areaId)} ${name}d\n`);
         });
       });
