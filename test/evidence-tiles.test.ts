@@ -27,7 +27,7 @@ import { addArea, getArea } from '../src/pipeline/areas.ts';
 import { detectAcquisition } from '../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips } from '../src/pipeline/embed-chips.ts';
 import { tileDate } from '../src/report/components.ts';
-import { getAlert, type AlertEvidence } from '../src/report/queries.ts';
+import { getAlert, type AlertEvidence } from '../src/store/read-queries.ts';
 import { evidenceExtension, viewerLinks } from '../src/server/pages.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { FileEvidenceStore } from '../src/store/file-evidence-store.ts';

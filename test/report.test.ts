@@ -19,7 +19,7 @@ import {
   listAlerts,
   listAreas,
   type AlertFilter,
-} from '../src/report/queries.ts';
+} from '../src/store/read-queries.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
 import type { Db } from '../src/store/db.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';

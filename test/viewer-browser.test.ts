@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAlerts, type AlertSummary } from '../src/report/queries.ts';
+import { listAlerts, type AlertSummary } from '../src/store/read-queries.ts';
 import { startServer, type RunningServer } from '../src/server/server.ts';
 import { demoViewerFixture, type ViewerFixture } from './helpers/viewer-fixture.ts';
 

@@ -5,7 +5,12 @@
  */
 import { InputError } from '../errors.ts';
 import { chipExtent, type MultiPolygon } from '../pipeline/alert-extent.ts';
-import { CONFIDENCE_LEVELS, parseConfidence, parseDateBound, type Confidence } from '../report/queries.ts';
+import {
+  CONFIDENCE_LEVELS,
+  parseConfidence,
+  parseDateBound,
+  type Confidence,
+} from '../store/read-queries.ts';
 import type { Queryable } from '../store/db.ts';
 import type { DateInterval } from './query-params.ts';
 

@@ -5,7 +5,7 @@
  * parameter and the value it could not use.
  */
 import { InputError } from '../errors.ts';
-import { parseDateBound } from '../report/queries.ts';
+import { parseDateBound } from '../store/read-queries.ts';
 
 /** A time interval; a missing end is open. */
 export interface DateInterval {

@@ -1,6 +1,6 @@
 import { AreaError, InputError } from '../errors.ts';
 import { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
-import { parseAlertKind, parseConfidence } from '../report/queries.ts';
+import { parseAlertKind, parseConfidence } from '../store/read-queries.ts';
 import type { Queryable } from '../store/db.ts';
 import { newSecret } from './sign.ts';
 

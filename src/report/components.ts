@@ -12,8 +12,8 @@ import type {
   Confidence,
   GridCell,
   PromptScore,
-} from './queries.ts';
-import { FIRED_PROMPT_MIN } from './queries.ts';
+} from '../store/read-queries.ts';
+import { FIRED_PROMPT_MIN } from '../store/read-queries.ts';
 import { STYLES } from './styles.ts';
 
 /** How pages link to evidence, alerts and chips (relative files in the report, routes in the viewer). */

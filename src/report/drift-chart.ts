@@ -5,7 +5,7 @@
  */
 import { formatDate, formatDayMonth, formatScore } from './format.ts';
 import { html, raw, type SafeHtml } from './html.ts';
-import type { HistoryPoint } from './queries.ts';
+import type { HistoryPoint } from '../store/read-queries.ts';
 
 /** Options of `driftChart`. */
 export interface DriftChartOptions {

@@ -5,7 +5,7 @@
 import { scoreColour, scoreGradientCss } from './colour-scale.ts';
 import { formatDate, formatScore } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
-import type { AreaGrid, GridCell } from './queries.ts';
+import type { AreaGrid, GridCell } from '../store/read-queries.ts';
 
 /** Options of `gridMap`. */
 export interface GridMapOptions {

@@ -37,7 +37,7 @@ import {
   type AlertFilter,
   type AreaGrid,
   type ChipHistory,
-} from './queries.ts';
+} from '../store/read-queries.ts';
 
 /** Options of `writeReport`. */
 export interface ReportOptions {

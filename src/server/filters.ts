@@ -1,6 +1,6 @@
 /** Alert filters from URL query parameters: `area`, `from`, `to`, `confidence`, `kind`, `prompt`, `status`, `limit`. */
 import { InputError } from '../errors.ts';
-import { parseAlertKind, parseConfidence, parseDateBound, type AlertFilter } from '../report/queries.ts';
+import { parseAlertKind, parseConfidence, parseDateBound, type AlertFilter } from '../store/read-queries.ts';
 
 /** The filter names the viewer and the API accept. */
 export const FILTER_PARAMS = [

@@ -34,7 +34,7 @@ import {
   type AreaGrid,
   type AreaSummary,
   type ChipHistory,
-} from '../report/queries.ts';
+} from '../store/read-queries.ts';
 import { filterQuery } from './filters.ts';
 
 /** The extension of evidence URLs of a media type (`.webp`, `.png`, `.jpg`, `.html`; none for others). */

@@ -8,7 +8,7 @@ import {
   listAlerts,
   listAreas,
   type AreaGrid,
-} from '../report/queries.ts';
+} from '../store/read-queries.ts';
 import type { Db } from '../store/db.ts';
 import type { EvidenceReader } from '../store/evidence-store.ts';
 import { evidenceReply } from './evidence.ts';

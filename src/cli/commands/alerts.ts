@@ -8,7 +8,7 @@ import {
   parseDateBound,
   type AlertEvidence,
   type AlertSummary,
-} from '../../report/queries.ts';
+} from '../../store/read-queries.ts';
 import { exportAlerts, exportAlertsToFile, parseExportFormat } from '../../export/export-alerts.ts';
 import { output, withRuntime } from '../runtime.ts';
 

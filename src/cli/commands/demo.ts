@@ -5,7 +5,7 @@ import { generateDemoSeries, truthChips, type DemoManifest } from '../../demo-da
 import { addArea, getArea, removeArea } from '../../pipeline/areas.ts';
 import type { Assessment } from '../../pipeline/assess.ts';
 import { writeReport } from '../../report/html-report.ts';
-import { listAlerts } from '../../report/queries.ts';
+import { listAlerts } from '../../store/read-queries.ts';
 import { backfillMonitor, startMonitor } from '../../temporal/schedules.ts';
 import { assessDisaster } from '../../../workflows/assess-disaster.ts';
 import { IO_TASK_QUEUE } from '../../domain.ts';

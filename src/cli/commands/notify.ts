@@ -8,7 +8,7 @@ import {
   removeSubscription,
   type Subscription,
 } from '../../notify/subscriptions.ts';
-import { parseConfidence } from '../../report/queries.ts';
+import { parseConfidence } from '../../store/read-queries.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 function line(s: Subscription): string {

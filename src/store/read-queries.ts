@@ -1,12 +1,12 @@
 /**
- * Typed reads for the report and the viewer. Every function takes a `Queryable`, so callers run them
+ * Typed reads for the report, the viewer, exports and the CLI (users' read queries). Every function takes a `Queryable`, so callers run them
  * inside `db.readOnly(tx => …)`. Timestamps come back as ISO 8601 strings (UTC).
  */
 import { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
 import { InputError } from '../errors.ts';
 import type { AlertStatus } from '../detect/confirmation.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../detect/detect-types.ts';
-import type { Queryable } from '../store/db.ts';
+import type { Queryable } from './db.ts';
 import type { CellBox } from '../pipeline/mosaic-box.ts';
 
 export { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
@@ -344,7 +344,11 @@ export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
            FROM alerts WHERE alerts.area_id = a.id) al
       ORDER BY a.name COLLATE "C", a.id`,
   );
-  return rows.map((r) => ({
+  return rows.map(decodeAreaSummary);
+}
+
+function decodeAreaSummary(r: Record<string, unknown>): AreaSummary {
+  return {
     id: String(r.id),
     name: String(r.name),
     epsg: num(r.epsg),
@@ -359,7 +363,7 @@ export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
         ? null
         : { minCol: num(r.min_col), maxCol: num(r.max_col), minRow: num(r.min_row), maxRow: num(r.max_row) },
     lastAcquisition: isoOrNull(r.last_acquisition),
-  }));
+  };
 }
 
 const ALERT_COLUMNS = `a.id, a.area_id, ar.name AS area_name, a.kind, a.confidence, a.score, a.chip_keys, a.area_km2,
@@ -375,7 +379,8 @@ const THUMBNAIL_JOIN = `LEFT JOIN LATERAL (
      WHERE e.alert_id = a.id AND e.kind IN ('after', 'heatmap')
      ORDER BY acq.datetime DESC, e.kind LIMIT 1) th ON true`;
 
-function alertSummary(r: Record<string, unknown>): AlertSummary {
+/** Decodes one row of ALERT_COLUMNS. */
+function decodeAlertSummary(r: Record<string, unknown>): AlertSummary {
   return {
     id: num(r.id),
     areaId: String(r.area_id),
@@ -448,7 +453,7 @@ export async function listAlerts(q: Queryable, filter: AlertFilter = {}): Promis
       LIMIT $${params.length}`,
     params,
   );
-  return rows.map(alertSummary);
+  return rows.map(decodeAlertSummary);
 }
 
 /** Distinct alert kinds and fired prompts, for filter menus. */
@@ -470,7 +475,7 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
   );
   const row = rows[0];
   if (!row) return undefined;
-  const summary = alertSummary(row);
+  const summary = decodeAlertSummary(row);
   const chips = await q.query<Record<string, unknown>>(
     `SELECT c.id, c.key, c.col, c."row", c.lonlat_bounds,
             (SELECT max(s.score) FROM chip_signals s
@@ -493,26 +498,34 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
     ...summary,
     geometry: json(row.geometry) ?? null,
     chips: chips.rows
-      .map((r) => ({
-        id: num(r.id),
-        key: String(r.key),
-        col: num(r.col),
-        row: num(r.row),
-        lonlatBounds: bbox(r.lonlat_bounds),
-        score: numOrNull(r.score),
-      }))
+      .map(decodeAlertChip)
       .sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.key.localeCompare(b.key)),
-    evidence: evidence.rows.map((r) => ({
-      acquisitionId: num(r.acquisition_id),
-      datetime: iso(r.datetime),
-      imaged: imagedRange(r.imaged_from, r.imaged_to),
-      kind: r.kind as EvidenceKind,
-      sha256: String(r.sha256),
-      mediaType: String(r.media_type),
-      bytes: num(r.bytes),
-      path: String(r.path),
-      cellBox: cellBoxOf(r.cell_box),
-    })),
+    evidence: evidence.rows.map(decodeAlertEvidence),
+  };
+}
+
+function decodeAlertChip(r: Record<string, unknown>): AlertChip {
+  return {
+    id: num(r.id),
+    key: String(r.key),
+    col: num(r.col),
+    row: num(r.row),
+    lonlatBounds: bbox(r.lonlat_bounds),
+    score: numOrNull(r.score),
+  };
+}
+
+function decodeAlertEvidence(r: Record<string, unknown>): AlertEvidence {
+  return {
+    acquisitionId: num(r.acquisition_id),
+    datetime: iso(r.datetime),
+    imaged: imagedRange(r.imaged_from, r.imaged_to),
+    kind: r.kind as EvidenceKind,
+    sha256: String(r.sha256),
+    mediaType: String(r.media_type),
+    bytes: num(r.bytes),
+    path: String(r.path),
+    cellBox: cellBoxOf(r.cell_box),
   };
 }
 
@@ -561,16 +574,20 @@ export async function chipHistory(
     chipId: num(chipId),
     key,
     modelId: model,
-    points: rows.map((r) => ({
-      acquisitionId: num(r.id),
-      datetime: iso(r.datetime),
-      drift: numOrNull(r.drift),
-      driftZ: numOrNull(r.drift_z),
-      score: numOrNull(r.score),
-      usable: r.usable === null || r.usable === undefined ? Boolean(r.scored) : Boolean(r.usable),
-      validFraction: numOrNull(r.valid_fraction),
-      cloudCover: numOrNull(r.cloud_cover),
-    })),
+    points: rows.map(decodeHistoryPoint),
+  };
+}
+
+function decodeHistoryPoint(r: Record<string, unknown>): HistoryPoint {
+  return {
+    acquisitionId: num(r.id),
+    datetime: iso(r.datetime),
+    drift: numOrNull(r.drift),
+    driftZ: numOrNull(r.drift_z),
+    score: numOrNull(r.score),
+    usable: r.usable === null || r.usable === undefined ? Boolean(r.scored) : Boolean(r.usable),
+    validFraction: numOrNull(r.valid_fraction),
+    cloudCover: numOrNull(r.cloud_cover),
   };
 }
 
