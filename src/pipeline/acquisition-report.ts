@@ -3,27 +3,16 @@
  * parts of `monitor run` and `assess` results that say what was skipped, and their text form.
  * Pure code: workflows import it.
  */
+import type { FailedAcquisition } from '../store/acquisitions.ts';
 import type { AcquisitionRef, Discovery } from './acquisitions.ts';
+
+export type { FailedAcquisition } from '../store/acquisitions.ts';
 
 /** An item the source could not turn into an acquisition (bad sidecar, no datetime, unreadable header). */
 export interface SkippedItem {
   /** Error class name, e.g. SourceError. */
   type: string;
   /** The error message, naming the item and the offending value. */
-  message: string;
-}
-
-/** An acquisition whose processing failed for an area. */
-export interface FailedAcquisition {
-  /** Database id. */
-  id: number;
-  /** The source's item id (or pass key). */
-  itemId: string;
-  /** ISO datetime. */
-  datetime: string;
-  /** Error class name, e.g. RasterError. */
-  type: string;
-  /** The error message. */
   message: string;
 }
 

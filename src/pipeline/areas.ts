@@ -7,28 +7,16 @@ import {
   parseArea,
   parseSidecar,
   type GridCell,
-  type GridSpec,
   type SourceConfig,
   type ValidArea,
   validChipPx,
 } from '../imagery/index.ts';
+import { findArea, insertArea, type AreaRecord } from '../store/areas.ts';
 import type { Queryable } from '../store/db.ts';
 import { DEFAULT_MMU_HA } from '../detect/mapping-unit.ts';
 import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
 
-/** An area as stored. */
-export interface AreaRecord {
-  id: string;
-  name: string;
-  area: ValidArea;
-  grid: GridSpec;
-  source: SourceConfig;
-  /** Earliest acquisition date to consider (ISO), when the area was registered with one. */
-  start?: string;
-  /** Minimum mapping unit in hectares: smaller groups of changed pixels make no alert. */
-  mmuHa: number;
-  createdAt: string;
-}
+export { listAreas, removeArea, type AreaRecord } from '../store/areas.ts';
 
 /** What `addArea` needs. */
 export interface NewArea {
@@ -124,24 +112,19 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
     input.maxChips ?? DEFAULT_MAX_CHIPS,
   );
   const sourceJson = { ...source, ...(input.start ? { start: input.start } : {}) };
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source, mmu_ha)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [
-      input.id,
-      input.name ?? input.id,
-      JSON.stringify(area.geometry),
-      area.bbox,
-      area.epsg,
-      chipPx,
-      resolutionM,
-      JSON.stringify(sourceJson),
-      mmuHa,
-    ],
-  );
+  const inserted = await insertArea(db, {
+    id: input.id,
+    name: input.name ?? input.id,
+    geometry: area.geometry,
+    bbox: area.bbox,
+    epsg: area.epsg,
+    chipPx,
+    resolutionM,
+    source: sourceJson,
+    mmuHa,
+  });
   const stored = await getArea(db, input.id);
-  if (rows.length === 0) {
+  if (!inserted) {
     const requested = { geometry: area.geometry, chipPx, resolutionM, source, start: input.start };
     const conflict = areaConflict(stored, requested);
     if (conflict)
@@ -192,51 +175,11 @@ function areaConflict(
   return undefined;
 }
 
-interface AreaRow {
-  id: string;
-  name: string;
-  geometry: ValidArea['geometry'];
-  bbox: number[];
-  epsg: number;
-  chip_px: number;
-  resolution_m: number;
-  mmu_ha: number;
-  source: SourceConfig & { start?: string };
-  created_at: Date;
-}
-
-function toRecord(row: AreaRow): AreaRecord {
-  const { start, ...source } = row.source;
-  const area = parseArea(row.geometry, { maxAreaKm2: Number.POSITIVE_INFINITY });
-  return {
-    id: row.id,
-    name: row.name,
-    area: { ...area, epsg: row.epsg },
-    grid: { epsg: row.epsg, chipPx: row.chip_px, resolutionM: row.resolution_m },
-    source: source as SourceConfig,
-    start,
-    mmuHa: Number(row.mmu_ha),
-    createdAt: new Date(row.created_at).toISOString(),
-  };
-}
-
 /** The area with this id, or an AreaError naming it. */
 export async function getArea(db: Queryable, id: string): Promise<AreaRecord> {
-  const { rows } = await db.query<AreaRow>('SELECT * FROM areas WHERE id = $1', [id]);
-  const row = rows[0];
-  if (!row) throw new AreaError(`unknown area "${id}"`);
-  return toRecord(row);
-}
-
-export async function listAreas(db: Queryable): Promise<AreaRecord[]> {
-  const { rows } = await db.query<AreaRow>('SELECT * FROM areas ORDER BY id');
-  return rows.map(toRecord);
-}
-
-/** Removes an area and everything recorded for it; returns whether it existed. */
-export async function removeArea(db: Queryable, id: string): Promise<boolean> {
-  const { affectedRows } = await db.query('DELETE FROM areas WHERE id = $1', [id]);
-  return affectedRows > 0;
+  const area = await findArea(db, id);
+  if (!area) throw new AreaError(`unknown area "${id}"`);
+  return area;
 }
 
 /** The area's grid cells (stable keys), north-west first. */

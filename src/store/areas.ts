@@ -1,0 +1,118 @@
+/** Areas: their geometry, grid and source as stored. */
+import { parseArea, type GridSpec, type SourceConfig, type ValidArea } from '../imagery/index.ts';
+import type { Queryable } from './db.ts';
+
+/** An area as stored. */
+export interface AreaRecord {
+  /** Stable id. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** The validated area (geometry, bbox, UTM zone). */
+  area: ValidArea;
+  /** The area's chip grid. */
+  grid: GridSpec;
+  /** Where acquisitions come from. */
+  source: SourceConfig;
+  /** Earliest acquisition date to consider (ISO), when the area was registered with one. */
+  start?: string;
+  /** Minimum mapping unit in hectares: smaller groups of changed pixels make no alert. */
+  mmuHa: number;
+  /** When the area was registered (ISO). */
+  createdAt: string;
+}
+
+/** The columns of a new area row. */
+export interface AreaInsert {
+  /** Stable id. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** GeoJSON geometry in lon/lat. */
+  geometry: ValidArea['geometry'];
+  /** West, south, east, north. */
+  bbox: readonly number[];
+  /** EPSG code of the grid. */
+  epsg: number;
+  /** Chip size in pixels. */
+  chipPx: number;
+  /** Pixel size in metres. */
+  resolutionM: number;
+  /** The source config, with `start` when given. */
+  source: SourceConfig & { start?: string };
+  /** Minimum mapping unit in hectares. */
+  mmuHa: number;
+}
+
+interface AreaRow {
+  id: string;
+  name: string;
+  geometry: ValidArea['geometry'];
+  bbox: number[];
+  epsg: number;
+  chip_px: number;
+  resolution_m: number;
+  mmu_ha: number;
+  source: SourceConfig & { start?: string };
+  created_at: Date;
+}
+
+function decodeArea(row: AreaRow): AreaRecord {
+  const { start, ...source } = row.source;
+  const area = parseArea(row.geometry, { maxAreaKm2: Number.POSITIVE_INFINITY });
+  return {
+    id: row.id,
+    name: row.name,
+    area: { ...area, epsg: row.epsg },
+    grid: { epsg: row.epsg, chipPx: row.chip_px, resolutionM: row.resolution_m },
+    source: source as SourceConfig,
+    start,
+    mmuHa: Number(row.mmu_ha),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** Inserts an area unless one has its id; returns whether it was inserted. */
+export async function insertArea(db: Queryable, a: AreaInsert): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source, mmu_ha)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [
+      a.id,
+      a.name,
+      JSON.stringify(a.geometry),
+      a.bbox,
+      a.epsg,
+      a.chipPx,
+      a.resolutionM,
+      JSON.stringify(a.source),
+      a.mmuHa,
+    ],
+  );
+  return rows.length > 0;
+}
+
+/** The area with this id, or undefined. */
+export async function findArea(db: Queryable, id: string): Promise<AreaRecord | undefined> {
+  const { rows } = await db.query<AreaRow>('SELECT * FROM areas WHERE id = $1', [id]);
+  return rows[0] ? decodeArea(rows[0]) : undefined;
+}
+
+/** Whether an area has this id. */
+export async function areaExists(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM areas WHERE id = $1`, [id]);
+  return rows.length > 0;
+}
+
+/** Every area, by id. */
+export async function listAreas(db: Queryable): Promise<AreaRecord[]> {
+  const { rows } = await db.query<AreaRow>('SELECT * FROM areas ORDER BY id');
+  return rows.map(decodeArea);
+}
+
+/** Removes an area and everything recorded for it (foreign keys cascade); returns whether it existed. */
+export async function removeArea(db: Queryable, id: string): Promise<boolean> {
+  const { affectedRows } = await db.query('DELETE FROM areas WHERE id = $1', [id]);
+  return affectedRows > 0;
+}
