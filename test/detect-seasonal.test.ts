@@ -104,6 +104,40 @@ describe('seasonal anomaly', () => {
   });
 });
 
+describe('construction in monitoring', () => {
+  const quiet = (k: number) =>
+    state(
+      k + 1,
+      iso(month(k)),
+      { ndvi: 0.6 },
+      { prompts: { 'new buildings': 0.1 + (k % 2 ? -0.01 : 0.01) } },
+    );
+  const built = (n: number) =>
+    state(99, iso(month(n + 0.5)), { ndvi: 0.6 }, { prompts: { 'new buildings': 0.9 } });
+
+  it('is not named from a few looks: a harvested field and a building site look alike until the season', () => {
+    const d = detectChip(
+      built(4),
+      Array.from({ length: 4 }, (_, k) => quiet(k)),
+    );
+    expect(d.seasonal).toBeUndefined();
+    expect(d.promptDeltas['new buildings']).toBeCloseTo(0.9 - 0.11, 9);
+    expect(d.kind).toBe('change');
+    expect(d.signals).toEqual([]);
+    expect(d.score).toBe(0);
+  });
+
+  it('is named once the chip has a season of history and its prompt is anomalous against it', () => {
+    const d = detectChip(
+      built(30),
+      Array.from({ length: 30 }, (_, k) => quiet(k)),
+    );
+    expect(d.seasonal).toBeDefined();
+    expect(d.kind).toBe('construction');
+    expect(d.signals).toEqual(['prompt']);
+  });
+});
+
 describe('confirmation', () => {
   const run = (looks: LaterLook[]) => looks.reduce(advance, provisional());
   const agree = { clear: true, agrees: true };

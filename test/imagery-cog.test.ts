@@ -120,8 +120,14 @@ describe.skipIf(!gdal)('COG reading and chips over HTTP', () => {
     expect(chip.image.data[0]![0]).toBe(Math.fround(dn10(0, 20, 76) * 1e-4));
     // Bilinear on a linear ramp: 5000 + 9.75 + 3 × 37.75 = 5123.
     expect(chip.image.data[4]![0]).toBeCloseTo(0.5123, 6);
-    // SCL cloud (x 501000…502000, y 5001000…5002000) masks 76 columns × 100 rows of this chip.
-    expect(chip.validFraction).toBe((65536 - 7600) / 65536);
+    // SCL cloud (x 501000…502000, y 5001000…5002000) masks 76 columns × 100 rows of this chip, and its
+    // 60 m buffer (6 pixels) 6 more columns to the west and 6 more rows to the north and to the south.
+    expect(chip.validFraction).toBe((65536 - 82 * 112) / 65536);
+    // Row 50 lies in the cloud's rows; column 174 (x 500940…500950) is the buffer's first, 173 is clear.
+    expect(chip.image.mask[50 * 256 + 174]).toBe(0);
+    expect(chip.image.mask[50 * 256 + 173]).toBe(1);
+    // Rows 18 and 129 are the buffer's northernmost and southernmost; 17 and 130 are clear.
+    expect([17, 18, 129, 130].map((r) => chip.image.mask[r * 256 + 200])).toEqual([1, 0, 0, 1]);
     expect(chip.image.mask[30 * 256 + 200]).toBe(0);
     expect(chip.image.data[2]![30 * 256 + 200]).toBe(0);
     expect(chip.usable).toBe(true);

@@ -297,6 +297,9 @@ function monitoringDetection(
   for (const [p, d] of Object.entries(promptDeltas)) {
     const kind = CHANGE_PROMPTS[p];
     if (!kind || measuredContradicts(kind, measured)) continue;
+    // Without a season of history a field laid bare by harvest or ploughing is a building site to
+    // every signal two or three looks have (prompt, NDBI, sealed-looking dark soil): not named.
+    if (kind === 'construction' && !seasonal) continue;
     const s = seasonal ? seasonalPromptStrength(p, d, seasonal) : strength(d, SIGNAL_THRESHOLDS.promptDelta);
     sPrompt = Math.max(sPrompt, s);
     if (kind !== 'change') kinds[kind] = Math.max(kinds[kind] ?? 0, s);

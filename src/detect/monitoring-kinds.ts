@@ -22,7 +22,10 @@
  * - flood: MNDWI (else NDWI) above expectation, and a twentieth of the chip newly water — more water
  *   than the chip has ever held, so a river or a seasonal pond is not a flood when it fills.
  * Where the bands lack a kind's index, its envelope rule (signals.ts) stands. Construction has no
- * spectral counterpart; its prompt must be anomalous against its own seasonal model.
+ * spectral counterpart; its prompt must be anomalous against its own seasonal model, and before a chip
+ * has one (short histories) construction is not named at all: on two or three looks a harvested or
+ * ploughed field has the prompt response, the NDBI gain and the dark low-NDVI soil of a building site,
+ * and only the season tells them apart (the field greens again).
  */
 import type { ChangeKind } from './detect-types.ts';
 import { sigmaStrength, type SeasonalEvidence } from './seasonal.ts';

@@ -3,7 +3,8 @@
  * a windowed, warped `part` onto the cell's pixel grid (20 m bands land on the 10 m grid; scenes in other
  * CRSs are warped). The validity mask combines nodata of every band, pixels outside the scene and the
  * Sentinel-2 scene classification (SCL classes 0 no data, 1 saturated/defective, 3 cloud shadow,
- * 8 and 9 cloud, 10 thin cirrus are invalid). Cells with too few valid pixels are marked unusable, never dropped.
+ * 8 and 9 cloud, 10 thin cirrus are invalid), and with them every pixel within the cloud buffer of a
+ * cloud or shadow (cloud-buffer.ts; Landsat's QA_PIXEL carries its own dilated-cloud bit). Cells with too few valid pixels are marked unusable, never dropped.
  * A pass of several items (tiles of one scene) is mosaicked per cell, see readChips.
  */
 import { OutsideRasterError, RasterError } from '../errors.ts';
@@ -18,6 +19,7 @@ import { offsetStillPresent } from './offset-check.ts';
 import { planetaryComputerSigner } from './planetary-computer.ts';
 import { passItems } from './passes.ts';
 import { applyQaBands, isQaBand } from './qa-bands.ts';
+import { CLOUD_SCL, cloudBufferPixels, dilateFlags } from './cloud-buffer.ts';
 import { openRaster, type BandScaling, type RasterInfo, type RasterReader } from './raster-reader.ts';
 import { renderRgb } from './render.ts';
 import { HINTS, type Acquisition } from './source.ts';
@@ -304,13 +306,41 @@ async function readLayer(
   if (!reads.every((f) => covers(f, cell, grid))) return null;
   const read = (f: FileRead, bands: string[], resampling: Resampling): Promise<ImageValue> =>
     f.reader.part(cell.bounds, crs, { width: size, height: size, bands, signal: options.signal, resampling });
+  // SCL is read over the cell grown by the cloud buffer (cloud-buffer.ts), so a cloud just outside the
+  // cell masks its halo inside it; the window is then cut back to the cell.
+  const res = (cell.bounds[2] - cell.bounds[0]) / size;
+  const pad = cloudBufferPixels(res);
+  const cloudNear = new Uint8Array(n);
+  const readScl = async (f: FileRead, bands: string[]): Promise<ImageValue> => {
+    const [x0, y0, x1, y1] = cell.bounds;
+    const d = pad * res;
+    const wide = await f.reader.part([x0 - d, y0 - d, x1 + d, y1 + d], crs, {
+      width: size + 2 * pad,
+      height: size + 2 * pad,
+      bands,
+      signal: options.signal,
+      resampling: 'nearest',
+    });
+    const scl = wide.data[wide.bands.indexOf('scl')]!;
+    const near = dilateFlags(
+      Uint8Array.from(scl, (v, i) => (wide.mask[i] && CLOUD_SCL.has(v) ? 1 : 0)),
+      wide.width,
+      wide.height,
+      pad,
+    );
+    const inner = cutWindow(wide, pad, size);
+    const nearInner = cutWindow({ ...wide, data: [Float32Array.from(near)], bands: ['near'] }, pad, size);
+    for (let i = 0; i < n; i++) if (nearInner.data[0]![i]) cloudNear[i] = 1;
+    return inner;
+  };
   // Every file's window at once, so their fetches and decoding overlap.
   const jobs: Array<Promise<ImageValue>> = [];
   for (const f of reads) {
     const continuous = f.bands.filter((b) => b !== 'scl' && !isQaBand(b));
     const masks = f.bands.filter((b) => b === 'scl' || isQaBand(b));
     if (continuous.length > 0) jobs.push(read(f, continuous, options.resampling ?? 'bilinear'));
-    if (masks.length > 0) jobs.push(read(f, masks, 'nearest'));
+    if (masks.includes('scl') && pad > 0) jobs.push(readScl(f, masks));
+    else if (masks.length > 0) jobs.push(read(f, masks, 'nearest'));
   }
   let parts: ImageValue[];
   try {
@@ -329,10 +359,24 @@ async function readLayer(
   applyQaBands(planes, mask);
   let valid = 0;
   for (let i = 0; i < n; i++) {
-    if (scl && mask[i] === 1 && invalidScl(scl[i]!)) mask[i] = 0;
+    if (scl && mask[i] === 1 && (invalidScl(scl[i]!) || cloudNear[i])) mask[i] = 0;
     valid += mask[i]!;
   }
   return { planes, mask, valid, display };
+}
+
+/** The size×size window at (pad, pad) of a (size + 2·pad)² image. */
+function cutWindow(img: ImageValue, pad: number, size: number): ImageValue {
+  const data = img.data.map((p) => {
+    const out = new Float32Array(size * size);
+    for (let r = 0; r < size; r++)
+      out.set(p.subarray((r + pad) * img.width + pad, (r + pad) * img.width + pad + size), r * size);
+    return out;
+  });
+  const mask = new Uint8Array(size * size);
+  for (let r = 0; r < size; r++)
+    mask.set(img.mask.subarray((r + pad) * img.width + pad, (r + pad) * img.width + pad + size), r * size);
+  return { ...img, width: size, height: size, data, mask };
 }
 
 /** Whether the file may cover the cell: their boxes meet in the grid CRS and in the file's own CRS. */

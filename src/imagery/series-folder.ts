@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { INVALID_SCL } from './chips.ts';
+import { bufferClouds, cloudBufferPixels, CLOUD_SCL } from './cloud-buffer.ts';
 import type { ImageValue } from './image.ts';
 import { openRaster } from './raster-reader.ts';
 import { INDEX_NAMES } from '../spectral/indices.ts';
@@ -61,12 +62,22 @@ function indexIn(name: string): string | undefined {
   return [...INDEX_NAMES].sort((a, b) => b.length - a.length).find((n) => name.toLowerCase().includes(n));
 }
 
-/** Drops the scl band, turning SCL-invalid pixels invalid. */
-function applyScl(image: ImageValue): ImageValue {
+/**
+ * Drops the scl band, turning SCL-invalid pixels invalid, and with them the pixels within the cloud
+ * buffer (cloud-buffer.ts) of a cloud or cloud shadow.
+ */
+function applyScl(image: ImageValue, resolutionM: number): ImageValue {
   const k = image.bands.indexOf('scl');
   if (k < 0) return image;
   const scl = image.data[k]!;
-  const mask = Uint8Array.from(image.mask, (m, i) => (m && !INVALID_SCL.has(scl[i]!) ? 1 : 0));
+  const cloud = Uint8Array.from(scl, (v) => (CLOUD_SCL.has(v) ? 1 : 0));
+  const mask = bufferClouds(
+    Uint8Array.from(image.mask, (m, i) => (m && !INVALID_SCL.has(scl[i]!) ? 1 : 0)),
+    cloud,
+    image.width,
+    image.height,
+    cloudBufferPixels(resolutionM),
+  );
   return {
     ...image,
     bands: image.bands.filter((_, j) => j !== k),
@@ -110,7 +121,7 @@ async function datedFolder(dir: string, bandName?: string): Promise<Candidate | 
       height: info.height,
       resolutionM: info.resolution[0],
       datetimes: files.map((f) => `${DATED.exec(f)![1]}T00:00:00.000Z`),
-      read: async (i) => applyScl(await readWhole(join(dir, files[i]!), bandNames)),
+      read: async (i) => applyScl(await readWhole(join(dir, files[i]!), bandNames), info.resolution[0]),
     }),
   };
 }
@@ -145,10 +156,16 @@ function stackCandidate(dir: string, file: string): Candidate | undefined {
         read: async (i) => {
           const band = `b${order[i]! + 1}`;
           const image = await readWhole(join(dir, file), names, [band]);
-          const mask = Uint8Array.from(image.mask);
+          let mask: Uint8Array = Uint8Array.from(image.mask);
           if (existsSync(clm)) {
-            const cloud = await readWhole(clm, names, [band]);
-            for (let p = 0; p < mask.length; p++) if (cloud.data[0]![p] !== 0) mask[p] = 0;
+            const cloud = (await readWhole(clm, names, [band])).data[0]!;
+            mask = bufferClouds(
+              mask,
+              Uint8Array.from(cloud, (v) => (v !== 0 ? 1 : 0)),
+              image.width,
+              image.height,
+              cloudBufferPixels(info.resolution[0]),
+            );
           }
           return { ...image, bands: [index], mask };
         },
