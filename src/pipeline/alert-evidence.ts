@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { renderEvidence, type EvidencePhoto, type PixelRect } from '../detect/index.ts';
 import { EVIDENCE_MAX_SIDE } from '../detect/evidence.ts';
 import { EvidenceError } from '../errors.ts';
+import { insertAlertEvidence, type AlertEvidenceRow } from '../store/alert-evidence.ts';
 import type { Queryable } from '../store/db.ts';
 import type { EvidenceReader, EvidenceStore } from '../store/evidence-store.ts';
 import { mosaicBox, type CellBox } from './mosaic-box.ts';
@@ -213,20 +214,18 @@ export async function writeAlertEvidence(
       box: undefined,
     },
   ] as const;
+  const rows: AlertEvidenceRow[] = [];
   for (const { kind, tile, from, to, box } of written) {
     const file = await evidence.put(tile.bytes, tile.mediaType);
-    await db.query(
-      `INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to, cell_box)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING`,
-      [
-        input.alertId,
-        input.acquisitionId,
-        kind,
-        file.sha256,
-        from,
-        to,
-        box ? [box.left, box.top, box.cols, box.rows] : null,
-      ],
-    );
+    rows.push({
+      alertId: input.alertId,
+      acquisitionId: input.acquisitionId,
+      kind,
+      sha256: file.sha256,
+      imagedFrom: from,
+      imagedTo: to,
+      cellBox: box ? [box.left, box.top, box.cols, box.rows] : null,
+    });
   }
+  await insertAlertEvidence(db, rows);
 }

@@ -3,7 +3,11 @@ import type { PairEvidence } from '../detect/pair-detector.ts';
 import { affectedShare } from './detect-event.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { Db } from '../store/db.ts';
-import { parseVector } from '../store/vectors.ts';
+import { alertEvidenceFiles } from '../store/alert-evidence.ts';
+import { alertsLastSeenIn } from '../store/alerts.ts';
+import { eventDetectionsInWindows } from '../store/detections.ts';
+import { insertPromptScores } from '../store/prompt-scores.ts';
+import { areaEmbeddings } from '../store/vectors.ts';
 import { eventWindows, type AssessWindows } from '../domain.ts';
 import { listProcessed } from './acquisitions.ts';
 import { getArea } from './areas.ts';
@@ -58,30 +62,26 @@ export async function scoreStoredEmbeddings(
 ): Promise<number> {
   if (prompts.length === 0 || acquisitionIds.length === 0) return 0;
   const text = await embedder.embedTexts(prompts);
-  const { rows } = await db.query<{ chip_id: number; acquisition_id: number; embedding: string }>(
-    `SELECT e.chip_id, e.acquisition_id, e.embedding::text AS embedding FROM embeddings e JOIN chips c ON c.id = e.chip_id
-      WHERE c.area_id = $1 AND e.model_id = $2 AND e.acquisition_id = ANY($3::bigint[])`,
-    [areaId, embedder.id, acquisitionIds],
-  );
+  const rows = await areaEmbeddings(db, areaId, embedder.id, acquisitionIds);
   if (rows.length === 0) return 0;
   const scores = embedder.score(
-    rows.map((r) => Float32Array.from(parseVector(r.embedding))),
+    rows.map((r) => Float32Array.from(r.embedding)),
     text,
   );
-  return db.transaction(async (tx) => {
-    let n = 0;
-    for (const [i, r] of rows.entries()) {
-      for (const [p, prompt] of prompts.entries()) {
-        const res = await tx.query(
-          `INSERT INTO prompt_scores (chip_id, acquisition_id, model_id, prompt, score) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT DO NOTHING`,
-          [r.chip_id, r.acquisition_id, embedder.id, prompt, scores[i]![p]],
-        );
-        n += res.affectedRows;
-      }
-    }
-    return n;
-  });
+  return db.transaction((tx) =>
+    insertPromptScores(
+      tx,
+      rows.flatMap((r, i) =>
+        prompts.map((prompt, p) => ({
+          chipId: r.chipId,
+          acquisitionId: r.acquisitionId,
+          modelId: embedder.id,
+          prompt,
+          score: scores[i]![p]!,
+        })),
+      ),
+    ),
+  );
 }
 
 /**
@@ -105,32 +105,19 @@ export async function assessArea(
   const area = await getArea(db, input.areaId);
   const { pre, post } = eventWindows(input.eventDate, input.windows);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
-  const { rows } = await db.query<{
-    key: string;
-    post_acquisition_id: number;
-    datetime: Date;
-    kind: string;
-    score: number;
-    confidence: string | null;
-    evidence: { evidence?: PairEvidence; promptDeltas?: Record<string, number>; validFraction?: number };
-  }>(
-    `SELECT c.key, ed.post_acquisition_id, a.datetime, ed.kind, ed.score, ed.confidence, ed.evidence
-       FROM event_detections ed
-       JOIN chips c ON c.id = ed.chip_id
-       JOIN acquisitions a ON a.id = ed.post_acquisition_id
-       JOIN acquisitions r ON r.id = ed.pre_acquisition_id
-      WHERE c.area_id = $1 AND a.datetime BETWEEN $2 AND $3 AND r.datetime BETWEEN $4 AND $5 AND ed.score >= $6
-      ORDER BY c.key, ed.score DESC, a.datetime`,
-    [area.id, post.start, post.end, pre.start, pre.end, threshold],
-  );
+  const rows = await eventDetectionsInWindows<{
+    evidence?: PairEvidence;
+    promptDeltas?: Record<string, number>;
+    validFraction?: number;
+  }>(db, area.id, pre, post, threshold);
   const changedChips: AssessedChip[] = [];
   const share = new Map<string, number>();
   for (const r of rows) {
     if (changedChips.at(-1)?.key === r.key) continue;
     changedChips.push({
       key: r.key,
-      acquisitionId: Number(r.post_acquisition_id),
-      datetime: new Date(r.datetime).toISOString(),
+      acquisitionId: r.postAcquisitionId,
+      datetime: r.datetime,
       kind: r.kind,
       score: r.score,
       confidence: r.confidence,
@@ -150,34 +137,9 @@ export async function assessArea(
   }
   const preCount = (await listProcessed(db, area.id, pre)).length;
   const postCount = (await listProcessed(db, area.id, post)).length;
-  const { rows: alertRows } = await db.query<{
-    id: number;
-    kind: string;
-    confidence: string;
-    chip_keys: string[];
-    area_km2: number;
-    burn_severity_km2: Record<string, number> | null;
-  }>(
-    `SELECT id, kind, confidence, chip_keys, area_km2, burn_severity_km2
-       FROM alerts WHERE area_id = $1 AND last_seen BETWEEN $2 AND $3 ORDER BY id`,
-    [area.id, post.start, post.end],
-  );
   const alerts: Assessment['alerts'] = [];
-  for (const a of alertRows) {
-    const { rows: ev } = await db.query<{ kind: string; sha256: string; path: string }>(
-      `SELECT ae.kind, ae.sha256, f.path FROM alert_evidence ae JOIN evidence_files f ON f.sha256 = ae.sha256
-        WHERE ae.alert_id = $1 ORDER BY ae.acquisition_id, ae.kind`,
-      [a.id],
-    );
-    alerts.push({
-      id: a.id,
-      kind: a.kind,
-      confidence: a.confidence,
-      chipKeys: a.chip_keys,
-      areaKm2: Number(a.area_km2),
-      burnSeverityKm2: a.burn_severity_km2,
-      evidence: ev,
-    });
+  for (const a of await alertsLastSeenIn(db, area.id, post)) {
+    alerts.push({ ...a, evidence: await alertEvidenceFiles(db, a.id) });
   }
   return {
     areaId: area.id,

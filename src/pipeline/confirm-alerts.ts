@@ -1,6 +1,7 @@
 import { advance, type AlertStatus, type ConfirmationState } from '../detect/confirmation.ts';
 import { confirmationLook, type ChipLook } from '../detect/confirmation-look.ts';
 import { recordAlertChange } from '../notify/alert-changes.ts';
+import { provisionalAlerts, recordAlertLook } from '../store/alerts.ts';
 import type { Db } from '../store/db.ts';
 
 /** An alert whose confirmation one acquisition moved. */
@@ -25,43 +26,21 @@ export async function advanceConfirmations(
   threshold: number,
 ): Promise<ConfirmationChange[]> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{
-      id: number;
-      kind: string;
-      chip_keys: string[];
-      first_seen: Date;
-      clear_looks: number;
-      agreeing_looks: number;
-    }>(
-      `SELECT al.id, al.kind, al.chip_keys, al.first_seen, al.clear_looks, al.agreeing_looks
-         FROM alerts al
-         LEFT JOIN acquisitions last ON last.id = COALESCE(al.last_look_acquisition_id, al.first_acquisition_id)
-        WHERE al.area_id = $1 AND al.status = 'open' AND al.confirmation = 'provisional'
-          AND al.first_acquisition_id <> $2 AND last.datetime < $3::timestamptz
-        ORDER BY al.id`,
-      [areaId, acquisition.id, acquisition.datetime],
-    );
+    const rows = await provisionalAlerts(tx, areaId, acquisition);
     const changes: ConfirmationChange[] = [];
     for (const r of rows) {
       const before: ConfirmationState = {
         status: 'provisional',
-        clearLooks: r.clear_looks,
-        agreeingLooks: r.agreeing_looks,
+        clearLooks: r.clearLooks,
+        agreeingLooks: r.agreeingLooks,
       };
       const look = confirmationLook(
-        { kind: r.kind, chipKeys: r.chip_keys, firstSeen: new Date(r.first_seen).toISOString() },
+        { kind: r.kind, chipKeys: r.chipKeys, firstSeen: r.firstSeen },
         chips,
         threshold,
       );
       const after = advance(before, look);
-      await tx.query(
-        `UPDATE alerts SET confirmation = $2, clear_looks = $3, agreeing_looks = $4,
-                confirmed_at = CASE WHEN $2 = 'confirmed' THEN $5::timestamptz ELSE confirmed_at END,
-                status = CASE WHEN $2 = 'dismissed' THEN 'closed' ELSE status END,
-                last_look_acquisition_id = $6, updated_at = now()
-          WHERE id = $1`,
-        [r.id, after.status, after.clearLooks, after.agreeingLooks, acquisition.datetime, acquisition.id],
-      );
+      await recordAlertLook(tx, r.id, after, acquisition);
       if (after.status !== before.status) changes.push({ id: r.id, confirmation: after.status });
       if (after.status === 'confirmed')
         await recordAlertChange(tx, {

@@ -14,12 +14,13 @@ import {
 } from '../detect/index.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import type { Db } from '../store/db.ts';
+import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
+import { loadSeries, type ChipSeries } from '../store/observations.ts';
 import type { Acquisition } from '../imagery/index.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { areaCells, getArea, type AreaRecord } from './areas.ts';
-import { loadSeries, type ChipSeries } from './chip-series.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
 import type { PairCheckSummary } from '../detect/pair-gate.ts';
 import { lookCovers, pairCheckLook, type PairCheckDeps } from './monitoring-pair-check.ts';
@@ -126,25 +127,20 @@ function check(
 
 /** Persist: the per-chip signals, upserted by (chip, acquisition, model). */
 async function persist(db: Db, input: DetectInput, detections: readonly ScoredChip[]): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const d of detections) {
-      await tx.query(
-        `INSERT INTO chip_signals (chip_id, acquisition_id, model_id, drift, drift_z, score, signals)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (chip_id, acquisition_id, model_id) DO UPDATE
-           SET drift = EXCLUDED.drift, drift_z = EXCLUDED.drift_z, score = EXCLUDED.score, signals = EXCLUDED.signals`,
-        [
-          d.series.chipId,
-          input.acquisitionId,
-          input.modelId,
-          d.detection.drift,
-          d.detection.driftZ,
-          d.detection.score,
-          JSON.stringify(d.detection),
-        ],
-      );
-    }
-  });
+  await db.transaction((tx) =>
+    upsertChipSignals(
+      tx,
+      detections.map((d) => ({
+        chipId: d.series.chipId,
+        acquisitionId: input.acquisitionId,
+        modelId: input.modelId,
+        drift: d.detection.drift,
+        driftZ: d.detection.driftZ,
+        score: d.detection.score,
+        signals: d.detection,
+      })),
+    ),
+  );
 }
 
 /** Cluster: changed chips into candidates, each raised as an alert or continuing an open one. */

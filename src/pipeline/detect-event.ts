@@ -26,7 +26,11 @@ import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
-import { parseVector } from '../store/vectors.ts';
+import { chipIdsByKey } from '../store/chips.ts';
+import { upsertEventDetections } from '../store/detections.ts';
+import { observationRgbShas, usableChipCounts } from '../store/observations.ts';
+import { areaPromptScores } from '../store/prompt-scores.ts';
+import { areaEmbeddings } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
 import { pixelExtent } from './alert-extent.ts';
@@ -91,14 +95,11 @@ async function chooseReference(
   candidates: readonly AcquisitionRef[],
 ): Promise<AcquisitionRef | null> {
   if (candidates.length === 0) return null;
-  const { rows } = await db.query<{ acquisition_id: number; usable: number }>(
-    `SELECT o.acquisition_id, count(*) FILTER (WHERE o.usable)::int AS usable
-       FROM observations o JOIN chips c ON c.id = o.chip_id
-      WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])
-      GROUP BY o.acquisition_id`,
-    [areaId, candidates.map((c) => c.id)],
+  const usable = await usableChipCounts(
+    db,
+    areaId,
+    candidates.map((c) => c.id),
   );
-  const usable = new Map(rows.map((r) => [Number(r.acquisition_id), r.usable]));
   let best = candidates[0]!;
   for (const c of candidates) if ((usable.get(c.id) ?? 0) >= (usable.get(best.id) ?? 0)) best = c;
   return best;
@@ -106,25 +107,12 @@ async function chooseReference(
 
 /** Stored embeddings and prompt scores of the area's chips in two acquisitions. */
 async function corroboration(db: Db, areaId: string, modelId: string, pre: number, post: number) {
-  const { rows } = await db.query<{ key: string; acquisition_id: number; embedding: string }>(
-    `SELECT c.key, e.acquisition_id, e.embedding::text AS embedding FROM embeddings e JOIN chips c ON c.id = e.chip_id
-      WHERE c.area_id = $1 AND e.model_id = $2 AND e.acquisition_id = ANY($3::bigint[])`,
-    [areaId, modelId, [pre, post]],
-  );
-  const { rows: scores } = await db.query<{
-    key: string;
-    acquisition_id: number;
-    prompt: string;
-    score: number;
-  }>(
-    `SELECT c.key, p.acquisition_id, p.prompt, p.score FROM prompt_scores p JOIN chips c ON c.id = p.chip_id
-      WHERE c.area_id = $1 AND p.model_id = $2 AND p.acquisition_id = ANY($3::bigint[])`,
-    [areaId, modelId, [pre, post]],
-  );
+  const rows = await areaEmbeddings(db, areaId, modelId, [pre, post]);
+  const scores = await areaPromptScores(db, areaId, modelId, [pre, post]);
   const vec = new Map<string, { pre?: number[]; post?: number[] }>();
   for (const r of rows) {
     const e = vec.get(r.key) ?? {};
-    e[Number(r.acquisition_id) === pre ? 'pre' : 'post'] = parseVector(r.embedding);
+    e[r.acquisitionId === pre ? 'pre' : 'post'] = r.embedding;
     vec.set(r.key, e);
   }
   const keys = [...vec].filter(([, e]) => e.pre && e.post).map(([key]) => key);
@@ -134,7 +122,7 @@ async function corroboration(db: Db, areaId: string, modelId: string, pre: numbe
   const prompts = new Map<string, { pre: Record<string, number>; post: Record<string, number> }>();
   for (const s of scores) {
     const p = prompts.get(s.key) ?? { pre: {}, post: {} };
-    p[Number(s.acquisition_id) === pre ? 'pre' : 'post'][s.prompt] = s.score;
+    p[s.acquisitionId === pre ? 'pre' : 'post'][s.prompt] = s.score;
     prompts.set(s.key, p);
   }
   return (key: string) => {
@@ -203,11 +191,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   const cells = areaCells(area);
   const minValidFraction = deps.minValidFraction ?? 0.5;
   const before = await read(await getAcquisition(db, reference.id), cells, area.grid, { minValidFraction });
-  const { rows: chipRows } = await db.query<{ id: number; key: string }>(
-    'SELECT id, key FROM chips WHERE area_id = $1',
-    [area.id],
-  );
-  const chipIds = new Map(chipRows.map((r) => [r.key, Number(r.id)]));
+  const chipIds = await chipIdsByKey(db, area.id);
   const cellOf = new Map(cells.map((c) => [c.key, c]));
   const box = gridBox(cells);
   const looks: EventLook[] = [];
@@ -229,36 +213,29 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       { threshold: input.threshold, minValid: minValidFraction, keepMasks: true },
     );
     const coOf = new Map(pairs.map((p) => [p.b.key, p.co]));
-    await db.transaction(async (tx) => {
-      for (const d of scene.chips) {
-        await tx.query(
-          `INSERT INTO event_detections (chip_id, pre_acquisition_id, post_acquisition_id, usable, score, kind, confidence,
-                                         changed_fraction, evidence, mask)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (chip_id, pre_acquisition_id, post_acquisition_id) DO UPDATE
-             SET usable = EXCLUDED.usable, score = EXCLUDED.score, kind = EXCLUDED.kind, confidence = EXCLUDED.confidence,
-                 changed_fraction = EXCLUDED.changed_fraction, evidence = EXCLUDED.evidence, mask = EXCLUDED.mask`,
-          [
-            chipIds.get(d.key),
-            reference.id,
-            look.id,
-            d.usable,
-            d.score,
-            d.kind,
-            d.confidence,
-            d.usable ? (d.evidence as PairEvidence).changedFraction : null,
-            JSON.stringify({
-              evidence: d.evidence,
-              strengths: d.strengths,
-              signals: d.signals,
-              validFraction: d.validFraction,
-              promptDeltas: coOf.get(d.key)?.promptDeltas ?? {},
-            }),
-            d.mask ? encodeMask(d.mask, area.grid.chipPx, area.grid.chipPx) : null,
-          ],
-        );
-      }
-    });
+    await db.transaction((tx) =>
+      upsertEventDetections(
+        tx,
+        scene.chips.map((d) => ({
+          chipId: chipIds.get(d.key)!,
+          preAcquisitionId: reference.id,
+          postAcquisitionId: look.id,
+          usable: d.usable,
+          score: d.score,
+          kind: d.kind,
+          confidence: d.confidence,
+          changedFraction: d.usable ? (d.evidence as PairEvidence).changedFraction : null,
+          evidence: {
+            evidence: d.evidence,
+            strengths: d.strengths,
+            signals: d.signals,
+            validFraction: d.validFraction,
+            promptDeltas: coOf.get(d.key)?.promptDeltas ?? {},
+          },
+          mask: d.mask ? encodeMask(d.mask, area.grid.chipPx, area.grid.chipPx) : null,
+        })),
+      ),
+    );
     const grid: GridDetection[] = scene.chips.map((d, i) => ({
       key: d.key,
       col: cellOf.get(d.key)!.col,
@@ -268,16 +245,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     const candidates = clusterAlerts(grid, { threshold: input.threshold });
     const alerts: AlertRef[] = [];
     if (candidates.length > 0) {
-      const { rows: shas } = await db.query<{
-        key: string;
-        acquisition_id: number;
-        rgb_sha256: string | null;
-      }>(
-        `SELECT c.key, o.acquisition_id, o.rgb_sha256 FROM observations o JOIN chips c ON c.id = o.chip_id
-          WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])`,
-        [area.id, [reference.id, look.id]],
-      );
-      const sha = new Map(shas.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
+      const sha = await observationRgbShas(db, area.id, [reference.id, look.id]);
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
       for (const candidate of candidates) {
         const masks = candidate.chipKeys.flatMap((k) => {

@@ -9,8 +9,11 @@ import {
   type GridCell,
   type GridSpec,
 } from '../imagery/index.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import { upsertChips } from '../store/chips.ts';
+import type { Db } from '../store/db.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
+import { insertObservations } from '../store/observations.ts';
+import { insertPromptScores } from '../store/prompt-scores.ts';
 import { insertEmbeddings, registerModel } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { areaCells, getArea } from './areas.ts';
@@ -58,23 +61,6 @@ export interface EmbedChipsResult {
   batches: number;
   /** The batch this call started from (above 0 when it resumed an interrupted attempt). */
   startBatch: number;
-}
-
-async function upsertChips(
-  db: Queryable,
-  areaId: string,
-  cells: readonly GridCell[],
-): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  for (const c of cells) {
-    const { rows } = await db.query<{ id: number }>(
-      `INSERT INTO chips (area_id, key, epsg, col, "row", bounds, lonlat_bounds) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (area_id, key) DO UPDATE SET key = EXCLUDED.key RETURNING id`,
-      [areaId, c.key, c.epsg, c.col, c.row, c.bounds, c.lonlatBounds],
-    );
-    ids.set(c.key, rows[0]!.id);
-  }
-  return ids;
 }
 
 /**
@@ -133,21 +119,20 @@ export async function embedAcquisitionChips(
     const stats = chips.map((c) => (c.validFraction > 0 ? spectralStats(c.image) : {}));
     result.inserted += await db.transaction(async (tx) => {
       const chipIds = await upsertChips(tx, area.id, batchCells);
-      for (const [i, file] of rgbFiles.entries()) {
-        const chip = chips[i]!;
-        await tx.query(
-          `INSERT INTO observations (chip_id, acquisition_id, valid_fraction, usable, stats, rgb_sha256)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chip_id, acquisition_id) DO NOTHING`,
-          [
-            chipIds.get(chip.key),
-            input.acquisitionId,
-            chip.validFraction,
-            chip.usable,
-            JSON.stringify(stats[i]),
-            file.sha256,
-          ],
-        );
-      }
+      await insertObservations(
+        tx,
+        rgbFiles.map((file, i) => {
+          const chip = chips[i]!;
+          return {
+            chipId: chipIds.get(chip.key)!,
+            acquisitionId: input.acquisitionId,
+            validFraction: chip.validFraction,
+            usable: chip.usable,
+            stats: stats[i]!,
+            rgbSha256: file.sha256,
+          };
+        }),
+      );
       const inserted = await insertEmbeddings(
         tx,
         embedder.id,
@@ -158,16 +143,18 @@ export async function embedAcquisitionChips(
           vector: vectors[i]!,
         })),
       );
-      for (const [i, chip] of usable.entries()) {
-        const chipId = chipIds.get(chip.key);
-        for (const [p, prompt] of prompts.entries()) {
-          await tx.query(
-            `INSERT INTO prompt_scores (chip_id, acquisition_id, model_id, prompt, score) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (chip_id, acquisition_id, model_id, prompt) DO NOTHING`,
-            [chipId, input.acquisitionId, embedder.id, prompt, scores[i]![p]],
-          );
-        }
-      }
+      await insertPromptScores(
+        tx,
+        usable.flatMap((chip, i) =>
+          prompts.map((prompt, p) => ({
+            chipId: chipIds.get(chip.key)!,
+            acquisitionId: input.acquisitionId,
+            modelId: embedder.id,
+            prompt,
+            score: scores[i]![p]!,
+          })),
+        ),
+      );
       return inserted;
     });
     result.chips += chips.length;

@@ -185,3 +185,40 @@ export async function nearestEmbeddings(
     distance: Number(r.distance),
   }));
 }
+
+/** One stored embedding of an area's chip. */
+export interface AreaEmbedding {
+  /** Chip id. */
+  chipId: number;
+  /** The chip's grid key. */
+  key: string;
+  /** Acquisition id. */
+  acquisitionId: number;
+  /** The vector. */
+  embedding: number[];
+}
+
+/** The embeddings of the area's chips in some acquisitions under one model. */
+export async function areaEmbeddings(
+  db: Queryable,
+  areaId: string,
+  modelId: string,
+  acquisitionIds: readonly number[],
+): Promise<AreaEmbedding[]> {
+  const { rows } = await db.query<{
+    chip_id: number;
+    key: string;
+    acquisition_id: number;
+    embedding: string;
+  }>(
+    `SELECT e.chip_id, c.key, e.acquisition_id, e.embedding::text AS embedding FROM embeddings e JOIN chips c ON c.id = e.chip_id
+      WHERE c.area_id = $1 AND e.model_id = $2 AND e.acquisition_id = ANY($3::bigint[])`,
+    [areaId, modelId, acquisitionIds],
+  );
+  return rows.map((r) => ({
+    chipId: r.chip_id,
+    key: r.key,
+    acquisitionId: Number(r.acquisition_id),
+    embedding: parseVector(r.embedding),
+  }));
+}

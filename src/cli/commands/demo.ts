@@ -6,6 +6,7 @@ import { addArea, getArea, removeArea } from '../../pipeline/areas.ts';
 import type { Assessment } from '../../pipeline/assess.ts';
 import { writeReport } from '../../report/html-report.ts';
 import { listAlerts } from '../../store/read-queries.ts';
+import { alertFirstItemIds } from '../../store/alerts.ts';
 import { backfillMonitor, startMonitor } from '../../temporal/schedules.ts';
 import { assessDisaster } from '../../../workflows/assess-disaster.ts';
 import { IO_TASK_QUEUE } from '../../domain.ts';
@@ -145,11 +146,8 @@ export function register(program: Command): void {
           );
         process.stdout.write(`  alerted chips outside any event: ${score.falseChips.length}\n`);
         const eventItems = new Set(manifest.events.flatMap((e) => e.acquisitionIds));
-        const { rows: firstItems } = await db.query<{ item_id: string }>(
-          `SELECT a.item_id FROM alerts al JOIN acquisitions a ON a.id = al.first_acquisition_id WHERE al.area_id = $1`,
-          [DEMO_AREA],
-        );
-        const offEvent = firstItems.filter((r) => !eventItems.has(r.item_id)).length;
+        const firstItems = await alertFirstItemIds(db, DEMO_AREA);
+        const offEvent = firstItems.filter((itemId) => !eventItems.has(itemId)).length;
         const cloudy = manifest.items.filter((i) => i.cloudy).map((i) => i.datetime.slice(0, 10));
         process.stdout.write(
           `  alerts raised on cloudy (${cloudy.join(', ')}) or season-only dates: ${offEvent}\n`,

@@ -1,0 +1,142 @@
+/**
+ * Observations: what one acquisition showed of one chip (valid fraction, usability, spectral stats, RGB
+ * evidence), and the one chip-series loader detection reads: every chip's states (observation, embedding,
+ * prompt scores) up to and including one acquisition, over the acquisitions already processed and that one.
+ */
+import type { ChipState } from '../detect/index.ts';
+import type { Queryable } from './db.ts';
+import { insertRows } from './multi-row.ts';
+import { parseVector } from './vectors.ts';
+
+/** One observation to store. */
+export interface ObservationRow {
+  /** Chip id. */
+  chipId: number;
+  /** Acquisition id. */
+  acquisitionId: number;
+  /** Fraction of valid pixels. */
+  validFraction: number;
+  /** Whether the chip was clear enough to use. */
+  usable: boolean;
+  /** Spectral statistics (index means etc.). */
+  stats: Record<string, number>;
+  /** sha256 of the chip's RGB evidence PNG. */
+  rgbSha256: string | null;
+}
+
+/** Inserts observations in multi-row statements; existing rows are left as they are. */
+export async function insertObservations(db: Queryable, rows: readonly ObservationRow[]): Promise<void> {
+  await insertRows(
+    db,
+    'INSERT INTO observations (chip_id, acquisition_id, valid_fraction, usable, stats, rgb_sha256)',
+    rows,
+    (r) => [r.chipId, r.acquisitionId, r.validFraction, r.usable, JSON.stringify(r.stats), r.rgbSha256],
+    'ON CONFLICT (chip_id, acquisition_id) DO NOTHING',
+  );
+}
+
+/** Per acquisition, how many of the area's chips it observed usable (acquisitions observing none are absent). */
+export async function usableChipCounts(
+  db: Queryable,
+  areaId: string,
+  acquisitionIds: readonly number[],
+): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ acquisition_id: number; usable: number }>(
+    `SELECT o.acquisition_id, count(*) FILTER (WHERE o.usable)::int AS usable
+       FROM observations o JOIN chips c ON c.id = o.chip_id
+      WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])
+      GROUP BY o.acquisition_id`,
+    [areaId, acquisitionIds],
+  );
+  return new Map(rows.map((r) => [Number(r.acquisition_id), r.usable]));
+}
+
+/** The RGB evidence hash of the area's observations in some acquisitions, by `<key>@<acquisition id>`. */
+export async function observationRgbShas(
+  db: Queryable,
+  areaId: string,
+  acquisitionIds: readonly number[],
+): Promise<Map<string, string | null>> {
+  const { rows } = await db.query<{ key: string; acquisition_id: number; rgb_sha256: string | null }>(
+    `SELECT c.key, o.acquisition_id, o.rgb_sha256 FROM observations o JOIN chips c ON c.id = o.chip_id
+      WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])`,
+    [areaId, acquisitionIds],
+  );
+  return new Map(rows.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
+}
+
+interface StateRow {
+  chip_id: number;
+  key: string;
+  col: number;
+  row: number;
+  acquisition_id: number;
+  datetime: Date;
+  usable: boolean;
+  valid_fraction: number;
+  stats: Record<string, number>;
+  rgb_sha256: string | null;
+  embedding: string | null;
+  prompts: Record<string, number> | null;
+}
+
+/** One chip's states over time, oldest first. */
+export interface ChipSeries {
+  /** Chip id. */
+  chipId: number;
+  /** Stable grid key. */
+  key: string;
+  /** Grid column. */
+  col: number;
+  /** Grid row. */
+  row: number;
+  /** Its states, oldest first. */
+  states: Array<ChipState & { rgbSha256: string | null }>;
+}
+
+/** Every chip's states up to and including the acquisition (processed acquisitions and this one). */
+export async function loadSeries(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+  modelId: string,
+  until: string,
+): Promise<ChipSeries[]> {
+  const { rows } = await db.query<StateRow>(
+    `SELECT c.id AS chip_id, c.key, c.col, c."row", o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats,
+            o.rgb_sha256, e.embedding::text AS embedding,
+            (SELECT jsonb_object_agg(p.prompt, p.score) FROM prompt_scores p
+              WHERE p.chip_id = o.chip_id AND p.acquisition_id = o.acquisition_id AND p.model_id = $3) AS prompts
+       FROM observations o
+       JOIN chips c ON c.id = o.chip_id
+       JOIN acquisitions a ON a.id = o.acquisition_id
+       JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id
+       LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $3
+      WHERE c.area_id = $1 AND a.datetime <= $4 AND (aa.status = 'processed' OR o.acquisition_id = $2)
+      ORDER BY c.id, a.datetime`,
+    [areaId, acquisitionId, modelId, until],
+  );
+  const byChip = new Map<number, ChipSeries>();
+  for (const r of rows) {
+    let series = byChip.get(r.chip_id);
+    if (!series) {
+      series = { chipId: r.chip_id, key: r.key, col: r.col, row: r.row, states: [] };
+      byChip.set(r.chip_id, series);
+    }
+    series.states.push(decodeState(r));
+  }
+  return [...byChip.values()];
+}
+
+function decodeState(r: StateRow): ChipSeries['states'][number] {
+  return {
+    acquisitionId: r.acquisition_id,
+    datetime: new Date(r.datetime).toISOString(),
+    usable: r.usable,
+    validFraction: r.valid_fraction,
+    embedding: r.embedding ? parseVector(r.embedding) : null,
+    prompts: r.prompts ?? {},
+    stats: r.stats,
+    rgbSha256: r.rgb_sha256,
+  };
+}
