@@ -1,24 +1,15 @@
 import { AreaError, InputError } from '../errors.ts';
 import { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
 import { parseAlertKind, parseConfidence } from '../store/read-queries.ts';
+import { areaExists } from '../store/areas.ts';
 import type { Queryable } from '../store/db.ts';
+import { deleteSubscription, insertSubscription, type SubscriptionRow } from '../store/notifications.ts';
 import { newSecret } from './sign.ts';
 
+export { listSubscriptions } from '../store/notifications.ts';
+
 /** A webhook subscription as listed (the secret is shown once, by `addSubscription`). */
-export interface Subscription {
-  /** Subscription id. */
-  id: number;
-  /** The area whose alert changes it receives. */
-  areaId: string;
-  /** Where events are POSTed. */
-  webhookUrl: string;
-  /** Lowest confidence that is sent. */
-  minConfidence: Confidence;
-  /** Kinds that are sent; null for all. */
-  kinds: string[] | null;
-  /** When it was added (ISO 8601). */
-  createdAt: string;
-}
+export type Subscription = SubscriptionRow;
 
 /** What `notify add` asks for. */
 export interface SubscriptionInput {
@@ -72,51 +63,27 @@ export async function addSubscription(
 ): Promise<Subscription & { secret: string }> {
   const webhookUrl = parseWebhookUrl(input.webhookUrl);
   const minConfidence = parseConfidence(input.minConfidence ?? 'low');
-  const { rows: area } = await db.query(`SELECT 1 FROM areas WHERE id = $1`, [input.areaId]);
-  if (area.length === 0) throw new AreaError(`unknown area "${input.areaId}"`);
+  if (!(await areaExists(db, input.areaId))) throw new AreaError(`unknown area "${input.areaId}"`);
   const secret = newSecret();
-  const { rows } = await db.query<{ id: number; created_at: Date }>(
-    `INSERT INTO notify_subscriptions (area_id, webhook_url, secret, min_confidence, kinds)
-     VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
-    [input.areaId, webhookUrl, secret, minConfidence, input.kinds ?? null],
-  );
+  const row = await insertSubscription(db, {
+    areaId: input.areaId,
+    webhookUrl,
+    secret,
+    minConfidence,
+    kinds: input.kinds ?? null,
+  });
   return {
-    id: Number(rows[0]!.id),
+    id: row.id,
     areaId: input.areaId,
     webhookUrl,
     minConfidence,
     kinds: input.kinds ?? null,
-    createdAt: new Date(rows[0]!.created_at).toISOString(),
+    createdAt: row.createdAt,
     secret,
   };
 }
 
-/** Subscriptions, of one area or all, by id. */
-export async function listSubscriptions(db: Queryable, areaId?: string): Promise<Subscription[]> {
-  const { rows } = await db.query<{
-    id: number;
-    area_id: string;
-    webhook_url: string;
-    min_confidence: Confidence;
-    kinds: string[] | null;
-    created_at: Date;
-  }>(
-    `SELECT id, area_id, webhook_url, min_confidence, kinds, created_at FROM notify_subscriptions
-      WHERE $1::text IS NULL OR area_id = $1 ORDER BY id`,
-    [areaId ?? null],
-  );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    areaId: r.area_id,
-    webhookUrl: r.webhook_url,
-    minConfidence: r.min_confidence,
-    kinds: r.kinds,
-    createdAt: new Date(r.created_at).toISOString(),
-  }));
-}
-
 /** Removes a subscription and its delivery records; an unknown id is bad input. */
 export async function removeSubscription(db: Queryable, id: number): Promise<void> {
-  const { rows } = await db.query(`DELETE FROM notify_subscriptions WHERE id = $1 RETURNING id`, [id]);
-  if (rows.length === 0) throw new InputError(`unknown subscription ${id}`);
+  if (!(await deleteSubscription(db, id))) throw new InputError(`unknown subscription ${id}`);
 }

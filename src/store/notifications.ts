@@ -1,0 +1,260 @@
+/**
+ * Notifications: webhook subscriptions, the alert changes recorded with the transaction that made them, and
+ * the deliveries queued for them.
+ */
+import type { Confidence } from '../domain.ts';
+import type { Queryable } from './db.ts';
+import { insertRows } from './multi-row.ts';
+
+/** A webhook subscription as listed (without its secret). */
+export interface SubscriptionRow {
+  /** Subscription id. */
+  id: number;
+  /** The area whose alert changes it receives. */
+  areaId: string;
+  /** Where events are POSTed. */
+  webhookUrl: string;
+  /** Lowest confidence that is sent. */
+  minConfidence: Confidence;
+  /** Kinds that are sent; null for all. */
+  kinds: string[] | null;
+  /** When it was added (ISO 8601). */
+  createdAt: string;
+}
+
+/** A delivery with what sending it needs. */
+export interface DeliveryToSend {
+  /** pending, retrying, delivered or failed. */
+  status: string;
+  /** HTTP status of the last attempt, or null. */
+  responseCode: number | null;
+  /** The event id. */
+  eventId: string;
+  /** The stored event body. */
+  body: string;
+  /** The subscription's URL. */
+  webhookUrl: string;
+  /** The subscription's signing secret. */
+  secret: string;
+}
+
+/** An alert as its change event describes it, with the datetime of the acquisition that changed it. */
+export interface ChangedAlert {
+  /** Area id. */
+  areaId: string;
+  /** Kind of change. */
+  kind: string;
+  /** Confidence. */
+  confidence: string;
+  /** open or closed. */
+  status: string;
+  /** provisional, confirmed or dismissed. */
+  confirmation: string;
+  /** Area in km². */
+  areaKm2: number;
+  /** First seen (ISO). */
+  firstSeen: string;
+  /** Last seen (ISO). */
+  lastSeen: string;
+  /** Outline, or null. */
+  geometry: unknown;
+  /** Datetime of the acquisition (ISO). */
+  acquired: string;
+}
+
+/** Inserts a subscription; returns its id and when it was added (ISO). */
+export async function insertSubscription(
+  db: Queryable,
+  s: {
+    areaId: string;
+    webhookUrl: string;
+    secret: string;
+    minConfidence: Confidence;
+    kinds: string[] | null;
+  },
+): Promise<{ id: number; createdAt: string }> {
+  const { rows } = await db.query<{ id: number; created_at: Date }>(
+    `INSERT INTO notify_subscriptions (area_id, webhook_url, secret, min_confidence, kinds)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
+    [s.areaId, s.webhookUrl, s.secret, s.minConfidence, s.kinds],
+  );
+  return { id: Number(rows[0]!.id), createdAt: new Date(rows[0]!.created_at).toISOString() };
+}
+
+/** Subscriptions, of one area or all, by id. */
+export async function listSubscriptions(db: Queryable, areaId?: string): Promise<SubscriptionRow[]> {
+  const { rows } = await db.query<{
+    id: number;
+    area_id: string;
+    webhook_url: string;
+    min_confidence: Confidence;
+    kinds: string[] | null;
+    created_at: Date;
+  }>(
+    `SELECT id, area_id, webhook_url, min_confidence, kinds, created_at FROM notify_subscriptions
+      WHERE $1::text IS NULL OR area_id = $1 ORDER BY id`,
+    [areaId ?? null],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    areaId: r.area_id,
+    webhookUrl: r.webhook_url,
+    minConfidence: r.min_confidence,
+    kinds: r.kinds,
+    createdAt: new Date(r.created_at).toISOString(),
+  }));
+}
+
+/** Removes a subscription and its delivery records; returns whether it existed. */
+export async function deleteSubscription(db: Queryable, id: number): Promise<boolean> {
+  const { rows } = await db.query(`DELETE FROM notify_subscriptions WHERE id = $1 RETURNING id`, [id]);
+  return rows.length > 0;
+}
+
+/** A delivery with its subscription's URL and secret, or undefined when it is gone. */
+export async function deliveryToSend(db: Queryable, deliveryId: number): Promise<DeliveryToSend | undefined> {
+  const { rows } = await db.query<{
+    status: string;
+    response_code: number | null;
+    event_id: string;
+    body: string;
+    webhook_url: string;
+    secret: string;
+  }>(
+    `SELECT d.status, d.response_code, d.event_id, d.body, s.webhook_url, s.secret
+       FROM notify_deliveries d JOIN notify_subscriptions s ON s.id = d.subscription_id
+      WHERE d.id = $1`,
+    [deliveryId],
+  );
+  const d = rows[0];
+  if (!d) return undefined;
+  return {
+    status: d.status,
+    responseCode: d.response_code,
+    eventId: d.event_id,
+    body: d.body,
+    webhookUrl: d.webhook_url,
+    secret: d.secret,
+  };
+}
+
+/** Records one attempt of a delivery still pending or retrying (the last error is kept when none is given). */
+export async function recordDeliveryAttempt(
+  db: Queryable,
+  deliveryId: number,
+  a: { status: 'delivered' | 'retrying'; attempt: number; responseCode: number | null; error: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE notify_deliveries SET status = $2, attempts = GREATEST(attempts, $3), response_code = $4,
+            last_error = COALESCE($5, last_error), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+      WHERE id = $1 AND status IN ('pending', 'retrying')`,
+    [deliveryId, a.status, a.attempt, a.responseCode, a.error],
+  );
+}
+
+/** Marks a delivery failed (a delivered one stays delivered). */
+export async function markDeliveryFailed(db: Queryable, deliveryId: number): Promise<void> {
+  await db.query(`UPDATE notify_deliveries SET status = 'failed' WHERE id = $1 AND status <> 'delivered'`, [
+    deliveryId,
+  ]);
+}
+
+/** Deliveries still to send for the alert changes one acquisition made in one area, by id. */
+export async function openDeliveries(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT d.id FROM notify_deliveries d
+       JOIN alert_changes c ON c.id = d.change_id
+       JOIN alerts al ON al.id = c.alert_id
+      WHERE al.area_id = $1 AND c.acquisition_id = $2 AND d.status IN ('pending', 'retrying')
+      ORDER BY d.id`,
+    [areaId, acquisitionId],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Records a change of an alert at the alert's next version, once per (alert, acquisition, phase); returns
+ * its id and version, or undefined when it was recorded before.
+ */
+export async function insertAlertChange(
+  db: Queryable,
+  c: { alertId: number; acquisitionId: number; phase: string; change: string },
+): Promise<{ id: number; version: number } | undefined> {
+  const { rows } = await db.query<{ id: number; version: number }>(
+    `INSERT INTO alert_changes (alert_id, acquisition_id, phase, change, version)
+     SELECT id, $2, $3, $4, version + 1 FROM alerts WHERE id = $1
+     ON CONFLICT DO NOTHING
+     RETURNING id, version`,
+    [c.alertId, c.acquisitionId, c.phase, c.change],
+  );
+  return rows[0];
+}
+
+/** Sets an alert's version; returns the alert as its event describes it, with the acquisition's datetime. */
+export async function setAlertVersion(
+  db: Queryable,
+  alertId: number,
+  version: number,
+  acquisitionId: number,
+): Promise<ChangedAlert> {
+  const { rows } = await db.query<{
+    area_id: string;
+    kind: string;
+    confidence: string;
+    status: string;
+    confirmation: string;
+    area_km2: number;
+    first_seen: Date;
+    last_seen: Date;
+    geometry: unknown;
+    acquired: Date;
+  }>(
+    `UPDATE alerts al SET version = $2 FROM acquisitions aq WHERE al.id = $1 AND aq.id = $3
+     RETURNING al.area_id, al.kind, al.confidence, al.status, al.confirmation, al.area_km2, al.first_seen,
+               al.last_seen, al.geometry, aq.datetime AS acquired`,
+    [alertId, version, acquisitionId],
+  );
+  const a = rows[0]!;
+  return {
+    areaId: a.area_id,
+    kind: a.kind,
+    confidence: a.confidence,
+    status: a.status,
+    confirmation: a.confirmation,
+    areaKm2: a.area_km2,
+    firstSeen: new Date(a.first_seen).toISOString(),
+    lastSeen: new Date(a.last_seen).toISOString(),
+    geometry: a.geometry ?? null,
+    acquired: new Date(a.acquired).toISOString(),
+  };
+}
+
+/** The area's subscriptions' filters, by id. */
+export async function areaSubscriptionFilters(
+  db: Queryable,
+  areaId: string,
+): Promise<{ id: number; minConfidence: string; kinds: string[] | null }[]> {
+  const { rows } = await db.query<{ id: number; min_confidence: string; kinds: string[] | null }>(
+    `SELECT id, min_confidence, kinds FROM notify_subscriptions WHERE area_id = $1 ORDER BY id`,
+    [areaId],
+  );
+  return rows.map((r) => ({ id: r.id, minConfidence: r.min_confidence, kinds: r.kinds }));
+}
+
+/** Queues deliveries of one event in one multi-row statement; a delivery queued before is left as it is. */
+export async function queueDeliveries(
+  db: Queryable,
+  rows: readonly { subscriptionId: number; changeId: number; eventId: string; body: string }[],
+): Promise<void> {
+  await insertRows(
+    db,
+    'INSERT INTO notify_deliveries (subscription_id, change_id, event_id, body)',
+    rows,
+    (r) => [r.subscriptionId, r.changeId, r.eventId, r.body],
+    'ON CONFLICT (subscription_id, change_id) DO NOTHING',
+  );
+}
