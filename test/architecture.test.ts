@@ -1,7 +1,8 @@
 /**
  * The import rules docs/architecture.md states, checked on the source: detection reads no files and
  * knows neither the store nor the pipeline, embedding never imports detection, the spectral primitives
- * import only the image value, domain constants import nothing, and only src/config.ts reads the environment.
+ * import only the image value, domain constants import nothing, only src/config.ts reads the environment,
+ * and SQL lives in src/store/ (besides migrations/ and the users' `sql` command).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -53,6 +54,12 @@ const MOVED = new Set([
   'src/detect/series-reader.ts',
 ]);
 
+/** A SQL statement in source text. */
+const SQL_STATEMENT = /\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b/;
+
+/** Files outside src/store/ allowed to hold SQL: the users' `sql` command (its help text names SELECT). */
+const SQL_OUTSIDE_STORE = new Set(['src/cli/commands/sql.ts']);
+
 describe('architecture', () => {
   it('detection reads no files and imports neither the store nor the pipeline', () => {
     expect(
@@ -83,5 +90,14 @@ describe('architecture', () => {
       .flatMap(sources)
       .filter((f) => f !== 'src/config.ts' && /process\.env\b/.test(readFileSync(join(root, f), 'utf8')));
     expect(readers).toEqual([]);
+  });
+
+  it("SQL statements and queries live only in src/store/, besides the users' sql command", () => {
+    const outside = ['src', 'activities', 'workflows']
+      .flatMap(sources)
+      .filter((f) => !f.startsWith('src/store/') && !SQL_OUTSIDE_STORE.has(f));
+    const text = (f: string) => readFileSync(join(root, f), 'utf8');
+    expect(outside.filter((f) => SQL_STATEMENT.test(text(f)))).toEqual([]);
+    expect(outside.filter((f) => /\.query\s*[<(]/.test(text(f)))).toEqual([]);
   });
 });
