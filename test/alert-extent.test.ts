@@ -12,7 +12,7 @@ import { maskPolygons, ringArea2, sieve } from '../src/detect/mask-polygons.ts';
 import { decodeMask, encodeMask } from '../src/detect/mask-rle.ts';
 import { transformer } from '../src/imagery/index.ts';
 import { mmuPixels } from '../src/detect/mapping-unit.ts';
-import { chipExtent, pixelExtent } from '../src/pipeline/alert-extent.ts';
+import { chipExtent, neighbourCells, pixelExtent } from '../src/pipeline/alert-extent.ts';
 import { centroid, multiPolygonWkt } from '../src/export/geometry-text.ts';
 
 /** A width × height mask with `value` at the listed [x, y] pixels and `fill` elsewhere. */
@@ -162,6 +162,38 @@ describe('alert extents', () => {
       [[at(1, 3), at(3, 3), at(3, 0), at(0, 0), at(0, 4), at(1, 4), at(1, 3)]],
     ]);
     expect(pixelExtent('change', [{ col, row, values: nine }], grid, 0)!.km2).toBeCloseTo(9e-4, 12);
+  });
+
+  it('counts a group that runs on into a neighbouring chip, but not a group wholly in the neighbour', () => {
+    // The member chip: water in columns 6–7 of rows 0–3 (8 pixels, under the 10-pixel unit alone).
+    const member = maskWith(8, 8, block(6, 0, 8, 4), MASK_WATER);
+    // Its eastern neighbour: the same water on in columns 0–1 (8 pixels), and a separate 12-pixel pond.
+    const east = maskWith(8, 8, [...block(0, 0, 2, 4), ...block(4, 5, 8, 8)], MASK_WATER);
+    const alone = pixelExtent('flood', [{ col, row, values: member }], grid, 0.1);
+    expect(alone).toBeNull();
+    const e = pixelExtent('flood', [{ col, row, values: member }], grid, 0.1, [
+      { col: col + 1, row, values: east },
+    ])!;
+    expect(e.km2).toBeCloseTo(16 * 1e-4, 12);
+    expect(e.geometry.coordinates).toEqual([[[at(10, 0), at(6, 0), at(6, 4), at(10, 4), at(10, 0)]]]);
+    // A neighbour listed among the members adds nothing twice.
+    const twice = pixelExtent('flood', [{ col, row, values: member }], grid, 0.1, [
+      { col, row, values: member },
+      { col: col + 1, row, values: east },
+    ])!;
+    expect(twice.km2).toBeCloseTo(16 * 1e-4, 12);
+  });
+
+  it('lists the eight neighbours of a chip, and of two chips those outside both', () => {
+    expect(neighbourCells([{ col: 5, row: 5 }]).length).toBe(8);
+    expect(
+      neighbourCells([
+        { col: 5, row: 5 },
+        { col: 6, row: 5 },
+      ])
+        .map((c) => `${c.col}/${c.row}`)
+        .sort(),
+    ).toEqual(['4/4', '4/5', '4/6', '5/4', '5/6', '6/4', '6/6', '7/4', '7/5', '7/6']);
   });
 
   it('mosaics two chips into one polygon and counts a burn by USGS class', () => {

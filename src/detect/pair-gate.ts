@@ -169,24 +169,36 @@ export interface LookCheckOptions {
   minPixels: number;
   /** Acquisition id of the reference look, when there is one. */
   referenceId?: number;
+  /** Keep the per-pixel change mask of every confirmed chip (default false). */
+  keepMasks?: boolean;
 }
 
 /**
  * Checks every detection of one look: the chips read in both looks are scored as one scene by the pair
  * detector and each detection is checked against its chip's pair detection (checkWithPair), in order.
+ * With keepMasks, the pair detector's per-pixel masks come back too (`masks`: the confirmed chips';
+ * `sceneMasks`: every chip scored), so an alert's area and outline can be its changed pixels.
  */
 export function checkLook(
   chips: readonly LookChip[],
   options: LookCheckOptions,
-): { detections: CheckedDetection[]; summary: PairCheckSummary } {
+): {
+  detections: CheckedDetection[];
+  summary: PairCheckSummary;
+  masks: Map<string, Uint8Array>;
+  sceneMasks: Map<string, Uint8Array>;
+} {
   const { threshold, minPixels, referenceId } = options;
   const read = chips.filter((c) => c.before && c.after);
   const scene = read.length
     ? detectPairScene(
         read.map((c) => ({ key: c.key, before: c.before!, after: c.after! })),
-        { threshold, minValid: options.minValid },
+        { threshold, minValid: options.minValid, keepMasks: options.keepMasks ?? false },
       )
     : { chips: [] };
+  const masks = new Map<string, Uint8Array>();
+  const sceneMasks = new Map<string, Uint8Array>();
+  for (const p of scene.chips) if (p.mask) sceneMasks.set(p.key, p.mask);
   const pairs = new Map(scene.chips.map((p) => [p.key, p]));
   const summary: PairCheckSummary = {
     referenceId: referenceId ?? null,
@@ -202,10 +214,13 @@ export function checkLook(
       minPixels,
       referenceId,
     });
-    if (checked.pairCheck === 'confirmed') summary.confirmed++;
-    else if (checked.pairCheck === 'capped') summary.capped++;
+    if (checked.pairCheck === 'confirmed') {
+      summary.confirmed++;
+      const mask = pairs.get(c.key)?.mask;
+      if (mask) masks.set(c.key, mask);
+    } else if (checked.pairCheck === 'capped') summary.capped++;
     else if (checked.pairCheck === 'unchecked') summary.unchecked++;
     return checked;
   });
-  return { detections, summary };
+  return { detections, summary, masks, sceneMasks };
 }

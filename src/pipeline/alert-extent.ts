@@ -6,8 +6,11 @@
  *   the alert's kind counts (mask-codes.ts affectedBy), groups under the area's minimum mapping unit
  *   dropped, vectorised on the pixel outlines (mask-polygons.ts). Area = kept pixels × pixel area; a burn
  *   also gets its area per USGS dNBR class.
- * - From chips (monitoring, whose detector scores whole chips and keeps no masks): the union of the member
- *   chips' squares; the area stays the chips' area.
+ *   Groups that run on from the member chips into neighbouring chips count there too.
+ *   Monitoring alerts get this extent too when the pair check confirmed every chip of the alert (its
+ *   masks come from the look and its reference look).
+ * - From chips (a monitoring alert with a chip the pair check did not confirm, e.g. no reference look in
+ *   reach): the union of the member chips' squares; the area stays the chips' area.
  * Grid coordinates go to lon/lat through proj4 (imagery/crs.ts), rounded to 1e-7° (about a centimetre);
  * areas are rounded to 1e-9 km².
  */
@@ -89,15 +92,20 @@ function toLonLat(
 
 /**
  * The extent of an alert of `kind` from its member chips' masks; null when no group of its pixels reaches
- * the minimum mapping unit (then it is no alert).
+ * the minimum mapping unit (then it is no alert). `context` are masks of neighbouring chips: a group that
+ * starts in a member chip and runs on into a neighbour (a flood or a scar whose edge covers too little
+ * of that chip for it to alert) counts there too; groups wholly in neighbours do not.
  */
 export function pixelExtent(
   kind: string,
-  masks: readonly ChipMask[],
+  members: readonly ChipMask[],
   grid: GridSpec,
   mmuHa: number,
+  context: readonly ChipMask[] = [],
 ): AlertExtent | null {
-  if (masks.length === 0) return null;
+  if (members.length === 0) return null;
+  const memberCells = new Set(members.map((m) => `${m.col}/${m.row}`));
+  const masks = [...members, ...context.filter((m) => !memberCells.has(`${m.col}/${m.row}`))];
   const px = grid.chipPx;
   const minCol = Math.min(...masks.map((m) => m.col));
   const maxCol = Math.max(...masks.map((m) => m.col));
@@ -118,7 +126,14 @@ export function pixelExtent(
       for (let x = 0; x < px; x++) binary[o + x] = counts(m.values[y * px + x]!) ? 1 : 0;
     }
   }
-  const kept = sieve(binary, width, height, mmuPixels(mmuHa, grid.resolutionM));
+  const sieved = sieve(binary, width, height, mmuPixels(mmuHa, grid.resolutionM));
+  const inMember = new Uint8Array(width * height);
+  for (const m of members) {
+    const x0 = (m.col - minCol) * px;
+    const y0 = (maxRow - m.row) * px;
+    for (let y = 0; y < px; y++) inMember.fill(1, (y0 + y) * width + x0, (y0 + y) * width + x0 + px);
+  }
+  const kept = touching(sieved.kept, width, height, inMember);
   if (kept.pixels === 0) return null;
   const pixelKm2 = (grid.resolutionM / 1000) ** 2;
   const out = toLonLat(
@@ -143,6 +158,62 @@ export function pixelExtent(
     extent.burnSeverityKm2 = byClass;
   }
   return extent;
+}
+
+/**
+ * The groups of `kept` (8-connected) that have a pixel where `seed` is set, and their pixel count: a
+ * neighbouring chip's pixels belong to an alert only as the continuation of a group in its own chips.
+ */
+function touching(
+  kept: Uint8Array,
+  width: number,
+  height: number,
+  seed: Uint8Array,
+): { kept: Uint8Array; pixels: number } {
+  const out = new Uint8Array(kept.length);
+  const stack: number[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    if (kept[i] && seed[i] && !out[i]) {
+      out[i] = 1;
+      stack.push(i);
+    }
+  }
+  let pixels = stack.length;
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    const x = p % width;
+    const y = (p - x) / width;
+    for (let dy = -1; dy <= 1; dy++) {
+      const ny = y + dy;
+      if (ny < 0 || ny >= height) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx;
+        if (nx < 0 || nx >= width) continue;
+        const q = ny * width + nx;
+        if (kept[q] && !out[q]) {
+          out[q] = 1;
+          pixels++;
+          stack.push(q);
+        }
+      }
+    }
+  }
+  return { kept: out, pixels };
+}
+
+/** Chips whose cell touches one of `cells` (8-neighbours), not among them. */
+export function neighbourCells(
+  cells: readonly { col: number; row: number }[],
+): { col: number; row: number }[] {
+  const inside = new Set(cells.map((c) => `${c.col}/${c.row}`));
+  const out = new Map<string, { col: number; row: number }>();
+  for (const c of cells)
+    for (let dr = -1; dr <= 1; dr++)
+      for (let dc = -1; dc <= 1; dc++) {
+        const k = `${c.col + dc}/${c.row + dr}`;
+        if (!inside.has(k)) out.set(k, { col: c.col + dc, row: c.row + dr });
+      }
+  return [...out.values()];
 }
 
 /** Grid column and row of a chip key `EPSG:<code>/<cell metres>/<col>/<row>`. */

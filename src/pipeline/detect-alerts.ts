@@ -23,7 +23,13 @@ import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts
 import { areaCells, getArea, type AreaRecord } from './areas.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
 import type { PairCheckSummary } from '../detect/pair-gate.ts';
-import { lookCovers, pairCheckLook, type PairCheckDeps } from './monitoring-pair-check.ts';
+import {
+  lookCovers,
+  pairCheckLook,
+  type PairCheckDeps,
+  type PairCheckOutcome,
+} from './monitoring-pair-check.ts';
+import { neighbourCells, pixelExtent, type AlertExtent } from './alert-extent.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
 
 export { upsertAlert, type AlertRef } from './upsert-alert.ts';
@@ -115,7 +121,7 @@ function check(
   input: DetectInput,
   detections: ScoredChip[],
   threshold: number,
-): Promise<PairCheckSummary> {
+): Promise<PairCheckOutcome> {
   const look = { id: input.acquisitionId, datetime: acquisition.datetime };
   const covers = lookCovers(
     series.flatMap((s) => s.states),
@@ -143,12 +149,37 @@ async function persist(db: Db, input: DetectInput, detections: readonly ScoredCh
   );
 }
 
+/**
+ * The pixel extent of a candidate whose every chip the pair check confirmed (their masks); undefined
+ * when some chip was not checked, or no group of its pixels reaches the minimum mapping unit — the
+ * alert's extent is then its chips'.
+ */
+function checkedExtent(
+  area: Loaded['area'],
+  candidate: AlertCandidate,
+  detections: readonly ScoredChip[],
+  checked: Pick<PairCheckOutcome, 'masks' | 'sceneMasks'>,
+): AlertExtent | undefined {
+  const byKey = new Map(detections.map((d) => [d.key, d]));
+  const members = candidate.chipKeys.map((k) => ({ d: byKey.get(k), mask: checked.masks.get(k) }));
+  if (members.some((m) => !m.d || !m.mask)) return undefined;
+  const chipMasks = members.map((m) => ({ col: m.d!.col, row: m.d!.row, values: m.mask! }));
+  const byCell = new Map(detections.map((d) => [`${d.col}/${d.row}`, d.key]));
+  const context = neighbourCells(chipMasks).flatMap((c) => {
+    const key = byCell.get(`${c.col}/${c.row}`);
+    const mask = key === undefined ? undefined : checked.sceneMasks.get(key);
+    return mask ? [{ col: c.col, row: c.row, values: mask }] : [];
+  });
+  return pixelExtent(candidate.kind, chipMasks, area.grid, area.mmuHa, context) ?? undefined;
+}
+
 /** Cluster: changed chips into candidates, each raised as an alert or continuing an open one. */
 async function cluster(
   db: Db,
   { area, acquisition }: Loaded,
   input: DetectInput,
   detections: readonly ScoredChip[],
+  checked: Pick<PairCheckOutcome, 'masks' | 'sceneMasks'>,
 ): Promise<{ candidate: AlertCandidate; ref: AlertRef }[]> {
   const raised: { candidate: AlertCandidate; ref: AlertRef }[] = [];
   for (const candidate of clusterAlerts(detections, { threshold: input.threshold })) {
@@ -159,6 +190,7 @@ async function cluster(
       acquisition.datetime,
       candidate,
       area.grid,
+      checkedExtent(area, candidate, detections, checked),
     );
     raised.push({ candidate, ref });
   }
@@ -213,11 +245,16 @@ export async function detectAcquisition(
   const detections = score(series, input);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
   const look = { id: input.acquisitionId, datetime: acquisition.datetime };
-  const pairCheck = input.preEvent
-    ? undefined
-    : await check(db, reader, loaded, input, detections, threshold);
+  const checked = input.preEvent ? undefined : await check(db, reader, loaded, input, detections, threshold);
+  const pairCheck = checked?.summary;
   await persist(db, input, detections);
-  const raised = await cluster(db, loaded, input, detections);
+  const raised = await cluster(
+    db,
+    loaded,
+    input,
+    detections,
+    checked ?? { masks: new Map(), sceneMasks: new Map() },
+  );
   await evidenceOf(db, evidence, loaded, input, detections, raised);
   // Later looks confirm or dismiss the provisional alerts this acquisition did not raise.
   await advanceConfirmations(

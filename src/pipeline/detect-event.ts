@@ -33,7 +33,7 @@ import { areaPromptScores } from '../store/prompt-scores.ts';
 import { areaEmbeddings } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
-import { pixelExtent } from './alert-extent.ts';
+import { neighbourCells, pixelExtent } from './alert-extent.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
@@ -247,13 +247,23 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     if (candidates.length > 0) {
       const sha = await observationRgbShas(db, area.id, [reference.id, look.id]);
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
+      const maskAt = new Map(
+        scene.chips.flatMap((d) => {
+          const cell = cellOf.get(d.key);
+          return cell && d.mask ? [[`${cell.col}/${cell.row}`, d.mask] as const] : [];
+        }),
+      );
       for (const candidate of candidates) {
         const masks = candidate.chipKeys.flatMap((k) => {
           const mask = detectionOf.get(k)?.mask;
           const cell = cellOf.get(k)!;
           return mask ? [{ col: cell.col, row: cell.row, values: mask }] : [];
         });
-        const extent = pixelExtent(candidate.kind, masks, area.grid, area.mmuHa);
+        const context = neighbourCells(masks).flatMap((c) => {
+          const mask = maskAt.get(`${c.col}/${c.row}`);
+          return mask ? [{ col: c.col, row: c.row, values: mask }] : [];
+        });
+        const extent = pixelExtent(candidate.kind, masks, area.grid, area.mmuHa, context);
         if (!extent) continue; // no group of its pixels reaches the minimum mapping unit
         const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, area.grid, extent);
         alerts.push(ref);

@@ -4,7 +4,8 @@
  * half the best usable share among them) are read again from the source on the area's grid — detection
  * runs on the I/O queue, which can reach the source; the database holds no pixels — scored as one scene
  * by the pair detector, and every alerting detection of a checked kind is confirmed or capped by it, with
- * the area's own minimum mapping unit.
+ * the area's own minimum mapping unit. The masks of the confirmed chips come back, so that an alert of
+ * confirmed chips gets its area and outline from its changed pixels, as a post-event assessment's does.
  * Nothing is read when no chip would alert.
  */
 import type { ChipDetection } from '../detect/detect-types.ts';
@@ -55,6 +56,16 @@ export function lookCovers(
   return [...byLook.values()];
 }
 
+/** What the pair check of one look found. */
+export interface PairCheckOutcome {
+  /** Counts of confirmed, capped and unchecked detections. */
+  summary: PairCheckSummary;
+  /** Per confirmed chip key, the pair detector's per-pixel mask (mask-codes.ts). */
+  masks: Map<string, Uint8Array>;
+  /** Per chip key of every chip the pair detector scored, its mask (neighbours of an alert's chips). */
+  sceneMasks: Map<string, Uint8Array>;
+}
+
 /** Checks the detections of one monitoring look in place (see the module comment). */
 export async function pairCheckLook(
   db: Db,
@@ -64,14 +75,18 @@ export async function pairCheckLook(
   earlier: readonly LookCover[],
   detections: KeyedDetection[],
   threshold: number,
-): Promise<PairCheckSummary> {
+): Promise<PairCheckOutcome> {
   if (
     !needsPairCheck(
       detections.map((d) => d.detection),
       threshold,
     )
   ) {
-    return { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 };
+    return {
+      summary: { referenceId: null, confirmed: 0, capped: 0, unchecked: 0 },
+      masks: new Map(),
+      sceneMasks: new Map(),
+    };
   }
   const reference = chooseReferenceLook(current, earlier);
   const minValid = deps.minValidFraction ?? 0.5;
@@ -86,7 +101,12 @@ export async function pairCheckLook(
     for (const c of await read(await getAcquisition(db, current.id), cells, area.grid, opts))
       after.set(c.key, c.image);
   }
-  const { detections: checked, summary } = checkLook(
+  const {
+    detections: checked,
+    summary,
+    masks,
+    sceneMasks,
+  } = checkLook(
     detections.map((d) => ({
       key: d.key,
       detection: d.detection,
@@ -97,9 +117,10 @@ export async function pairCheckLook(
       threshold,
       minValid,
       minPixels: mmuPixels(area.mmuHa, area.grid.resolutionM),
+      keepMasks: true,
       ...(reference ? { referenceId: reference.id } : {}),
     },
   );
   detections.forEach((d, i) => (d.detection = checked[i]!));
-  return summary;
+  return { summary, masks, sceneMasks };
 }

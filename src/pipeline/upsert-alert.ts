@@ -22,7 +22,7 @@ export interface AlertRef {
 
 /**
  * Raises the candidate as a new alert, or updates the open alert it continues (same kind, overlapping or
- * adjacent chips). With a pixel extent (a post-event pair detection: changed pixels over the minimum mapping
+ * adjacent chips). With a pixel extent (a pair detection — post-event, or a monitoring look the pair check confirmed: changed pixels over the minimum mapping
  * unit) its area and outline are the extent's, and an update keeps whichever of the stored and the new
  * extent is larger; without one, its area is its chips times the cell area and its outline the union of its
  * chips' squares (alert-extent.ts) — unless its outline is from pixels already: a chip-level look adds its

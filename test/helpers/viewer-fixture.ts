@@ -42,7 +42,7 @@ export async function seededViewerFixture(): Promise<ViewerFixture> {
  * in a temporary DRIFTWATCH_HOME. The demo process has exited when this resolves; the test opens its
  * embedded database.
  */
-export async function demoViewerFixture(): Promise<ViewerFixture & { demoOutput: string }> {
+export async function demoViewerFixture(): Promise<ViewerFixture & { demoOutput: string; home: string }> {
   const { spawnSync } = await import('node:child_process');
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
@@ -62,6 +62,7 @@ export async function demoViewerFixture(): Promise<ViewerFixture & { demoOutput:
     db,
     evidence: new DbEvidenceStore(db),
     demoOutput: run.stdout,
+    home,
     async close() {
       await db.close();
       rmSync(home, { recursive: true, force: true });
