@@ -1,4 +1,5 @@
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -129,7 +130,12 @@ async function openEmbedded(dataDir: string): Promise<Db> {
     socket = ownerOnlySocketDir(join(dirname(dataDir), `${dataDir.split(/[\\/]/).pop()}.sock`));
     const path = join(socket.dir, SOCKET_FILE);
     rmSync(path, { force: true });
-    server = new PGLiteSocketServer({ db: db.pglite, path, maxConnections: 32 });
+    server = new PGLiteSocketServer({
+      // The socket server uses only the PGlite calls SocketTarget answers.
+      db: db.socketTarget() as unknown as PGlite,
+      path,
+      maxConnections: 32,
+    });
     await server.start();
     chmodSync(path, 0o600);
   } catch (err) {

@@ -202,8 +202,8 @@ export class PgDb implements Db {
   /**
    * Users' SQL on a connection of its own: a READ ONLY transaction with a local statement timeout, always
    * rolled back; the connection is then closed (a server session ends with it), after `DISCARD ALL` where
-   * the session is shared. The client also gives up a little after the timeout, for a server that cannot
-   * cancel (an embedded database served by another process finishes the statement before serving others).
+   * the session is shared. The owner of an embedded database enforces the timeout as a server does (see
+   * pglite-socket-target.ts); the client also gives up a little after it, should the server not answer.
    */
   async userQuery(sql: string, options: UserQueryOptions): Promise<UserQueryResult> {
     const prelude = userQueryPrelude(options);

@@ -41,6 +41,15 @@ export function userQueryPrelude(options: UserQueryOptions): string[] {
   return ['BEGIN TRANSACTION READ ONLY', `SET LOCAL statement_timeout = ${Math.ceil(options.timeoutMs)}`];
 }
 
+/**
+ * The milliseconds of a `SET LOCAL statement_timeout = <ms>` statement as `userQueryPrelude` writes it,
+ * else undefined: the embedded database's socket server enforces the timeout a transaction sets so.
+ */
+export function parseStatementTimeout(sql: string): number | undefined {
+  const m = /^SET LOCAL statement_timeout = (\d+)$/.exec(sql);
+  return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
+}
+
 /** The cursor declaration around the user's text (trailing semicolons and blanks removed). */
 export function declareUserCursor(sql: string): string {
   const body = sql.replace(/[\s;]+$/, '');
