@@ -45,15 +45,6 @@ function offending(
     );
 }
 
-/** Paths of the re-exports kept at the old places of moved modules. */
-const MOVED = new Set([
-  'src/detect/indices.ts',
-  'src/detect/robust.ts',
-  'src/detect/cover.ts',
-  'src/detect/pair-reader.ts',
-  'src/detect/series-reader.ts',
-]);
-
 /** A SQL statement in source text. */
 const SQL_STATEMENT = /\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b/;
 
@@ -66,7 +57,6 @@ describe('architecture', () => {
       offending(
         'src/detect',
         (s) => /^(node:)?fs(\/|$)/.test(s) || s === 'geotiff' || /^src\/(store|pipeline)\//.test(s),
-        (f) => MOVED.has(f),
       ),
     ).toEqual([]);
   });

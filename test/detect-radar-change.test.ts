@@ -5,7 +5,7 @@ import { InputError, SourceError } from '../src/errors.ts';
 import { POSITIVE_SHARE } from '../src/detect/evaluate.ts';
 import { radarChange } from '../src/detect/radar-change.ts';
 import { radarComposite } from '../src/detect/radar-composite.ts';
-import { readDatedFolder } from '../src/detect/series-reader.ts';
+import { readDatedFolder } from '../src/imagery/series-folder.ts';
 import { scoreEvent } from '../src/detect/series-eval.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 import { toBackscatter } from '../src/imagery/radar-image.ts';
