@@ -1,5 +1,6 @@
 /** Areas: their geometry, grid and source as stored. */
 import { parseArea, type GridSpec, type SourceConfig, type ValidArea } from '../imagery/index.ts';
+import type { RowOf } from './schema.ts';
 import type { Queryable } from './db.ts';
 
 /** An area as stored. */
@@ -44,22 +45,12 @@ export interface AreaInsert {
   mmuHa: number;
 }
 
-interface AreaRow {
-  id: string;
-  name: string;
-  geometry: ValidArea['geometry'];
-  bbox: number[];
-  epsg: number;
-  chip_px: number;
-  resolution_m: number;
-  mmu_ha: number;
-  source: SourceConfig & { start?: string };
-  created_at: Date;
-}
+/** An areas row as the drivers return it (schema.ts). */
+type AreaRow = RowOf<'areas'>;
 
 function decodeArea(row: AreaRow): AreaRecord {
-  const { start, ...source } = row.source;
-  const area = parseArea(row.geometry, { maxAreaKm2: Number.POSITIVE_INFINITY });
+  const { start, ...source } = row.source as SourceConfig & { start?: string };
+  const area = parseArea(row.geometry as ValidArea['geometry'], { maxAreaKm2: Number.POSITIVE_INFINITY });
   return {
     id: row.id,
     name: row.name,
