@@ -32,7 +32,7 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
   /** What the post-event detection compared: the pre-event reference and each post-event look. */
   detection: {
     reference: DetectEventResult['reference'];
-    looks: Omit<EventLook, 'alerts'>[];
+    looks: Pick<EventLook, 'acquisition' | 'scored' | 'unscored' | 'changed'>[];
     reason?: string;
   };
 }

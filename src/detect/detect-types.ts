@@ -38,8 +38,11 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
 /** Alert confidence in the manner of Global Forest Watch (levels: src/domain.ts). */
 export type { Confidence };
 
-/** One signal family ('change': a pair's change statistic beyond its scene threshold). */
-export type SignalName = 'drift' | 'prompt' | 'spectral' | 'change';
+/**
+ * One signal family ('change': a pair's change statistic beyond its scene threshold; 'radar': new open
+ * water seen in radar backscatter, radar-pair.ts).
+ */
+export type SignalName = 'drift' | 'prompt' | 'spectral' | 'change' | 'radar';
 
 /** The detection result for one chip at one acquisition. */
 export interface ChipDetection {

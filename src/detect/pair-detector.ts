@@ -145,6 +145,10 @@ export interface PairEvidence {
   ndviLoss?: number;
   /** 95th percentile of NDBI gain over non-vegetated after pixels, where the bands exist. */
   builtGain?: number;
+  /** The sensor whose looks were compared, when radar (radar-pair.ts); absent for optical. */
+  sensor?: 'radar';
+  /** 95th percentile of the VV backscatter drop (before − after, dB), radar only. */
+  vvDropDb?: number;
 }
 
 /** Strength in [0, 1) of each line of evidence (0.5 at its threshold). */

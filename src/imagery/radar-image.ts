@@ -9,7 +9,8 @@
  * - dB backscatter of land and water is mostly negative (−25…−5 dB): a dB declaration whose valid values are
  *   less than NEGATIVE_SHARE_LIMIT negative is linear power, and is refused;
  * - an optical reader's reflectance is never mostly negative: assertOptical refuses such an image (a radar
- *   raster declared as optical bands).
+ *   raster declared as optical bands): more than NEGATIVE_SHARE_LIMIT of a band negative with a median
+ *   below OPTICAL_MIN_MEDIAN (an offset's slightly negative water is reflectance).
  * A band without valid values (a fully masked look) passes. Linear values ≤ 0 (no return, or fill) become
  * invalid.
  */
@@ -24,6 +25,12 @@ export const POLARISATIONS = ['vv', 'vh', 'hh', 'hv'] as const;
 
 /** Share of negative valid values that separates dB (above) from linear power and reflectance (below). */
 export const NEGATIVE_SHARE_LIMIT = 0.05;
+
+/**
+ * Median below which a band read as reflectance is taken for dB: reflectance with an offset (Sentinel-2's
+ * −0.1, Landsat's −0.2) can be slightly negative over much of a water chip, dB backscatter lies −25…−3.
+ */
+export const OPTICAL_MIN_MEDIAN = -1;
 
 /** What the conversion needs to know. */
 export interface BackscatterSpec {
@@ -98,7 +105,7 @@ export function assertOptical(image: ImageValue, asset: string): void {
   if (image.scale !== 'reflectance') return;
   image.bands.forEach((name, b) => {
     const { share, median } = negativeShare(image, b);
-    if (share > NEGATIVE_SHARE_LIMIT)
+    if (share > NEGATIVE_SHARE_LIMIT && median < OPTICAL_MIN_MEDIAN)
       throw new SourceError(
         `asset ${asset} band ${name}: ${pct(share)} of its values are negative (median ${median.toFixed(2)}); reflectance is not, radar backscatter in dB is: declare the source as radar`,
       );

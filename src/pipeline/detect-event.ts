@@ -2,8 +2,13 @@
  * Post-event detection: one pre-event look against each post-event look, by the pair detector — the
  * most common real case (one image before a flood or a fire, one after) needs no history at all.
  *
- * - Reference: among the processed acquisitions of the pre-event window, the one with the most usable
- *   chips (the latest on ties), so one date's radiometry is fitted against another's.
+ * - Sensor: an acquisition that declares backscatter units is a radar look (look-sensor.ts); its chips
+ *   become dB backscatter and are scored by the radar pair detector (radar-pair.ts: new open water from a
+ *   backscatter drop and low backscatter, per-scene cuts, permanent water left out), in the same per-chip
+ *   shape and mask codes as the optical pair detector's. Optical chips holding radar are refused.
+ * - Reference: among the processed acquisitions of the pre-event window of the look's sensor, the one
+ *   with the most usable chips (the latest on ties), so one date's radiometry is fitted against another's;
+ *   a post-event look without a reference of its sensor is listed, not scored.
  * - Each processed post-event acquisition: its chips and the reference's are read again from the source
  *   on the area's grid (this runs on the I/O queue, which can reach the source; the database holds no
  *   pixels), scored as one scene (pair-detector.ts) with the stored embeddings' drift and prompt deltas
@@ -22,6 +27,7 @@ import {
   type PairEvidence,
 } from '../detect/pair-detector.ts';
 import { encodeMask } from '../detect/mask-rle.ts';
+import { detectRadarPairScene } from '../detect/radar-pair.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
@@ -37,6 +43,7 @@ import { neighbourCells, pixelExtent } from './alert-extent.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
+import { lookSensor, sensorChips, type LookSensor } from './look-sensor.ts';
 
 /** What post-event detection needs besides the database. */
 export interface EventDeps {
@@ -68,6 +75,10 @@ export interface DetectEventInput {
 export interface EventLook {
   /** The post-event acquisition. */
   acquisition: AcquisitionRef;
+  /** Its sensor: radar looks are compared with a radar reference, optical with an optical one. */
+  sensor: LookSensor;
+  /** The pre-event reference of its sensor, or null when the pre-event window has none (nothing scored). */
+  reference: AcquisitionRef | null;
   /** Chips scored against the reference. */
   scored: number;
   /** Chips not scored: under the valid minimum in either look (cloud, no data, outside the scene). */
@@ -80,7 +91,10 @@ export interface EventLook {
 
 /** What post-event detection did. */
 export interface DetectEventResult {
-  /** The pre-event reference, or null when the pre-event window has no processed acquisition. */
+  /**
+   * The pre-event reference (the optical one where the window has optical and radar looks; each look's
+   * own is in looks), or null when the pre-event window has no processed acquisition.
+   */
   reference: AcquisitionRef | null;
   /** One entry per processed post-event acquisition. */
   looks: EventLook[];
@@ -103,6 +117,22 @@ async function chooseReference(
   let best = candidates[0]!;
   for (const c of candidates) if ((usable.get(c.id) ?? 0) >= (usable.get(best.id) ?? 0)) best = c;
   return best;
+}
+
+/** The reference of each sensor among the pre-event acquisitions (chooseReference per sensor). */
+async function sensorReferences(
+  db: Db,
+  areaId: string,
+  preLooks: readonly AcquisitionRef[],
+): Promise<Map<LookSensor, AcquisitionRef>> {
+  const bySensor = new Map<LookSensor, AcquisitionRef[]>();
+  for (const l of preLooks) {
+    const sensor = lookSensor(await getAcquisition(db, l.id));
+    bySensor.set(sensor, [...(bySensor.get(sensor) ?? []), l]);
+  }
+  const out = new Map<LookSensor, AcquisitionRef>();
+  for (const [sensor, list] of bySensor) out.set(sensor, (await chooseReference(db, areaId, list))!);
+  return out;
 }
 
 /** Stored embeddings and prompt scores of the area's chips in two acquisitions. */
@@ -190,35 +220,59 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   const read = deps.readChips ?? defaultReadChips;
   const cells = areaCells(area);
   const minValidFraction = deps.minValidFraction ?? 0.5;
-  const before = await read(await getAcquisition(db, reference.id), cells, area.grid, { minValidFraction });
+  const refs = await sensorReferences(db, area.id, preLooks);
+  const refChips = new Map<LookSensor, Chip[]>();
   const chipIds = await chipIdsByKey(db, area.id);
   const cellOf = new Map(cells.map((c) => [c.key, c]));
   const box = gridBox(cells);
   const looks: EventLook[] = [];
   for (const look of postLooks) {
-    const after = await read(await getAcquisition(db, look.id), cells, area.grid, { minValidFraction });
+    const acq = await getAcquisition(db, look.id);
+    const sensor = lookSensor(acq);
+    const ref = refs.get(sensor);
+    if (!ref) {
+      looks.push({
+        acquisition: look,
+        sensor,
+        reference: null,
+        scored: 0,
+        unscored: cells.length,
+        changed: 0,
+        alerts: [],
+      });
+      continue;
+    }
+    let before = refChips.get(sensor);
+    if (!before) {
+      const refAcq = await getAcquisition(db, ref.id);
+      before = sensorChips(refAcq, await read(refAcq, cells, area.grid, { minValidFraction }));
+      refChips.set(sensor, before);
+    }
+    const after = sensorChips(acq, await read(acq, cells, area.grid, { minValidFraction }));
     const byKey = new Map<string, Chip>(after.map((c) => [c.key, c]));
-    const co = await corroboration(db, area.id, input.modelId, reference.id, look.id);
+    const co = await corroboration(db, area.id, input.modelId, ref.id, look.id);
     const pairs = before
       .filter((b) => byKey.has(b.key) && chipIds.has(b.key))
       .map((b) => ({ b, a: byKey.get(b.key)!, co: co(b.key) }));
-    const scene = detectPairScene(
-      pairs.map((p) => ({
-        key: p.b.key,
-        before: p.b.image,
-        after: p.a.image,
-        driftZ: p.co.driftZ,
-        promptDeltas: p.co.promptDeltas,
-      })),
-      { threshold: input.threshold, minValid: minValidFraction, keepMasks: true },
-    );
+    const chipInputs = pairs.map((p) => ({
+      key: p.b.key,
+      col: p.b.col,
+      row: p.b.row,
+      before: p.b.image,
+      after: p.a.image,
+      driftZ: p.co.driftZ,
+      promptDeltas: p.co.promptDeltas,
+    }));
+    const options = { threshold: input.threshold, minValid: minValidFraction, keepMasks: true };
+    const scene =
+      sensor === 'radar' ? detectRadarPairScene(chipInputs, options) : detectPairScene(chipInputs, options);
     const coOf = new Map(pairs.map((p) => [p.b.key, p.co]));
     await db.transaction((tx) =>
       upsertEventDetections(
         tx,
         scene.chips.map((d) => ({
           chipId: chipIds.get(d.key)!,
-          preAcquisitionId: reference.id,
+          preAcquisitionId: ref.id,
           postAcquisitionId: look.id,
           usable: d.usable,
           score: d.score,
@@ -245,7 +299,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     const candidates = clusterAlerts(grid, { threshold: input.threshold });
     const alerts: AlertRef[] = [];
     if (candidates.length > 0) {
-      const sha = await observationRgbShas(db, area.id, [reference.id, look.id]);
+      const sha = await observationRgbShas(db, area.id, [ref.id, look.id]);
       const detectionOf = new Map(scene.chips.map((d) => [d.key, d]));
       const maskAt = new Map(
         scene.chips.flatMap((d) => {
@@ -265,10 +319,10 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
         });
         const extent = pixelExtent(candidate.kind, masks, area.grid, area.mmuHa, context);
         if (!extent) continue; // no group of its pixels reaches the minimum mapping unit
-        const ref = await upsertAlert(db, area.id, look.id, look.datetime, candidate, area.grid, extent);
-        alerts.push(ref);
+        const alert = await upsertAlert(db, area.id, look.id, look.datetime, candidate, area.grid, extent);
+        alerts.push(alert);
         await writeAlertEvidence(db, deps.evidence, {
-          alertId: ref.id,
+          alertId: alert.id,
           acquisitionId: look.id,
           acquisitionDatetime: look.datetime,
           chipPx: area.grid.chipPx,
@@ -277,7 +331,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
             col: g.col,
             row: g.row,
             score: g.detection.score,
-            before: { sha: sha.get(`${g.key}@${reference.id}`), datetime: reference.datetime },
+            before: { sha: sha.get(`${g.key}@${ref.id}`), datetime: ref.datetime },
             after: { sha: sha.get(`${g.key}@${look.id}`), datetime: look.datetime },
           })),
           members: new Set(candidate.chipKeys),
@@ -288,11 +342,13 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     const scored = scene.chips.filter((c) => c.usable).length;
     looks.push({
       acquisition: look,
+      sensor,
+      reference: ref,
       scored,
       unscored: cells.length - scored,
       changed: scene.chips.filter((c) => c.confidence !== null).length,
       alerts,
     });
   }
-  return { reference, looks };
+  return { reference: refs.get('optical') ?? refs.get('radar') ?? reference, looks };
 }

@@ -17,6 +17,7 @@ import { insertPromptScores } from '../store/prompt-scores.ts';
 import { insertEmbeddings, registerModel } from '../store/vectors.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { areaCells, getArea } from './areas.ts';
+import { lookSensor, sensorChips } from './look-sensor.ts';
 import { DEFAULT_PROMPTS } from '../domain.ts';
 
 /** Prompts every acquisition is scored against (the detection's prompt signal reads these). */
@@ -66,7 +67,8 @@ export interface EmbedChipsResult {
 /**
  * Reads the acquisition's chips over the area's grid in batches, embeds the usable ones, scores the
  * prompts and stores chips, observations (valid fraction, spectral stats, RGB evidence), embeddings
- * and prompt scores. Each batch is one transaction and every insert is `ON CONFLICT DO NOTHING`,
+ * and prompt scores (none for a radar look: the embedders see optical bands or true colour, and radar
+ * looks are scored by the post-event radar pair detector). Each batch is one transaction and every insert is `ON CONFLICT DO NOTHING`,
  * so a retried or resumed call never duplicates rows.
  */
 export async function embedAcquisitionChips(
@@ -77,6 +79,7 @@ export async function embedAcquisitionChips(
   const { db, embedder } = deps;
   const area = await getArea(db, input.areaId);
   const acquisition = await getAcquisition(db, input.acquisitionId);
+  const radar = lookSensor(acquisition) === 'radar';
   const cells = areaCells(area);
   const batchSize = Math.max(1, input.batchSize);
   const totalBatches = Math.ceil(cells.length / batchSize);
@@ -94,14 +97,20 @@ export async function embedAcquisitionChips(
   for (let b = input.startBatch ?? 0; b < totalBatches; b++) {
     hooks.signal?.throwIfAborted();
     const batchCells = cells.slice(b * batchSize, (b + 1) * batchSize);
-    const chips = await read(acquisition, batchCells, area.grid, {
-      signal: hooks.signal,
-      minValidFraction: deps.minValidFraction ?? 0.5,
-    });
+    // Radar chips become dB backscatter; optical chips that hold radar are refused (look-sensor.ts).
+    const chips = sensorChips(
+      acquisition,
+      await read(acquisition, batchCells, area.grid, {
+        signal: hooks.signal,
+        minValidFraction: deps.minValidFraction ?? 0.5,
+      }),
+    );
     const usable = chips.filter((c) => c.usable);
-    const vectors = usable.length
+    // The embedders see optical bands or true colour; radar looks are stored and scored by the pair check only.
+    const embedded = radar ? [] : usable;
+    const vectors = embedded.length
       ? await embedder.embedImages(
-          usable.map((c) => ({ id: c.key, image: c.image, rgb: c.rgb })),
+          embedded.map((c) => ({ id: c.key, image: c.image, rgb: c.rgb })),
           { signal: hooks.signal },
         )
       : [];
@@ -137,7 +146,7 @@ export async function embedAcquisitionChips(
         tx,
         embedder.id,
         embedder.dimension,
-        usable.map((chip, i) => ({
+        embedded.map((chip, i) => ({
           chipId: chipIds.get(chip.key)!,
           acquisitionId: input.acquisitionId,
           vector: vectors[i]!,
@@ -145,7 +154,7 @@ export async function embedAcquisitionChips(
       );
       await insertPromptScores(
         tx,
-        usable.flatMap((chip, i) =>
+        embedded.flatMap((chip, i) =>
           prompts.map((prompt, p) => ({
             chipId: chipIds.get(chip.key)!,
             acquisitionId: input.acquisitionId,

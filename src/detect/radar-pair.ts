@@ -1,0 +1,249 @@
+/**
+ * The radar pair detector: one scene seen by radar at two dates (dB backscatter, bands `vv` and optionally
+ * `vh`), cut into chips on the area's grid, scored chip by chip in the same shape as the optical pair
+ * detector (pair-detector.ts), so that alerts, pixel extents, evidence and the report take either. Pure:
+ * image values in, per-pixel and per-chip evidence out.
+ *
+ * - Scene: the usable chips are laid out at their grid positions into one before and one after mosaic
+ *   (cells not given or not usable are invalid), so the speckle filter sees across chip edges and every
+ *   per-scene cut — the water cuts of each look and the drop cuts — is taken from the whole scene's
+ *   backscatter distribution, not from one chip's (a chip that is all new water has no split of its own).
+ * - Pixels: radar-change.ts on the two mosaics: new open water = a drop of VV (or VH) beyond the scene's
+ *   drop cut together with backscatter below the after look's water cut; permanent water (water of the
+ *   before look), radar shadow / layover (a `shadow_layover` band) and strong scatterers are left out.
+ *   New-water pixels get MASK_WATER, pixels invalid in either look MASK_INVALID, the rest MASK_UNCHANGED:
+ *   radar vegetation loss from one pair is not scored here (radar-change.ts computes it from composites).
+ * - Chip: the share of the chip's valid pixels that are new water, with strength 0.5 at RADAR_CHIP_SHARE
+ *   (the 5 % from which the optical detector and evaluation count a chip as changed); a chip at or above
+ *   the alert threshold is a flood with the signal `radar`. Drift and prompt deltas corroborate as in the
+ *   optical detector: they raise the score of a chip that alerts on its own evidence, never lift one over.
+ */
+import { InputError } from '../errors.ts';
+import { band, type ImageValue } from '../imagery/image.ts';
+import { quantile } from '../spectral/robust.ts';
+import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, confidenceOf } from './detect-chip.ts';
+import type { SignalName } from './detect-types.ts';
+import { MASK_INVALID, MASK_UNCHANGED, MASK_WATER } from './mask-codes.ts';
+import {
+  CHIP_QUANTILE,
+  PAIR_CORROBORATION_WEIGHT,
+  PAIR_MIN_VALID,
+  type PairChipDetection,
+  type PairChipInput,
+  type PairDetectorOptions,
+  type PairEvidence,
+} from './pair-detector.ts';
+import { radarChange, type RadarChange, type RadarChangeOptions } from './radar-change.ts';
+import { assertBackscatter } from './radar-water.ts';
+import { SIGNAL_THRESHOLDS, driftStrength, strength } from './signals.ts';
+
+/** Share of a chip's valid pixels that are new water at which its radar strength is 0.5. */
+export const RADAR_CHIP_SHARE = 0.05;
+
+/** One chip of a radar scene at two dates, with its place on the grid. */
+export interface RadarPairChipInput extends PairChipInput {
+  /** Grid column (increases eastwards). */
+  col: number;
+  /** Grid row (increases northwards). */
+  row: number;
+}
+
+/** Options of detectRadarPairScene. */
+export interface RadarPairOptions extends PairDetectorOptions {
+  /** Options of the pixel evidence (radar-change.ts). */
+  radar?: RadarChangeOptions;
+}
+
+/** The radar scene's statistics. */
+export interface RadarPairSceneStats {
+  /** Polarisations compared. */
+  bands: string[];
+  /** Per-scene cuts in dB (radar-change.ts), or null without a usable chip. */
+  thresholdDb: RadarChange['thresholdDb'] | null;
+  /** Pixels left out, by reason. */
+  excluded: RadarChange['excluded'] | null;
+  /** Valid pixels in the scene's usable chips. */
+  pixels: number;
+}
+
+/** The detection of a radar scene. */
+export interface RadarPairSceneDetection {
+  /** Per chip, in input order. */
+  chips: PairChipDetection[];
+  /** Scene statistics. */
+  scene: RadarPairSceneStats;
+}
+
+/** Number of set bytes. */
+function count(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
+  return n;
+}
+
+/** The polarisations every chip's before and after images have (vv first). */
+function commonPolarisations(inputs: readonly PairChipInput[]): string[] {
+  return ['vv', 'vh'].filter((p) => inputs.every((c) => band(c.before, p) && band(c.after, p)));
+}
+
+/** One look of the scene: the usable chips' planes at their grid places, the rest invalid. */
+function mosaic(
+  inputs: readonly RadarPairChipInput[],
+  usable: readonly boolean[],
+  pick: (c: RadarPairChipInput) => ImageValue,
+  bands: readonly string[],
+  layout: { col0: number; rowTop: number; cols: number; rows: number; px: number },
+): ImageValue {
+  const { px } = layout;
+  const width = layout.cols * px;
+  const height = layout.rows * px;
+  const data = bands.map(() => new Float32Array(width * height));
+  const mask = new Uint8Array(width * height);
+  inputs.forEach((c, k) => {
+    if (!usable[k]) return;
+    const img = pick(c);
+    const x0 = (c.col - layout.col0) * px;
+    const y0 = (layout.rowTop - c.row) * px;
+    const planes = bands.map((b) => band(img, b)!);
+    for (let y = 0; y < px; y++)
+      for (let x = 0; x < px; x++) {
+        const i = y * px + x;
+        const j = (y0 + y) * width + x0 + x;
+        mask[j] = img.mask[i]!;
+        planes.forEach((p, b) => (data[b]![j] = p[i]!));
+      }
+  });
+  return { width, height, bands: [...bands], data, mask, crs: null, bounds: null, scale: 'backscatter' };
+}
+
+/** Scores every chip of a radar scene seen at two dates (see the module comment). */
+export function detectRadarPairScene(
+  inputs: readonly RadarPairChipInput[],
+  options: RadarPairOptions = {},
+): RadarPairSceneDetection {
+  const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const minValid = options.minValid ?? PAIR_MIN_VALID;
+  const px = inputs[0]?.before.width ?? 0;
+  for (const c of inputs) {
+    assertBackscatter(c.before, `chip ${c.key} before`);
+    assertBackscatter(c.after, `chip ${c.key} after`);
+    for (const img of [c.before, c.after])
+      if (img.width !== px || img.height !== px)
+        throw new InputError(
+          `chip ${c.key} is ${img.width}×${img.height}; the scene's chips are ${px}×${px}`,
+        );
+  }
+  const bands = commonPolarisations(inputs);
+  const joint = inputs.map((c) => Uint8Array.from(c.before.mask, (v, i) => (v && c.after.mask[i] ? 1 : 0)));
+  const n = px * px;
+  const usable = inputs.map(
+    (c, k) =>
+      count(c.before.mask) / n >= minValid && count(c.after.mask) / n >= minValid && count(joint[k]!) > 0,
+  );
+  const used = inputs.filter((_, k) => usable[k]);
+  let change: RadarChange | null = null;
+  let layout = { col0: 0, rowTop: 0, cols: 0, rows: 0, px };
+  if (used.length > 0 && bands.includes('vv')) {
+    const cols = used.map((c) => c.col);
+    const rows = used.map((c) => c.row);
+    const col0 = Math.min(...cols);
+    const rowTop = Math.max(...rows);
+    layout = { col0, rowTop, cols: Math.max(...cols) - col0 + 1, rows: rowTop - Math.min(...rows) + 1, px };
+    const before = mosaic(inputs, usable, (c) => c.before, bands, layout);
+    const after = mosaic(inputs, usable, (c) => c.after, bands, layout);
+    change = radarChange(before, after, options.radar);
+  }
+  const width = layout.cols * px;
+  let pixels = 0;
+  const chips = inputs.map((c, k): PairChipDetection => {
+    const m = joint[k]!;
+    const validFraction = count(m) / n;
+    if (!usable[k] || !change) {
+      return {
+        key: c.key,
+        usable: false,
+        validFraction,
+        score: 0,
+        kind: 'change',
+        confidence: null,
+        signals: [],
+        strengths: { change: 0, water: 0, burn: 0, construction: 0, vegetation: 0, drift: 0, prompt: 0 },
+        evidence: {},
+      };
+    }
+    const x0 = (c.col - layout.col0) * px;
+    const y0 = (layout.rowTop - c.row) * px;
+    const codes = new Uint8Array(n);
+    const drops: number[] = [];
+    const bvv = band(c.before, 'vv')!;
+    const avv = band(c.after, 'vv')!;
+    let valid = 0;
+    let water = 0;
+    for (let y = 0; y < px; y++)
+      for (let x = 0; x < px; x++) {
+        const i = y * px + x;
+        if (!m[i]) {
+          codes[i] = MASK_INVALID;
+          continue;
+        }
+        valid++;
+        drops.push(bvv[i]! - avv[i]!);
+        const isNew = change.newWater[(y0 + y) * width + x0 + x] === 1;
+        codes[i] = isNew ? MASK_WATER : MASK_UNCHANGED;
+        water += isNew ? 1 : 0;
+      }
+    pixels += valid;
+    const waterFraction = valid ? water / valid : 0;
+    const vvDrop = quantile(Float32Array.from(drops), CHIP_QUANTILE);
+    const evidence: PairEvidence = {
+      change: Number.isFinite(vvDrop) ? vvDrop : 0,
+      changedFraction: waterFraction,
+      waterFraction,
+      sensor: 'radar',
+      vvDropDb: Number.isFinite(vvDrop) ? vvDrop : 0,
+    };
+    const sWater = strength(waterFraction, RADAR_CHIP_SHARE);
+    const st = {
+      change: 0,
+      water: sWater,
+      burn: 0,
+      construction: 0,
+      vegetation: 0,
+      drift: driftStrength(c.driftZ ?? null),
+      prompt: Math.max(
+        0,
+        ...Object.entries(c.promptDeltas ?? {})
+          .filter(([p]) => p in CHANGE_PROMPTS)
+          .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
+      ),
+    };
+    const w = PAIR_CORROBORATION_WEIGHT;
+    const score = sWater < threshold ? sWater : 1 - (1 - sWater) * (1 - w * st.drift) * (1 - w * st.prompt);
+    const signals: SignalName[] = [];
+    if (sWater >= 0.5) signals.push('radar');
+    if (st.drift >= 0.5) signals.push('drift');
+    if (st.prompt >= 0.5) signals.push('prompt');
+    const out: PairChipDetection = {
+      key: c.key,
+      usable: true,
+      validFraction,
+      score,
+      kind: sWater >= 0.5 ? 'flood' : 'change',
+      confidence: confidenceOf(score, signals, threshold),
+      signals,
+      strengths: st,
+      evidence,
+    };
+    if (options.keepMasks) out.mask = codes;
+    return out;
+  });
+  return {
+    chips,
+    scene: {
+      bands,
+      thresholdDb: change?.thresholdDb ?? null,
+      excluded: change?.excluded ?? null,
+      pixels,
+    },
+  };
+}
