@@ -152,6 +152,7 @@ export function createActivities(deps: ActivityDeps) {
       modelId: string;
       windows?: AssessWindows;
       threshold?: number;
+      fusionDays?: number;
     }): Promise<DetectEventResult> {
       const { pre, post } = eventWindows(input.eventDate, input.windows);
       return detectEvent(
@@ -161,7 +162,14 @@ export function createActivities(deps: ActivityDeps) {
           readChips: deps.readChips,
           minValidFraction: deps.minValidFraction,
         },
-        { areaId: input.areaId, modelId: input.modelId, pre, post, threshold: input.threshold },
+        {
+          areaId: input.areaId,
+          modelId: input.modelId,
+          pre,
+          post,
+          threshold: input.threshold,
+          fusionDays: input.fusionDays,
+        },
       );
     },
 

@@ -25,6 +25,8 @@ export interface AssessDisasterInput {
   batchSize?: number;
   /** Retry budget of webhook deliveries (default: deliver-notifications.ts). */
   deliveryRetry?: DeliveryRetry;
+  /** Days within which optical and radar looks of a chip are fused (default: sensor-fusion.ts). */
+  fusionDays?: number;
 }
 
 /** The assessment, with the failed and skipped acquisitions of its windows and, for a window without any processed acquisition, the nearest ones outside it. */
@@ -74,6 +76,7 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     eventDate: input.eventDate,
     modelId,
     windows,
+    fusionDays: input.fusionDays,
   });
   await startNotifications(
     input.areaId,

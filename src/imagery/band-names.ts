@@ -1,7 +1,9 @@
 /**
  * Band naming: Earth Search names (blue, green, red, nir, nir08, swir16, swir22, scl, …) are the
- * project's vocabulary. Sentinel-2 band ids (B02, B8A, …) and GDAL band descriptions map onto them.
+ * project's vocabulary. Sentinel-2 band ids (B02, B8A, …) and GDAL band descriptions map onto them;
+ * radar bands are named by polarisation (vv, vh, hh, hv).
  */
+import { POLARISATIONS } from './radar-image.ts';
 
 /** Sentinel-2 band ids to Earth Search names. */
 export const SENTINEL2_IDS: Readonly<Record<string, string>> = {
@@ -45,7 +47,7 @@ const S2_13 = [
 ];
 const S2_12 = S2_13.filter((b) => b !== 'cirrus');
 
-/** The project's name for a band id or description (B4, B04, "Red", "nir08"), or null when unknown. */
+/** The project's name for a band id or description (B4, B04, "Red", "nir08", "VV"), or null when unknown. */
 export function normalizeBandName(raw: string): string | null {
   const s = raw.trim();
   const lower = s.toLowerCase();
@@ -56,6 +58,7 @@ export function normalizeBandName(raw: string): string | null {
     return SENTINEL2_IDS[id] ?? null;
   }
   if (lower === 'scl') return 'scl';
+  if ((POLARISATIONS as readonly string[]).includes(lower)) return lower; // radar: vv, vh, hh, hv
   return null;
 }
 

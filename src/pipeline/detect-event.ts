@@ -9,6 +9,9 @@
  * - Reference: among the processed acquisitions of the pre-event window of the look's sensor, the one
  *   with the most usable chips (the latest on ties), so one date's radiometry is fitted against another's;
  *   a post-event look without a reference of its sensor is listed, not scored.
+ * - Fusion: once every look is scored, the alerting chips of optical and radar looks within fusionDays of
+ *   each other are compared (sensor-fusion.ts): agreement makes a chip's confidence `highest`; a radar
+ *   flood no optical look could see (cloud) still alerts, its fusion evidence saying `radarOnly`.
  * - Each processed post-event acquisition: its chips and the reference's are read again from the source
  *   on the area's grid (this runs on the I/O queue, which can reach the source; the database holds no
  *   pixels), scored as one scene (pair-detector.ts) with the stored embeddings' drift and prompt deltas
@@ -28,6 +31,7 @@ import {
 } from '../detect/pair-detector.ts';
 import { encodeMask } from '../detect/mask-rle.ts';
 import { detectRadarPairScene } from '../detect/radar-pair.ts';
+import { FUSION_WINDOW_DAYS, fuseLooks } from '../detect/sensor-fusion.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
@@ -69,6 +73,18 @@ export interface DetectEventInput {
   post: { start: string; end: string };
   /** Alert threshold on the score (default: the detector's). */
   threshold?: number;
+  /** Days within which an optical and a radar look of a chip are fused (default FUSION_WINDOW_DAYS). */
+  fusionDays?: number;
+}
+
+/** A post-event look scored against its reference, before fusion and storing. */
+interface ScoredLook {
+  look: AcquisitionRef;
+  sensor: LookSensor;
+  ref: AcquisitionRef;
+  chips: PairChipDetection[];
+  /** Corroboration of each chip, in chip order. */
+  co: ReturnType<Awaited<ReturnType<typeof corroboration>>>[];
 }
 
 /** What one post-event look gave. */
@@ -226,6 +242,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   const cellOf = new Map(cells.map((c) => [c.key, c]));
   const box = gridBox(cells);
   const looks: EventLook[] = [];
+  const scoredLooks: ScoredLook[] = [];
   for (const look of postLooks) {
     const acq = await getAcquisition(db, look.id);
     const sensor = lookSensor(acq);
@@ -266,7 +283,15 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     const options = { threshold: input.threshold, minValid: minValidFraction, keepMasks: true };
     const scene =
       sensor === 'radar' ? detectRadarPairScene(chipInputs, options) : detectPairScene(chipInputs, options);
-    const coOf = new Map(pairs.map((p) => [p.b.key, p.co]));
+    scoredLooks.push({ look, sensor, ref, chips: scene.chips, co: pairs.map((p) => p.co) });
+  }
+  const fused = fuseLooks(
+    scoredLooks.map((l) => ({ id: l.look.id, datetime: l.look.datetime, sensor: l.sensor, chips: l.chips })),
+    input.fusionDays ?? FUSION_WINDOW_DAYS,
+  );
+  for (const [k, { look, sensor, ref, co }] of scoredLooks.entries()) {
+    const scene = { chips: fused[k]! };
+    const coOf = new Map(scene.chips.map((d, i) => [d.key, co[i]!]));
     await db.transaction((tx) =>
       upsertEventDetections(
         tx,
@@ -285,6 +310,8 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
             signals: d.signals,
             validFraction: d.validFraction,
             promptDeltas: coOf.get(d.key)?.promptDeltas ?? {},
+            sensor,
+            ...(d.fusion ? { fusion: d.fusion } : {}),
           },
           mask: d.mask ? encodeMask(d.mask, area.grid.chipPx, area.grid.chipPx) : null,
         })),
@@ -294,7 +321,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       key: d.key,
       col: cellOf.get(d.key)!.col,
       row: cellOf.get(d.key)!.row,
-      detection: asChipDetection(d, pairs[i]!.co),
+      detection: asChipDetection(d, co[i]!),
     }));
     const candidates = clusterAlerts(grid, { threshold: input.threshold });
     const alerts: AlertRef[] = [];
@@ -350,5 +377,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       alerts,
     });
   }
+  const order = new Map(postLooks.map((l, i) => [l.id, i]));
+  looks.sort((a, b) => order.get(a.acquisition.id)! - order.get(b.acquisition.id)!);
   return { reference: refs.get('optical') ?? refs.get('radar') ?? reference, looks };
 }

@@ -6,13 +6,14 @@
  * (polarisation bands, or mostly negative values) is refused (assertOptical). Errors are SourceErrors
  * naming the item and its files.
  */
+import type { Sensor } from '../detect/sensor-fusion.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { assertOptical, toBackscatter } from '../imagery/radar-image.ts';
 import { backscatterUnits } from '../imagery/radar-metadata.ts';
 import type { Acquisition } from '../imagery/source.ts';
 
 /** The sensor of a look. */
-export type LookSensor = 'optical' | 'radar';
+export type LookSensor = Sensor;
 
 /** Polarisations a radar look must have for the radar pair detector. */
 export const REQUIRED_POLARISATIONS = ['vv'] as const;

@@ -46,6 +46,8 @@ export async function writeSeriesFixture(
     dates?: string[];
     /** Flooded pixel rectangle per acquisition index (default: the north-west quarter on the last one). */
     floods?: Record<number, { x0: number; y0: number; x1: number; y1: number }>;
+    /** Pixel rectangle per acquisition index written as nodata in every band (cloud masked out). */
+    clouds?: Record<number, { x0: number; y0: number; x1: number; y1: number }>;
   } = {},
 ): Promise<SeriesFixture> {
   const size = options.size ?? 128;
@@ -80,7 +82,9 @@ export async function writeSeriesFixture(
             flood !== undefined && x >= flood.x0 && x < flood.x1 && y >= flood.y0 && y < flood.y1;
           const spectrum = inFlood ? WATER : x < size / 2 ? FOREST : FIELD;
           const v = spectrum[b]! * (1 + 0.04 * noise(t * 7 + b, y * size + x));
-          data[y * size + x] = Math.max(1, Math.round(v * 10000));
+          const c = options.clouds?.[t];
+          const masked = c !== undefined && x >= c.x0 && x < c.x1 && y >= c.y0 && y < c.y1;
+          data[y * size + x] = masked ? 0 : Math.max(1, Math.round(v * 10000));
         }
       }
       const file = `${id}-${band}.tif`;

@@ -4,6 +4,7 @@ import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-re
 import type { Assessment } from '../../pipeline/assess.ts';
 import { assessDisaster, type AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
 import { DEFAULT_PROMPTS, DEFAULT_WINDOWS, IO_TASK_QUEUE } from '../../domain.ts';
+import { FUSION_WINDOW_DAYS } from '../../detect/sensor-fusion.ts';
 import { isoDate, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
@@ -67,6 +68,12 @@ export function register(program: Command): void {
       wholeNumber('--post-days', 1, 3650),
       DEFAULT_WINDOWS.postDays,
     )
+    .option(
+      '--fusion-days <n>',
+      'days within which optical and radar looks of a chip are fused (0…60)',
+      wholeNumber('--fusion-days', 0, 60),
+      FUSION_WINDOW_DAYS,
+    )
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
       isoDate('--event-date', o.eventDate, new Date());
@@ -84,6 +91,7 @@ export function register(program: Command): void {
               eventDate: o.eventDate,
               prompts: o.prompt,
               windows: { preDays: o.preDays, postDays: o.postDays },
+              fusionDays: o.fusionDays,
             },
           ],
         });
