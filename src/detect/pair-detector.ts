@@ -415,9 +415,10 @@ export function detectPairScene(
       o += masks[i]!.length;
     });
   }
+  // One pair of scene-long planes, refilled band after band (the fit keeps none of them).
+  const x = new Float32Array(total);
+  const y = new Float32Array(total);
   for (const name of bands) {
-    const x = new Float32Array(total);
-    const y = new Float32Array(total);
     let o = 0;
     inputs.forEach((c, i) => {
       if (!usable[i]) return;

@@ -18,7 +18,12 @@ import {
   type PairCheckSummary,
 } from '../detect/pair-gate.ts';
 import type { ImageValue } from '../imagery/image.ts';
-import { readChips as defaultReadChips } from '../imagery/index.ts';
+import {
+  readChips as defaultReadChips,
+  type Acquisition,
+  type ChipOptions,
+  type GridCell,
+} from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { areaCells, type AreaRecord } from './areas.ts';
@@ -54,6 +59,28 @@ export function lookCovers(
     byLook.set(s.acquisitionId, c);
   }
   return [...byLook.values()];
+}
+
+/** Cells read per call of the chip reader: the reader's whole answer (chips with their RGB) stays this small. */
+const PAIR_READ_BATCH = 64;
+
+/**
+ * Reads the look's chips over the cells in batches of PAIR_READ_BATCH and keeps only their pixels, by key:
+ * the pair detector scores the whole scene, so the pixels of every chip are needed at once, but nothing
+ * else of a chip is (its RGB rendering, the reader's per-call state).
+ */
+async function readImages(
+  read: NonNullable<PairCheckDeps['readChips']>,
+  look: Acquisition,
+  cells: readonly GridCell[],
+  area: AreaRecord,
+  options: ChipOptions,
+  into: Map<string, ImageValue>,
+): Promise<void> {
+  for (let i = 0; i < cells.length; i += PAIR_READ_BATCH) {
+    for (const c of await read(look, cells.slice(i, i + PAIR_READ_BATCH), area.grid, options))
+      into.set(c.key, c.image);
+  }
 }
 
 /** What the pair check of one look found. */
@@ -96,10 +123,8 @@ export async function pairCheckLook(
     const read = deps.readChips ?? defaultReadChips;
     const cells = areaCells(area);
     const opts = { minValidFraction: minValid };
-    for (const c of await read(await getAcquisition(db, reference.id), cells, area.grid, opts))
-      before.set(c.key, c.image);
-    for (const c of await read(await getAcquisition(db, current.id), cells, area.grid, opts))
-      after.set(c.key, c.image);
+    await readImages(read, await getAcquisition(db, reference.id), cells, area, opts, before);
+    await readImages(read, await getAcquisition(db, current.id), cells, area, opts, after);
   }
   const {
     detections: checked,

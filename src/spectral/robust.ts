@@ -7,13 +7,17 @@ export function quantile(values: ArrayLike<number>, p: number): number {
 
 /** Several quantiles of the finite values at once (one sort). */
 export function quantiles(values: ArrayLike<number>, ps: readonly number[]): number[] {
-  const finite: number[] = [];
-  for (let i = 0; i < values.length; i++) {
+  // Counted first, then copied into a typed array of that size: no growing list of numbers beside the copy
+  // (a scene's pixels run to millions).
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
+  if (n === 0) return ps.map(() => Number.NaN);
+  const sorted = new Float64Array(n);
+  for (let i = 0, o = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v)) finite.push(v);
+    if (Number.isFinite(v)) sorted[o++] = v;
   }
-  if (finite.length === 0) return ps.map(() => Number.NaN);
-  const sorted = Float64Array.from(finite).sort();
+  sorted.sort();
   return ps.map(
     (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))]!,
   );
