@@ -293,7 +293,8 @@ describe.skipIf(!gdal)('STAC sources', () => {
     const [chip] = await readChips(acqs[0]!, [CELL], GRID);
     expect(chip!.image.bands).toEqual(['red', 'nir']);
     expect(chip!.image.data[1]![0]).toBe(Math.fround(dn10(3, 20, 76) * 1e-4));
-    expect(chip!.validFraction).toBe((65536 - 7600) / 65536);
+    // The SCL cloud and its 60 m buffer (cloud-buffer.ts): 82 columns × 112 rows of this chip.
+    expect(chip!.validFraction).toBe((65536 - 82 * 112) / 65536);
   });
 
   it('reads a folder of GeoTIFFs dated by sidecar or file name', async () => {

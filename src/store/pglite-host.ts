@@ -74,6 +74,12 @@ function threadError(fields: Record<string, unknown> & { message: string }): Err
 export class PgliteHost {
   /** Whether the database is inside a transaction, as of the last reply. */
   inTransaction = false;
+  /**
+   * Whether a served connection is inside an extended-protocol sequence (Parse, Bind, Execute… not yet
+   * followed by Sync): like a transaction, nothing else may run until it ends, or its Sync would end
+   * someone else's statement and an error it raised would swallow theirs.
+   */
+  private sequenceOpen = false;
   private worker!: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -102,6 +108,22 @@ export class PgliteHost {
     return host;
   }
 
+  /** Whether a transaction or a served connection's protocol sequence is open. */
+  get busy(): boolean {
+    return this.inTransaction || this.sequenceOpen;
+  }
+
+  /** Whether a served connection's extended-protocol sequence is open. */
+  get sequenceIsOpen(): boolean {
+    return this.sequenceOpen;
+  }
+
+  /** Marks a served connection's extended-protocol sequence open or ended (SocketTarget). */
+  setSequenceOpen(open: boolean): void {
+    this.sequenceOpen = open;
+    if (!this.busy) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
   /** Whether a request past its timeout stops the statement (a data folder) or only its caller's wait. */
   get restartable(): boolean {
     return this.dataDir !== undefined;
@@ -126,6 +148,7 @@ export class PgliteHost {
     worker.unref();
     this.worker = worker;
     this.inTransaction = false;
+    this.sequenceOpen = false;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
@@ -140,7 +163,7 @@ export class PgliteHost {
     this.pending.delete(m.id);
     this.inTransaction = m.inTransaction ?? false;
     if (this.pending.size === 0) this.worker.unref();
-    if (!this.inTransaction) for (const wake of this.idleWaiters.splice(0)) wake();
+    if (!this.busy) for (const wake of this.idleWaiters.splice(0)) wake();
     if (m.ok) waiter.resolve(m.result);
     else waiter.reject(threadError(m.error ?? { message: 'unknown error' }));
   }
@@ -153,6 +176,7 @@ export class PgliteHost {
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
     this.inTransaction = false;
+    this.sequenceOpen = false;
     for (const wake of this.idleWaiters.splice(0)) wake();
     if (!planned && !this.closed && !this.broken) {
       if (this.restartable) this.restart();
@@ -238,7 +262,7 @@ export class PgliteHost {
   async outsideTransactions<T>(fn: () => Promise<T>): Promise<T> {
     for (;;) {
       const started = await this.exclusive(async (): Promise<{ value: T } | { waitFor: Promise<void> }> => {
-        if (this.inTransaction) return { waitFor: new Promise<void>((r) => this.idleWaiters.push(r)) };
+        if (this.busy) return { waitFor: new Promise<void>((r) => this.idleWaiters.push(r)) };
         return { value: await fn() };
       });
       if ('value' in started) return started.value;

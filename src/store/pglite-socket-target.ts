@@ -36,6 +36,12 @@ function timeoutError(): Buffer {
   );
 }
 
+/** Sync: ends an extended-protocol sequence (a disconnected client's, whose answer nobody reads). */
+const SYNC = Uint8Array.from([0x53, 0, 0, 0, 4]);
+
+/** Message types of the extended protocol that a Sync ends: Parse, Bind, Describe, Execute, Close, Flush. */
+const EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H']);
+
 /** ReadyForQuery, idle (the stopped statement's transaction is gone with the old thread). */
 const READY_IDLE = backendMessage('Z', Buffer.from('I', 'latin1'));
 
@@ -56,9 +62,12 @@ export class SocketTarget {
 
   constructor(private readonly host: PgliteHost) {}
 
-  /** Whether a connection's transaction is open (the socket server then serves only that connection). */
+  /**
+   * Whether a connection's transaction or extended-protocol sequence is open (the socket server then
+   * serves only that connection, and this process's own statements wait).
+   */
   isInTransaction(): boolean {
-    return this.host.inTransaction || this.skippingToSync;
+    return this.host.busy || this.skippingToSync;
   }
 
   runExclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -93,6 +102,8 @@ export class SocketTarget {
       }
       return;
     }
+    if (EXTENDED.has(type)) this.host.setSequenceOpen(true);
+    else if (type === 'S' || type === 'Q') this.host.setSequenceOpen(false);
     if (!this.host.inTransaction) this.timeoutMs = undefined;
     else {
       const text = simpleQueryText(message);
@@ -101,11 +112,19 @@ export class SocketTarget {
     }
   }
 
-  /** Runs SQL (the socket server rolls back a disconnected connection's transaction with it). */
+  /**
+   * Runs SQL: the socket server rolls back a disconnected connection's transaction with it. A protocol
+   * sequence the connection left open is ended first with a Sync, or the database would skip the
+   * ROLLBACK (and then everyone's statements) waiting for it.
+   */
   exec(sql: string): Promise<void> {
     return this.host.exclusive(async () => {
       this.skippingToSync = false;
       this.timeoutMs = undefined;
+      if (this.host.sequenceIsOpen) {
+        await this.host.call({ op: 'protocol', message: SYNC });
+        this.host.setSequenceOpen(false);
+      }
       await this.host.call({ op: 'exec', sql });
     });
   }
