@@ -26,6 +26,7 @@ import {
   deliverOnce,
   markDeliveryFailed,
   openDeliveries,
+  requeueFailedDeliveries,
   type DeliveryAttempt,
 } from '../src/notify/deliver.ts';
 import { DeliveryError } from '../src/errors.ts';
@@ -237,6 +238,11 @@ export function createActivities(deps: ActivityDeps) {
       if (result.status === 'retrying')
         throw new DeliveryError(`delivery ${input.deliveryId}: ${result.error ?? 'failed'}`);
       return result;
+    },
+
+    /** Puts failed deliveries back to pending for one redelivery run (`claim`); the ids it holds, by id. */
+    async requeueDeliveries(input: { deliveryIds: number[]; claim: string }): Promise<number[]> {
+      return requeueFailedDeliveries(deps.db, input.deliveryIds, input.claim);
     },
 
     /** Records a delivery as failed once its retries are spent. */

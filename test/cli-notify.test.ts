@@ -57,6 +57,35 @@ describe('notify subscriptions through the CLI', () => {
     expect(await subscriptions()).toEqual([]);
   });
 
+  it('refuses redelivery of an unknown area or subscription, or a malformed --since, in one line with exit 2', async () => {
+    await insertArea(db, 'ridge', 'Ridge');
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO notify_subscriptions (area_id, webhook_url, secret) VALUES ('ridge', 'http://127.0.0.1:9/r', 'k')
+       RETURNING id`,
+    );
+    const ridge = Number(rows[0]!.id);
+    const cases: [string[], string][] = [
+      [['nowhere'], 'AreaError: unknown area "nowhere"'],
+      [['delta', '--subscription', '4242'], 'InputError: unknown subscription 4242'],
+      [['delta', '--subscription', 'x1'], 'InputError: subscription id "x1" is not a positive integer'],
+      [
+        ['delta', '--subscription', String(ridge)],
+        `InputError: subscription ${ridge} is of area "ridge", not "delta"`,
+      ],
+      [['delta', '--since', 'yesterday'], 'InputError: --since "yesterday" is not an ISO 8601 date'],
+      [['delta', '--since', '2026-13-40'], 'InputError: --since "2026-13-40" is not an ISO 8601 date'],
+      [['delta', '--attempts', '0'], 'InputError: --attempts "0" is not an integer from 1 to 100'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('notify', 'redeliver', ...args);
+      expect([r.stderr, r.status, r.stdout]).toEqual([`driftwatch: ${message}\n`, 2, '']);
+    }
+    // An area with no failed delivery: nothing re-queued, and no workflow needed.
+    const none = await cli('notify', 'redeliver', 'delta', '--since', '2026-01-01');
+    expect([none.stdout, none.status]).toEqual(['re-queued 0 failed deliveries of delta\n', 0]);
+    await db.query('DELETE FROM notify_subscriptions WHERE id = $1', [ridge]);
+  });
+
   it('adds a subscription, prints its secret once, lists and removes it', async () => {
     const added = await cli(
       'notify',

@@ -1,13 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpectralEmbedder } from '../src/embed/spectral.ts';
-import { SIGNATURE_HEADER, verifySignature } from '../src/notify/sign.ts';
+import { verifySignature } from '../src/notify/sign.ts';
 import { addSubscription } from '../src/notify/subscriptions.ts';
 import { addArea } from '../src/pipeline/areas.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
@@ -20,49 +18,7 @@ import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { writeSeriesFixture, type SeriesFixture } from './helpers/series-fixture.ts';
 import { startTemporal } from './helpers/temporal.ts';
-
-/** One POST a receiver got. */
-interface Received {
-  event: string;
-  body: string;
-  signature: string | undefined;
-}
-
-/** A local webhook receiver on 127.0.0.1, port 0, answering each request by `answer`. */
-async function receiver(answer: (r: Received, nth: number) => Promise<number>) {
-  const received: Received[] = [];
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const r: Received = {
-        event: String(req.headers['x-driftwatch-event']),
-        body: Buffer.concat(chunks).toString('utf8'),
-        signature: req.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined,
-      };
-      received.push(r);
-      const nth = received.filter((x) => x.event === r.event).length;
-      void answer(r, nth).then((status) => res.writeHead(status).end());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { until, webhookReceiver, type Receiver } from './helpers/webhook-receiver.ts';
 
 interface DeliveryRow {
   id: number;
@@ -84,9 +40,9 @@ describe('webhook notifications on a real Temporal server', () => {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
   // Answers 500 to the first POST of each event, then 200: a forced activity retry.
-  let flaky: Awaited<ReturnType<typeof receiver>>;
+  let flaky: Receiver;
   // Holds every POST until released, then answers 500: an endpoint that never works.
-  let down: Awaited<ReturnType<typeof receiver>>;
+  let down: Receiver;
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-series-'));
@@ -112,8 +68,8 @@ describe('webhook notifications on a real Temporal server', () => {
       source: { kind: 'local', path: fixture.catalog },
       chipPx: fixture.chipPx,
     });
-    flaky = await receiver(async (_r, nth) => (nth === 1 ? 500 : 200));
-    down = await receiver(async () => {
+    flaky = await webhookReceiver(async (_r, nth) => (nth === 1 ? 500 : 200));
+    down = await webhookReceiver(async () => {
       await gate;
       return 500;
     });

@@ -34,19 +34,27 @@ export interface DeliverNotificationsResult {
 export async function deliverNotifications(
   input: DeliverNotificationsInput,
 ): Promise<DeliverNotificationsResult> {
+  return deliverEach(input.deliveryIds, input.retry);
+}
+
+/** Sends each delivery by the activity with the retry budget, recording failed those whose budget is spent. */
+export async function deliverEach(
+  deliveryIds: readonly number[],
+  retry?: DeliveryRetry,
+): Promise<DeliverNotificationsResult> {
   const notify = proxyActivities<Activities>({
     taskQueue: IO_TASK_QUEUE,
     startToCloseTimeout: '1 minute',
     retry: {
-      initialInterval: input.retry?.initialIntervalMs ?? 5000,
+      initialInterval: retry?.initialIntervalMs ?? 5000,
       backoffCoefficient: 2,
       maximumInterval: '10 minutes',
-      maximumAttempts: input.retry?.maximumAttempts ?? 8,
+      maximumAttempts: retry?.maximumAttempts ?? 8,
     },
   });
   const result: DeliverNotificationsResult = { delivered: [], failed: [] };
   await Promise.all(
-    input.deliveryIds.map(async (deliveryId) => {
+    deliveryIds.map(async (deliveryId) => {
       try {
         const sent = await notify.deliverNotification({ deliveryId });
         // A delivery recorded failed before (a rerun) stays failed: nothing is sent again.

@@ -3,3 +3,4 @@ export { assessDisaster } from './assess-disaster.ts';
 export { monitorArea } from './monitor-area.ts';
 export { processAcquisition } from './process-acquisition.ts';
 export { deliverNotifications } from './deliver-notifications.ts';
+export { redeliverNotifications } from './redeliver-notifications.ts';

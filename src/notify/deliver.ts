@@ -2,7 +2,7 @@ import type { Queryable } from '../store/db.ts';
 import { deliveryToSend, recordDeliveryAttempt } from '../store/notifications.ts';
 import { SIGNATURE_HEADER, signBody } from './sign.ts';
 
-export { markDeliveryFailed, openDeliveries } from '../store/notifications.ts';
+export { markDeliveryFailed, openDeliveries, requeueFailedDeliveries } from '../store/notifications.ts';
 
 /** How one POST of a delivery went. */
 export interface DeliveryAttempt {

@@ -138,14 +138,17 @@ export async function deliveryToSend(db: Queryable, deliveryId: number): Promise
   };
 }
 
-/** Records one attempt of a delivery still pending or retrying (the last error is kept when none is given). */
+/**
+ * Records one attempt of a delivery still pending or retrying (the last error is kept when none is given);
+ * `attempt` counts from 1 again after a re-queue, `attempts` goes on counting every POST.
+ */
 export async function recordDeliveryAttempt(
   db: Queryable,
   deliveryId: number,
   a: { status: 'delivered' | 'retrying'; attempt: number; responseCode: number | null; error: string | null },
 ): Promise<void> {
   await db.query(
-    `UPDATE notify_deliveries SET status = $2, attempts = GREATEST(attempts, $3), response_code = $4,
+    `UPDATE notify_deliveries SET status = $2, attempts = GREATEST(attempts, attempts_before + $3), response_code = $4,
             last_error = COALESCE($5, last_error), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
       WHERE id = $1 AND status IN ('pending', 'retrying')`,
     [deliveryId, a.status, a.attempt, a.responseCode, a.error],
@@ -257,4 +260,72 @@ export async function queueDeliveries(
     (r) => [r.subscriptionId, r.changeId, r.eventId, r.body],
     'ON CONFLICT (subscription_id, change_id) DO NOTHING',
   );
+}
+
+/** The area a subscription belongs to, or undefined when there is no such subscription. */
+export async function subscriptionArea(db: Queryable, id: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ area_id: string }>(
+    `SELECT area_id FROM notify_subscriptions WHERE id = $1`,
+    [id],
+  );
+  return rows[0]?.area_id;
+}
+
+/** A failed delivery, with what changes each time it is re-queued. */
+export interface FailedDelivery {
+  /** Delivery id. */
+  id: number;
+  /** POSTs tried so far. */
+  attempts: number;
+  /** When it was last re-queued (ISO), or null when never. */
+  requeuedAt: string | null;
+}
+
+/**
+ * Failed deliveries of an area's subscriptions (optionally of one subscription, optionally only those
+ * queued at or after `since`), by id.
+ */
+export async function failedDeliveries(
+  db: Queryable,
+  filter: { areaId: string; subscriptionId?: number; since?: string },
+): Promise<FailedDelivery[]> {
+  const { rows } = await db.query<{ id: number; attempts: number; requeued_at: Date | null }>(
+    `SELECT d.id, d.attempts, d.requeued_at FROM notify_deliveries d
+       JOIN notify_subscriptions s ON s.id = d.subscription_id
+      WHERE s.area_id = $1 AND d.status = 'failed'
+        AND ($2::bigint IS NULL OR d.subscription_id = $2)
+        AND ($3::timestamptz IS NULL OR d.created_at >= $3)
+      ORDER BY d.id`,
+    [filter.areaId, filter.subscriptionId ?? null, filter.since ?? null],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    attempts: r.attempts,
+    requeuedAt: r.requeued_at === null ? null : new Date(r.requeued_at).toISOString(),
+  }));
+}
+
+/**
+ * Puts those of these deliveries that are failed back to pending, claimed by `claim` (a redelivery
+ * workflow run), and returns the ids this claim holds that are still to send, by id. Running it again
+ * with the same claim (a retried activity) returns the same ids; another claim gets none of them.
+ */
+export async function requeueFailedDeliveries(
+  db: Queryable,
+  deliveryIds: readonly number[],
+  claim: string,
+): Promise<number[]> {
+  await db.query(
+    `UPDATE notify_deliveries SET status = 'pending', attempts_before = attempts, requeued_by = $2,
+            requeued_at = now()
+      WHERE id = ANY($1::bigint[]) AND status = 'failed'`,
+    [deliveryIds, claim],
+  );
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM notify_deliveries
+      WHERE id = ANY($1::bigint[]) AND requeued_by = $2 AND status IN ('pending', 'retrying')
+      ORDER BY id`,
+    [deliveryIds, claim],
+  );
+  return rows.map((r) => Number(r.id));
 }

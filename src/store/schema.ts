@@ -229,6 +229,9 @@ export const SCHEMA = {
       last_error: { type: 'text', nullable: true },
       created_at: { type: 'timestamptz', nullable: false },
       delivered_at: { type: 'timestamptz', nullable: true },
+      attempts_before: { type: 'int4', nullable: false },
+      requeued_by: { type: 'text', nullable: true },
+      requeued_at: { type: 'timestamptz', nullable: true },
     },
   },
   notify_subscriptions: {

@@ -8,6 +8,13 @@ import {
   removeSubscription,
   type Subscription,
 } from '../../notify/subscriptions.ts';
+import {
+  failedDeliveriesOf,
+  parseSince,
+  parseSubscriptionId,
+  redeliveryResult,
+  startRedelivery,
+} from '../../notify/redeliver.ts';
 import { parseConfidence } from '../../store/read-queries.ts';
 import { output, withRuntime } from '../runtime.ts';
 
@@ -55,6 +62,58 @@ export function register(program: Command): void {
         const db = await rt.db();
         const list = await db.readOnly((tx) => listSubscriptions(tx, o.area));
         output(list, o.json, (l) => (l.length ? l.map(line).join('\n') : 'no subscriptions'));
+      });
+    });
+  notify
+    .command('redeliver')
+    .description(
+      "send the area's failed deliveries again (same event id and body); delivered ones are never re-sent",
+    )
+    .argument('<area>', 'area id')
+    .option('--subscription <id>', "only this subscription's failed deliveries")
+    .option('--since <iso>', 'only deliveries queued at or after this date or date-time (ISO 8601)')
+    .option('--attempts <n>', 'POSTs tried per delivery before it counts as failed again', '3')
+    .option('--no-wait', 'return once the redelivery is started')
+    .option('--json', 'print JSON')
+    .action(async (areaId: string, o) => {
+      // Checked before the database opens: bad flags are bad input.
+      const subscriptionId = o.subscription === undefined ? undefined : parseSubscriptionId(o.subscription);
+      const since = o.since === undefined ? undefined : parseSince(o.since);
+      const attempts = Number(o.attempts);
+      if (!/^\d+$/.test(o.attempts) || attempts < 1 || attempts > 100)
+        throw new InputError(`--attempts "${o.attempts}" is not an integer from 1 to 100`);
+      await withRuntime(async (rt) => {
+        const failed = await failedDeliveriesOf(await rt.db(), { areaId, subscriptionId, since });
+        if (failed.length === 0) {
+          output({ areaId, requeued: 0 }, o.json, () => `re-queued 0 failed deliveries of ${areaId}`);
+          return;
+        }
+        const t = await rt.temporal();
+        const worker = o.wait && t.embedded ? await rt.startWorkers('io') : undefined;
+        const handle = await startRedelivery(t.client, areaId, failed, { maximumAttempts: attempts });
+        if (!o.wait) {
+          output(
+            { areaId, workflowId: handle.workflowId, requeued: failed.length },
+            o.json,
+            (r) => `re-queued ${r.requeued} failed deliveries of ${areaId} (workflow ${r.workflowId})`,
+          );
+          return;
+        }
+        rt.progress(`notify: redelivering ${failed.length} failed deliveries of ${areaId}…`);
+        const result = await redeliveryResult(handle);
+        await worker?.stop();
+        output(
+          {
+            areaId,
+            workflowId: handle.workflowId,
+            requeued: result.requeued.length,
+            delivered: result.delivered.length,
+            failedAgain: result.failed.length,
+          },
+          o.json,
+          (r) =>
+            `re-queued ${r.requeued} failed deliveries of ${areaId}: ${r.delivered} delivered, ${r.failedAgain} failed again`,
+        );
       });
     });
   notify
