@@ -12,6 +12,14 @@
  *   vh as linear power (float32, nodata −32768), so items are marked `backscatter: linear` (radar-metadata.ts).
  *   Its SAS token endpoint answers only requests that carry a Planetary Computer subscription key: see
  *   docs/radar.md.
+ * - HLS v2.0 (Harmonized Landsat Sentinel-2), under any preset or none, since these collection ids name
+ *   one product wherever it is served: NASA CMR-STAC (LPCLOUD) `HLSL30.v2.0` / `HLSS30.v2.0` and
+ *   Planetary Computer `hls2-l30` / `hls2-s30`. Assets are named by band id, and the ids differ between
+ *   the two sensors (L30 B05 is near-infrared, S30 B05 is red edge 1), so without this preset an L30 item
+ *   would read as Sentinel-2. L30 B02 B03 B04 B05 B06 B07 and S30 B02 B03 B04 B8A B11 B12 become the
+ *   project's blue, green, red, nir, swir16, swir22 (S30's narrow near-infrared B8A is the band harmonised
+ *   with L30's B05); reflectance = DN × 0.0001 with no offset, set here once; DN −9999 is fill; `Fmask`
+ *   is the validity mask `fmask` (qa-bands.ts). An item lacking one of these assets is refused.
  */
 import type { BandScaling } from './raster-reader.ts';
 
@@ -26,6 +34,8 @@ export interface CollectionPreset {
   scaling: Readonly<Record<string, Partial<BandScaling>>>;
   /** Item properties set on every acquisition (e.g. the backscatter units). */
   properties: Readonly<Record<string, unknown>>;
+  /** Whether an item lacking one of `assets` is refused (else the missing bands are simply absent). */
+  requireAll?: boolean;
 }
 
 /** Landsat Collection 2 Level-2 surface reflectance scale and offset. */
@@ -67,6 +77,44 @@ const SENTINEL_1_RTC: CollectionPreset = {
   properties: { backscatter: 'linear' },
 };
 
+/** HLS v2.0 surface reflectance scale (no offset). */
+export const HLS_SCALE = 0.0001;
+
+const HLS_REFLECTANCE: Partial<BandScaling> = {
+  scale: HLS_SCALE,
+  offset: 0,
+  nodata: -9999,
+  kind: 'reflectance',
+};
+
+const HLS_SCALING: Readonly<Record<string, Partial<BandScaling>>> = {
+  ...Object.fromEntries(['blue', 'green', 'red', 'nir', 'swir16', 'swir22'].map((b) => [b, HLS_REFLECTANCE])),
+  // Fill (255) has the cloud bits set, so the bits alone decide.
+  fmask: { scale: 1, offset: 0, nodata: null, kind: 'class' },
+};
+
+const HLS_L30: CollectionPreset = {
+  assets: { B02: 'blue', B03: 'green', B04: 'red', B05: 'nir', B06: 'swir16', B07: 'swir22', Fmask: 'fmask' },
+  scaling: HLS_SCALING,
+  properties: {},
+  requireAll: true,
+};
+
+const HLS_S30: CollectionPreset = {
+  assets: { B02: 'blue', B03: 'green', B04: 'red', B8A: 'nir', B11: 'swir16', B12: 'swir22', Fmask: 'fmask' },
+  scaling: HLS_SCALING,
+  properties: {},
+  requireAll: true,
+};
+
+/** Collections whose preset holds whatever the API preset (their ids name one product). */
+const ANY_API: Readonly<Record<string, CollectionPreset>> = {
+  'HLSL30.v2.0': HLS_L30,
+  'HLSS30.v2.0': HLS_S30,
+  'hls2-l30': HLS_L30,
+  'hls2-s30': HLS_S30,
+};
+
 const PRESETS: Readonly<Record<ApiPreset, Readonly<Record<string, CollectionPreset>>>> = {
   'earth-search': { 'landsat-c2-l2': LANDSAT_C2_L2 },
   'planetary-computer': { 'landsat-c2-l2': LANDSAT_C2_L2, 'sentinel-1-rtc': SENTINEL_1_RTC },
@@ -77,7 +125,9 @@ export function collectionPreset(
   preset: ApiPreset | undefined,
   collection: string | undefined,
 ): CollectionPreset | undefined {
-  if (!preset || !collection) return undefined;
+  if (!collection) return undefined;
+  if (Object.hasOwn(ANY_API, collection)) return ANY_API[collection];
+  if (!preset) return undefined;
   const byCollection = PRESETS[preset];
   return Object.hasOwn(byCollection, collection) ? byCollection[collection] : undefined;
 }

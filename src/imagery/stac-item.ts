@@ -140,6 +140,14 @@ export function itemToAcquisition(raw: unknown, ctx: ItemContext): Acquisition {
     if (s.scale !== undefined || s.offset !== undefined) s.kind = 'reflectance';
     scaling[band] = s;
   }
+  if (cp?.requireAll) {
+    const missing = Object.entries(cp.assets).filter(([key]) => !Object.hasOwn(item.assets, key));
+    if (missing.length > 0) {
+      throw new SourceError(
+        `item "${item.id}" from ${ctx.base} of collection ${ctx.collection ?? itemCollection} lacks asset${missing.length > 1 ? 's' : ''} ${missing.map(([key, band]) => `"${key}" (${band})`).join(', ')} (has: ${Object.keys(item.assets).join(', ') || 'none'})`,
+      );
+    }
+  }
   const properties: Record<string, unknown> = { ...props, ...cp?.properties, [HINTS.scaling]: scaling };
   if (ctx.preset === 'earth-search' && newBaseline && !cp) properties[HINTS.offsetCheck] = true;
   if (ctx.preset === 'planetary-computer' && ctx.tokenUrl)
