@@ -3,19 +3,48 @@
  * burn (raised by monitoring, whose pair check keeps the pixel masks of the chips it confirms) are each
  * within 5 % of the generator's truth mask.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transformer } from '../src/imagery/index.ts';
 import { listAlerts, type AlertSummary } from '../src/store/read-queries.ts';
 import { demoViewerFixture } from './helpers/viewer-fixture.ts';
 
+/** A truth mask PNG as 0/1 per pixel, row 0 north. */
+async function truthMask(file: string): Promise<Uint8Array> {
+  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  return Uint8Array.from({ length: info.width * info.height }, (_, i) =>
+    data[i * info.channels]! >= 128 ? 1 : 0,
+  );
+}
+
 /** Pixels set (≥ 128) in a truth mask PNG. */
 async function truthPixels(file: string): Promise<number> {
-  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
-  let n = 0;
-  for (let i = 0; i < info.width * info.height; i++) if (data[i * info.channels]! >= 128) n++;
-  return n;
+  return (await truthMask(file)).reduce((n, v) => n + v, 0);
+}
+
+type Ring = [number, number][];
+
+/** Whether (x, y) lies inside the MultiPolygon (even-odd over every ring, so holes count out). */
+function inside(polygons: Ring[][], x: number, y: number): boolean {
+  let odd = false;
+  for (const polygon of polygons)
+    for (const ring of polygon)
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i]!;
+        const [xj, yj] = ring[j]!;
+        if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) odd = !odd;
+      }
+  return odd;
+}
+
+/** Twice the signed area of a ring (positive: counter-clockwise). */
+function ringArea2(ring: Ring): number {
+  let a = 0;
+  for (let i = 0; i < ring.length - 1; i++)
+    a += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+  return a;
 }
 
 describe('alert areas on the demo', () => {
@@ -32,6 +61,64 @@ describe('alert areas on the demo', () => {
 
   afterAll(async () => {
     await fixture?.close();
+  });
+
+  it('outlines each alert in lon/lat as RFC 7946 asks, covering its truth pixels at IoU ≥ 0.8', async () => {
+    const manifest = JSON.parse(readFileSync(join(truthDir, '..', 'manifest.json'), 'utf8')) as {
+      epsg: number;
+      resolutionM: number;
+      width: number;
+      height: number;
+      originX: number;
+      originY: number;
+    };
+    const { rows } = await fixture.db.query<{
+      kind: string;
+      geometry: { type: string; coordinates: Ring[][] };
+    }>('SELECT kind, geometry FROM alerts ORDER BY kind');
+    const toLonLat = transformer(manifest.epsg, 4326);
+    const corners = [0, 1].flatMap((i) =>
+      [0, 1].map((j) =>
+        toLonLat(
+          manifest.originX + i * manifest.width * manifest.resolutionM,
+          manifest.originY - j * manifest.height * manifest.resolutionM,
+        ),
+      ),
+    );
+    const [west, east] = [Math.min(...corners.map((c) => c[0])), Math.max(...corners.map((c) => c[0]))];
+    const [south, north] = [Math.min(...corners.map((c) => c[1])), Math.max(...corners.map((c) => c[1]))];
+    const iou: Record<string, number> = {};
+    for (const { kind, geometry } of rows) {
+      expect(geometry.type).toBe('MultiPolygon');
+      for (const polygon of geometry.coordinates) {
+        polygon.forEach((ring, k) => {
+          expect(ring[0]).toEqual(ring[ring.length - 1]); // closed
+          expect(Math.sign(ringArea2(ring))).toBe(k === 0 ? 1 : -1); // exterior CCW, holes CW
+          // Longitude first: every vertex within the scene's lon/lat box.
+          for (const [lon, lat] of ring) {
+            expect(lon >= west && lon <= east && lat >= south && lat <= north, `${lon}, ${lat}`).toBe(true);
+          }
+        });
+      }
+      const truth = await truthMask(join(truthDir, `${kind}.png`));
+      let both = 0;
+      let either = 0;
+      for (let y = 0; y < manifest.height; y++)
+        for (let x = 0; x < manifest.width; x++) {
+          const [lon, lat] = toLonLat(
+            manifest.originX + (x + 0.5) * manifest.resolutionM,
+            manifest.originY - (y + 0.5) * manifest.resolutionM,
+          );
+          const a = inside(geometry.coordinates, lon, lat);
+          const t = truth[y * manifest.width + x] === 1;
+          if (a && t) both++;
+          if (a || t) either++;
+        }
+      iou[kind] = Math.round((both / either) * 1e4) / 1e4;
+    }
+    // The issue asks for IoU ≥ 0.8; the outlines follow the pixels: every burnt pixel, and the flood
+    // but for the one pixel its area misses.
+    expect(iou).toEqual({ burn: 1, flood: 0.9997 });
   });
 
   it('measures the flood and the burn from pixels, each within 5 % of the truth mask (10 m pixels)', async () => {
