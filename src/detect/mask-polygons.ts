@@ -27,8 +27,17 @@ export interface Sieved {
   dropped: number;
 }
 
-/** Keeps the 8-connected groups of non-zero pixels with at least minPixels pixels. */
-export function sieve(binary: Uint8Array, width: number, height: number, minPixels: number): Sieved {
+/**
+ * Keeps the 8-connected groups of non-zero pixels with at least minPixels pixels — and, with `seed`,
+ * only those with a pixel where `seed` is set (groups that start in given chips and may run on beyond).
+ */
+export function sieve(
+  binary: Uint8Array,
+  width: number,
+  height: number,
+  minPixels: number,
+  seed?: Uint8Array,
+): Sieved {
   const kept = new Uint8Array(binary.length);
   const seen = new Uint8Array(binary.length);
   const stack: number[] = [];
@@ -39,11 +48,13 @@ export function sieve(binary: Uint8Array, width: number, height: number, minPixe
   for (let start = 0; start < binary.length; start++) {
     if (!binary[start] || seen[start]) continue;
     group.length = 0;
+    let seeded = seed === undefined;
     stack.push(start);
     seen[start] = 1;
     while (stack.length > 0) {
       const p = stack.pop()!;
       group.push(p);
+      if (seed?.[p]) seeded = true;
       const x = p % width;
       const y = (p - x) / width;
       for (let dy = -1; dy <= 1; dy++) {
@@ -60,7 +71,7 @@ export function sieve(binary: Uint8Array, width: number, height: number, minPixe
         }
       }
     }
-    if (group.length >= minPixels) {
+    if (group.length >= minPixels && seeded) {
       for (const p of group) kept[p] = 1;
       pixels += group.length;
       groups++;

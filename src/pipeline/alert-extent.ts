@@ -126,14 +126,13 @@ export function pixelExtent(
       for (let x = 0; x < px; x++) binary[o + x] = counts(m.values[y * px + x]!) ? 1 : 0;
     }
   }
-  const sieved = sieve(binary, width, height, mmuPixels(mmuHa, grid.resolutionM));
   const inMember = new Uint8Array(width * height);
   for (const m of members) {
     const x0 = (m.col - minCol) * px;
     const y0 = (maxRow - m.row) * px;
     for (let y = 0; y < px; y++) inMember.fill(1, (y0 + y) * width + x0, (y0 + y) * width + x0 + px);
   }
-  const kept = touching(sieved.kept, width, height, inMember);
+  const kept = sieve(binary, width, height, mmuPixels(mmuHa, grid.resolutionM), inMember);
   if (kept.pixels === 0) return null;
   const pixelKm2 = (grid.resolutionM / 1000) ** 2;
   const out = toLonLat(
@@ -158,47 +157,6 @@ export function pixelExtent(
     extent.burnSeverityKm2 = byClass;
   }
   return extent;
-}
-
-/**
- * The groups of `kept` (8-connected) that have a pixel where `seed` is set, and their pixel count: a
- * neighbouring chip's pixels belong to an alert only as the continuation of a group in its own chips.
- */
-function touching(
-  kept: Uint8Array,
-  width: number,
-  height: number,
-  seed: Uint8Array,
-): { kept: Uint8Array; pixels: number } {
-  const out = new Uint8Array(kept.length);
-  const stack: number[] = [];
-  for (let i = 0; i < kept.length; i++) {
-    if (kept[i] && seed[i] && !out[i]) {
-      out[i] = 1;
-      stack.push(i);
-    }
-  }
-  let pixels = stack.length;
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    const x = p % width;
-    const y = (p - x) / width;
-    for (let dy = -1; dy <= 1; dy++) {
-      const ny = y + dy;
-      if (ny < 0 || ny >= height) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx;
-        if (nx < 0 || nx >= width) continue;
-        const q = ny * width + nx;
-        if (kept[q] && !out[q]) {
-          out[q] = 1;
-          pixels++;
-          stack.push(q);
-        }
-      }
-    }
-  }
-  return { kept: out, pixels };
 }
 
 /** Chips whose cell touches one of `cells` (8-neighbours), not among them. */
