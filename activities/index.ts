@@ -29,6 +29,7 @@ import {
   requeueFailedDeliveries,
   type DeliveryAttempt,
 } from '../src/notify/deliver.ts';
+import type { EventKind } from '../src/domain.ts';
 import { DeliveryError } from '../src/errors.ts';
 import type { Db } from '../src/store/db.ts';
 import type { EvidenceStore } from '../src/store/evidence-store.ts';
@@ -154,6 +155,7 @@ export function createActivities(deps: ActivityDeps) {
       windows?: AssessWindows;
       threshold?: number;
       fusionDays?: number;
+      event?: EventKind;
     }): Promise<DetectEventResult> {
       const { pre, post } = eventWindows(input.eventDate, input.windows);
       return detectEvent(
@@ -170,6 +172,7 @@ export function createActivities(deps: ActivityDeps) {
           post,
           threshold: input.threshold,
           fusionDays: input.fusionDays,
+          event: input.event,
         },
       );
     },

@@ -36,6 +36,24 @@ export function eventWindows(
   };
 }
 
+/**
+ * Kinds of event an assessment can be about. Naming one makes the event's own physics rank and alert the
+ * chips (a flood's new water, a fire's post-fire dNBR), so a flood assessment does not alert on a harvest
+ * or a new building; without one every kind of change counts.
+ */
+export const EVENT_KINDS = ['flood', 'burn'] as const;
+
+/** An assessment's event kind. */
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** The event kind a free-text kind of change names (a pair's `kind`, a CLI value), or undefined. */
+export function eventKindOf(text: string | undefined): EventKind | undefined {
+  const t = (text ?? '').trim().toLowerCase();
+  if (/^(flood|flooding|inundation)$/.test(t)) return 'flood';
+  if (/^(burn|burns|burn-scar|burned-area|fire|wildfire)$/.test(t)) return 'burn';
+  return undefined;
+}
+
 /** Prompts scored for every chip (and reported by an assessment) unless others are given. */
 export const DEFAULT_PROMPTS = ['flooded area', 'burned area', 'vegetation loss', 'new buildings'] as const;
 

@@ -154,4 +154,55 @@ describe('assessment of one pre-event and one post-event image', () => {
     );
     expect(formatAssessment(a)).toContain('  not compared: no processed acquisition in the pre-event window');
   });
+
+  it('with --event flood alerts on the flood alone; without it the cleared plot alerts too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-assess-event-'));
+    const both = await writeSeriesFixture(dir, {
+      dates: ['2024-04-01T10:00:00Z', '2024-04-20T10:00:00Z'],
+      floods: { 1: { x0: 0, y0: 0, x1: 32, y1: 32 } },
+      cleared: { 1: { x0: 96, y0: 96, x1: 128, y1: 128 } },
+    });
+    for (const id of ['mixed-any', 'mixed-flood'])
+      await addArea(db, {
+        id,
+        geojson: both.area,
+        source: { kind: 'local', path: both.catalog },
+        chipPx: both.chipPx,
+      });
+    const assess = (areaId: string, event?: 'flood') =>
+      env.client.workflow.execute(assessDisaster, {
+        taskQueue: IO_TASK_QUEUE,
+        workflowId: `assess-event-${areaId}`,
+        args: [
+          {
+            areaId,
+            eventDate: '2024-04-10T00:00:00Z',
+            prompts: ['flooded area'],
+            ...(event ? { event } : {}),
+          },
+        ],
+      });
+    const nw = both.allKeys.find((k) => k.endsWith('/1560/15624'))!;
+    const se = both.allKeys.find((k) => k.endsWith('/1563/15621'))!;
+    const any: AssessDisasterResult = await assess('mixed-any');
+    const flood: AssessDisasterResult = await assess('mixed-flood', 'flood');
+    expect(any.alerts.map((a) => [a.kind, a.chipKeys])).toEqual([
+      ['flood', [nw]],
+      ['vegetation-loss', [se]],
+    ]);
+    expect(flood.alerts.map((a) => [a.kind, a.chipKeys])).toEqual([['flood', [nw]]]);
+    expect(flood.changedChips.map((c) => c.key)).toEqual([nw]);
+    expect(flood.detection.event).toBe('flood');
+    expect(any.detection.event).toBeUndefined();
+    expect(formatAssessment(flood)).toContain('  event: flood (chips scored by flood evidence alone)');
+    // The cleared plot is still scored and stored, below the threshold.
+    const { rows } = await db.query<{ score: number; kind: string; confidence: string | null }>(
+      `SELECT ed.score, ed.kind, ed.confidence FROM event_detections ed
+         JOIN chips c ON c.id = ed.chip_id WHERE c.area_id = 'mixed-flood' AND c.key = $1`,
+      [se],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.confidence).toBeNull();
+    expect(rows[0]!.score).toBeLessThan(0.5);
+  });
 });

@@ -178,6 +178,14 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
     );
   });
 
+  it('an --event that names no event kind', async () => {
+    await refused(
+      ['assess', 'valley', '--event-date', '2024-05-01', '--event', 'any'],
+      'driftwatch: InputError: --event "any" is not an event kind (flood, burn)\n',
+      2,
+    );
+  });
+
   it('an --event-date that is not a full date', async () => {
     await refused(
       ['assess', 'valley', '--event-date', '1'],

@@ -123,8 +123,13 @@ describe.skipIf(!haveShared)('compare on a real flood pair', () => {
       ['tsx', 'src/cli/main.ts', 'compare', FLOOD, '--chip', '32', '--json'],
       { maxBuffer: 1 << 24 },
     );
-    const out = JSON.parse(stdout) as { model: string; chips: Array<Record<string, unknown>> };
+    const out = JSON.parse(stdout) as {
+      model: string;
+      event: string | null;
+      chips: Array<Record<string, unknown>>;
+    };
     expect(out.model).toBe('spectral-v1');
+    expect(out.event).toBe('flood');
     expect(out.chips.length).toBe(64);
     expect(out.chips.map((c) => [c.x, c.y]).slice(0, 9)).toEqual([
       [0, 0],
@@ -153,6 +158,44 @@ describe.skipIf(!haveShared)('compare on a real flood pair', () => {
       expect(['low', 'high', 'highest', null]).toContain(c.confidence);
     }
     expect(out.chips.some((c) => c.kind === 'flood')).toBe(true);
+  }, 60_000);
+
+  it('scores a pair whose pair.json says flood by new water alone; --event any scores any change', async () => {
+    const pair = await readPair(FLOOD);
+    expect(pair.meta.kind).toBe('flood');
+    const flood = await comparePair(pair);
+    const any = await comparePair(pair, { event: null });
+    expect([flood.event, any.event]).toEqual(['flood', null]);
+    const alerted = (c: typeof flood) =>
+      c.chips.filter((x) => x.confidence !== null).map((x) => `${x.x},${x.y} ${x.kind}`);
+    // The six chips that alert on generic change alone drop out; every other alert is the same flood chip.
+    expect(alerted(any).filter((a) => !a.endsWith(' flood'))).toEqual([
+      '128,0 change',
+      '160,0 change',
+      '224,0 change',
+      '224,32 change',
+      '192,96 change',
+      '128,224 change',
+    ]);
+    expect(alerted(flood)).toEqual(alerted(any).filter((a) => a.endsWith(' flood')));
+    expect(alerted(flood)).toHaveLength(42);
+    const { stdout } = await run(
+      'npx',
+      ['tsx', 'src/cli/main.ts', 'compare', FLOOD, '--event', 'any', '--json'],
+      {
+        maxBuffer: 1 << 24,
+      },
+    );
+    const out = JSON.parse(stdout) as { event: string | null; chips: Array<{ confidence: string | null }> };
+    expect(out.event).toBeNull();
+    expect(out.chips.filter((c) => c.confidence !== null)).toHaveLength(48);
+    const bad = await run('npx', ['tsx', 'src/cli/main.ts', 'compare', FLOOD, '--event', 'quake']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toContain(
+      '--event "quake" is not an event kind (flood, burn, any)',
+    );
   }, 60_000);
 
   it('writes WebP before/after tiles with their dates and a PNG heat-map with its legend', async () => {

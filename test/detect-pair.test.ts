@@ -11,6 +11,7 @@ import {
   type PairChipInput,
 } from '../src/detect/pair-detector.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
+import { eventKindOf } from '../src/domain.ts';
 
 describe('chi-square distribution', () => {
   it('gives the tabulated CDF values and quantiles', () => {
@@ -142,6 +143,44 @@ describe('pair detector', () => {
     expect(water(2)).toEqual([...Array(96).keys()]);
     expect(water(9)).toEqual([]);
     expect(d.chips[9]!.score).toBeLessThan(0.5);
+  });
+
+  it('scores a flood event by new water alone: new roofs and a burn stay below the threshold, the flood alerts', () => {
+    const CHAR = [0.03, 0.04, 0.05, 0.08, 0.12, 0.14];
+    const after = (k: number, i: number) =>
+      k === 2 && i < 96 ? WATER : k === 5 && i < 128 ? ROOF : k === 6 && i < 128 ? CHAR : null;
+    const any = detectPairScene(scene(after));
+    const flood = detectPairScene(scene(after), { event: 'flood' });
+    const burn = detectPairScene(scene(after), { event: 'burn' });
+    const alerts = (d: typeof any) =>
+      d.chips.filter((c) => c.confidence !== null).map((c) => [c.key, c.kind]);
+    expect(alerts(any)).toEqual([
+      ['c2', 'flood'],
+      ['c5', 'construction'],
+      ['c6', 'burn'],
+    ]);
+    expect(alerts(flood)).toEqual([['c2', 'flood']]);
+    expect(alerts(burn)).toEqual([['c6', 'burn']]);
+    // The evidence is the same whatever the event: only the score follows the event's own strength.
+    expect(flood.chips[5]!.strengths).toEqual(any.chips[5]!.strengths);
+    expect(flood.chips[5]!.score).toBe(any.chips[5]!.strengths.water);
+    expect(flood.chips[2]!.score).toBe(any.chips[2]!.score);
+  });
+
+  it('reads the event kind a free-text kind of change names', () => {
+    expect(
+      [
+        'flood',
+        ' Flooding ',
+        'inundation',
+        'fire',
+        'wildfire',
+        'burn-scar',
+        'urban-change',
+        '',
+        undefined,
+      ].map(eventKindOf),
+    ).toEqual(['flood', 'flood', 'flood', 'burn', 'burn', 'burn', undefined, undefined, undefined]);
   });
 
   it('marks burnt pixels by USGS dNBR class: char as high, scorched canopy as moderate-high', () => {

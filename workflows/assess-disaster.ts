@@ -7,7 +7,13 @@ import {
 import type { AcquisitionRef, Discovery } from '../src/pipeline/acquisitions.ts';
 import type { Assessment } from '../src/pipeline/assess.ts';
 import type { DetectEventResult, EventLook } from '../src/pipeline/detect-event.ts';
-import { DEFAULT_WINDOWS, eventWindows, IO_TASK_QUEUE, type AssessWindows } from '../src/domain.ts';
+import {
+  DEFAULT_WINDOWS,
+  eventWindows,
+  IO_TASK_QUEUE,
+  type AssessWindows,
+  type EventKind,
+} from '../src/domain.ts';
 import { embed, io } from './activity-proxies.ts';
 import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition } from './process-acquisition.ts';
@@ -27,6 +33,8 @@ export interface AssessDisasterInput {
   deliveryRetry?: DeliveryRetry;
   /** Days within which optical and radar looks of a chip are fused (default: sensor-fusion.ts). */
   fusionDays?: number;
+  /** The kind of event: its own evidence ranks and alerts the chips (default: any change). */
+  event?: EventKind;
 }
 
 /** The assessment, with the failed and skipped acquisitions of its windows and, for a window without any processed acquisition, the nearest ones outside it. */
@@ -36,6 +44,8 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
     reference: DetectEventResult['reference'];
     looks: Pick<EventLook, 'acquisition' | 'scored' | 'unscored' | 'changed'>[];
     reason?: string;
+    /** The event kind whose evidence scored the chips; absent when any change did. */
+    event?: EventKind;
   };
 }
 
@@ -77,6 +87,7 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
     modelId,
     windows,
     fusionDays: input.fusionDays,
+    event: input.event,
   });
   await startNotifications(
     input.areaId,
@@ -108,6 +119,7 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
         changed: l.changed,
       })),
       ...(detection.reason ? { reason: detection.reason } : {}),
+      ...(input.event ? { event: input.event } : {}),
     },
     failures: await io.listFailed({ areaId: input.areaId, window }),
     skipped: discovery.skipped,

@@ -1,4 +1,5 @@
 /** Parsers of numeric and date flags: each throws InputError naming the flag and the value given. */
+import { EVENT_KINDS, type EventKind } from '../domain.ts';
 import { InputError } from '../errors.ts';
 
 /** A whole number from `min` to `max` (`--pre-days 60`, `--chip-size 256`). */
@@ -39,4 +40,18 @@ export function isoDate(flag: string, value: string, notAfter?: Date): Date {
   if (notAfter && at.getTime() > notAfter.getTime())
     throw new InputError(`${flag} "${value}" is in the future (now is ${notAfter.toISOString()})`);
   return at;
+}
+
+/** An event kind of EVENT_KINDS (`--event flood`); with `any`, also the word `any` (any change). */
+export function eventKind(flag: string, any: true): (value: string) => EventKind | 'any';
+export function eventKind(flag: string, any?: false): (value: string) => EventKind;
+export function eventKind(flag: string, any = false) {
+  return (value: string): EventKind | 'any' => {
+    const v = value.trim();
+    if (any && v === 'any') return 'any';
+    if ((EVENT_KINDS as readonly string[]).includes(v)) return v as EventKind;
+    throw new InputError(
+      `${flag} "${value}" is not an event kind (${[...EVENT_KINDS, ...(any ? ['any'] : [])].join(', ')})`,
+    );
+  };
 }

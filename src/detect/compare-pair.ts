@@ -5,8 +5,11 @@
  * chip, the drift between the before and after embeddings normalised by the scene (median and
  * 1.4826·MAD of all chips' drifts, spread floored at DRIFT_SIGMA_FLOOR, since most of a scene does not
  * change) and the prompt deltas; they corroborate (confidence) and only nudge the score.
+ *
+ * A pair whose `pair.json` names an event kind (`"kind": "flood"`, domain.ts eventKindOf) is scored by that
+ * event's evidence, as an assessment of that event is; `event: null` scores any change whatever the pair says.
  */
-import { DEFAULT_PROMPTS } from '../domain.ts';
+import { DEFAULT_PROMPTS, eventKindOf, type EventKind } from '../domain.ts';
 import { InputError } from '../errors.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import { SpectralEmbedder } from '../embed/spectral.ts';
@@ -41,6 +44,8 @@ export interface CompareOptions {
   embedder?: Embedder;
   /** Alert threshold on score (default DEFAULT_ALERT_THRESHOLD). */
   threshold?: number;
+  /** The event scored (default: the one the pair's kind names; null: any change). */
+  event?: EventKind | null;
 }
 
 /** One chip of a compared pair. */
@@ -87,6 +92,8 @@ export interface PairComparison {
   chips: PairChip[];
   /** The scene's statistics (radiometric relations, pixel threshold). */
   scene: PairSceneStats;
+  /** The event whose evidence scored the chips; null when any change did. */
+  event: EventKind | null;
 }
 
 function validShare(img: ImageValue): number {
@@ -118,6 +125,7 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
     );
   }
   const embedder = options.embedder ?? new SpectralEmbedder();
+  const event = options.event === undefined ? eventKindOf(pair.meta.kind) : (options.event ?? undefined);
 
   const cells: Array<{ x: number; y: number; usable: boolean; b: ImageValue; a: ImageValue }> = [];
   for (let r = 0; r < rows; r++) {
@@ -182,7 +190,7 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
         promptDeltas: co?.deltas ?? {},
       };
     }),
-    { threshold },
+    { threshold, event },
   );
   const chips: PairChip[] = detection.chips.map((d, i) => {
     const cell = cells[i]!;
@@ -203,5 +211,5 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
       confidence: d.confidence,
     };
   });
-  return { model: embedder.id, size, cols, rows, chips, scene: detection.scene };
+  return { model: embedder.id, size, cols, rows, chips, scene: detection.scene, event: event ?? null };
 }

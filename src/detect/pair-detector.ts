@@ -46,7 +46,10 @@
  * threshold cannot see); construction and vegetation loss only name the kind of a chip that changed, since
  * two images cannot tell them from a season.
  *
- * Score: e = max(s_change, s_water, s_burn); below the alert threshold the score is e itself, else
+ * Score: e = max(s_change, s_water, s_burn), or, when the comparison is about a named event (options
+ * `event`, domain.ts EVENT_KINDS), that event's own evidence alone (s_water for a flood, s_burn for a fire):
+ * the labels of a flood map, and the user of a flood assessment, count a harvest or a new building as no
+ * flood, so generic change neither ranks nor alerts there. Below the alert threshold the score is e itself, else
  * 1 − (1 − e)·(1 − w·s_drift)·(1 − w·s_prompt), w = PAIR_CORROBORATION_WEIGHT: embedding drift and prompt
  * deltas, when given, corroborate (confidence) and raise the score of a chip whose own evidence alerts, but
  * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
@@ -56,6 +59,7 @@ import { chiSquareQuantile } from './chi-square.ts';
 import { reflectanceFactor } from '../spectral/cover.ts';
 import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, DRIFT_SIGMA_FLOOR, confidenceOf } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
+import type { EventKind } from '../domain.ts';
 import { indexPlane } from '../spectral/indices.ts';
 import { otsuThreshold } from './otsu.ts';
 import {
@@ -123,6 +127,8 @@ export interface PairDetectorOptions {
   minValid?: number;
   /** Keep each chip's per-pixel change mask with the kind of each changed pixel (default false). */
   keepMasks?: boolean;
+  /** The event the comparison is about: its evidence alone scores the chips (default: any change). */
+  event?: EventKind;
 }
 
 /** Per-chip evidence (statistics over the chip's valid pixels). */
@@ -358,7 +364,14 @@ function builtGain(before: ImageValue, after: ImageValue, mask: Uint8Array): Flo
   });
 }
 
-function emptyStrengths(): PairStrengths {
+/** The strength that scores a chip: its event's evidence, or the strongest of change, water and burn. */
+export function eventStrength(st: PairStrengths, event: EventKind | undefined): number {
+  if (event === 'flood') return st.water;
+  if (event === 'burn') return st.burn;
+  return Math.max(st.change, st.water, st.burn);
+}
+
+export function emptyStrengths(): PairStrengths {
   return { change: 0, water: 0, burn: 0, construction: 0, vegetation: 0, drift: 0, prompt: 0 };
 }
 
@@ -516,7 +529,7 @@ export function detectPairScene(
           .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
       ),
     };
-    const base = Math.max(st.change, st.water, st.burn);
+    const base = eventStrength(st, options.event);
     const w = PAIR_CORROBORATION_WEIGHT;
     // Corroboration raises the score of a chip that alerts on its own evidence, never lifts one over.
     const score = base < threshold ? base : 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
@@ -526,15 +539,17 @@ export function detectPairScene(
     if (st.drift >= 0.5) signals.push('drift');
     if (st.prompt >= 0.5) signals.push('prompt');
     const kind: ChangeKind =
-      st.water >= 0.5
-        ? 'flood'
-        : st.burn >= 0.5
-          ? 'burn'
-          : st.construction >= 0.5
-            ? 'construction'
-            : st.vegetation >= 0.5
-              ? 'vegetation-loss'
-              : 'change';
+      options.event && base >= 0.5
+        ? options.event
+        : st.water >= 0.5
+          ? 'flood'
+          : st.burn >= 0.5
+            ? 'burn'
+            : st.construction >= 0.5
+              ? 'construction'
+              : st.vegetation >= 0.5
+                ? 'vegetation-loss'
+                : 'change';
     const out: PairChipDetection = {
       key: c.key,
       usable: true,

@@ -34,6 +34,7 @@ import { detectRadarPairScene } from '../detect/radar-pair.ts';
 import { FUSION_WINDOW_DAYS, fuseLooks } from '../detect/sensor-fusion.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
+import type { EventKind } from '../domain.ts';
 import type { Db } from '../store/db.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { chipIdsByKey } from '../store/chips.ts';
@@ -75,6 +76,8 @@ export interface DetectEventInput {
   threshold?: number;
   /** Days within which an optical and a radar look of a chip are fused (default FUSION_WINDOW_DAYS). */
   fusionDays?: number;
+  /** The event assessed: its own evidence scores the chips (pair-detector.ts; default: any change). */
+  event?: EventKind;
 }
 
 /** A post-event look scored against its reference, before fusion and storing. */
@@ -280,7 +283,12 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       driftZ: p.co.driftZ,
       promptDeltas: p.co.promptDeltas,
     }));
-    const options = { threshold: input.threshold, minValid: minValidFraction, keepMasks: true };
+    const options = {
+      threshold: input.threshold,
+      minValid: minValidFraction,
+      keepMasks: true,
+      event: input.event,
+    };
     const scene =
       sensor === 'radar' ? detectRadarPairScene(chipInputs, options) : detectPairScene(chipInputs, options);
     scoredLooks.push({ look, sensor, ref, chips: scene.chips, co: pairs.map((p) => p.co) });

@@ -23,6 +23,8 @@ const BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'] as const;
 const FOREST = [0.03, 0.05, 0.03, 0.3, 0.15, 0.07];
 const FIELD = [0.06, 0.09, 0.1, 0.25, 0.22, 0.14];
 const WATER = [0.08, 0.11, 0.1, 0.07, 0.03, 0.02];
+/** Bare bright soil of a cleared or built-up plot: no water, no char, a large change in every band. */
+const SOIL = [0.14, 0.18, 0.22, 0.28, 0.34, 0.3];
 
 /** Deterministic value noise in [-1, 1]. */
 export function noise(seed: number, i: number): number {
@@ -48,6 +50,8 @@ export async function writeSeriesFixture(
     floods?: Record<number, { x0: number; y0: number; x1: number; y1: number }>;
     /** Pixel rectangle per acquisition index written as nodata in every band (cloud masked out). */
     clouds?: Record<number, { x0: number; y0: number; x1: number; y1: number }>;
+    /** Pixel rectangle per acquisition index laid bare (bright soil: change that is neither water nor fire). */
+    cleared?: Record<number, { x0: number; y0: number; x1: number; y1: number }>;
   } = {},
 ): Promise<SeriesFixture> {
   const size = options.size ?? 128;
@@ -80,7 +84,9 @@ export async function writeSeriesFixture(
         for (let x = 0; x < size; x++) {
           const inFlood =
             flood !== undefined && x >= flood.x0 && x < flood.x1 && y >= flood.y0 && y < flood.y1;
-          const spectrum = inFlood ? WATER : x < size / 2 ? FOREST : FIELD;
+          const bare = options.cleared?.[t];
+          const inBare = bare !== undefined && x >= bare.x0 && x < bare.x1 && y >= bare.y0 && y < bare.y1;
+          const spectrum = inFlood ? WATER : inBare ? SOIL : x < size / 2 ? FOREST : FIELD;
           const v = spectrum[b]! * (1 + 0.04 * noise(t * 7 + b, y * size + x));
           const c = options.clouds?.[t];
           const masked = c !== undefined && x >= c.x0 && x < c.x1 && y >= c.y0 && y < c.y1;

@@ -5,7 +5,7 @@ import type { Assessment } from '../../pipeline/assess.ts';
 import { assessDisaster, type AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
 import { DEFAULT_PROMPTS, DEFAULT_WINDOWS, IO_TASK_QUEUE } from '../../domain.ts';
 import { FUSION_WINDOW_DAYS } from '../../detect/sensor-fusion.ts';
-import { isoDate, wholeNumber } from '../flags.ts';
+import { eventKind, isoDate, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
 /** Exit code of a run that had nothing it could process (bad input exits 2). */
@@ -19,6 +19,7 @@ export function formatAssessment(
     `assessment of ${a.areaId} for the event of ${a.eventDate.slice(0, 10)}`,
     `  baseline: ${a.preEvent.acquisitions} acquisition(s) ${a.preEvent.start.slice(0, 10)} … ${a.preEvent.end.slice(0, 10)}`,
     `  assessed: ${a.postEvent.acquisitions} acquisition(s) ${a.postEvent.start.slice(0, 10)} … ${a.postEvent.end.slice(0, 10)}`,
+    ...(d?.event ? [`  event: ${d.event} (chips scored by ${d.event} evidence alone)`] : []),
     ...(d?.reference ? [`  reference: ${d.reference.datetime.slice(0, 10)} (${d.reference.itemId})`] : []),
     ...(d?.looks ?? []).map(
       (l) =>
@@ -74,6 +75,11 @@ export function register(program: Command): void {
       wholeNumber('--fusion-days', 0, 60),
       FUSION_WINDOW_DAYS,
     )
+    .option(
+      '--event <kind>',
+      'kind of event (flood, burn): its own evidence ranks and alerts the chips, so other change does not alert (default: any change)',
+      eventKind('--event'),
+    )
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
       isoDate('--event-date', o.eventDate, new Date());
@@ -92,6 +98,7 @@ export function register(program: Command): void {
               prompts: o.prompt,
               windows: { preDays: o.preDays, postDays: o.postDays },
               fusionDays: o.fusionDays,
+              ...(o.event ? { event: o.event } : {}),
             },
           ],
         });
