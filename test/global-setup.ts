@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain ESM helper shared with .ci/run
 import { startNativePostgres } from '../scripts/lib/native-postgres.mjs';
 
 declare module 'vitest' {
@@ -25,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let stop = async () => {};
   let url = process.env.TEST_DATABASE_URL ?? '';
   if (!url && state.postgresBin) {
-    const pg = (await startNativePostgres(state.postgresBin)) as { url: string; stop: () => Promise<void> };
+    const pg = await startNativePostgres(state.postgresBin);
     url = pg.url;
     stop = pg.stop;
   }

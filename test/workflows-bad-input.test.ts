@@ -13,7 +13,6 @@ import { addArea } from '../src/pipeline/areas.ts';
 import { openDb } from '../src/store/open.ts';
 import { IO_TASK_QUEUE } from '../src/domain.ts';
 import type { MonitorAreaResult } from '../workflows/monitor-area.ts';
-// @ts-expect-error plain ESM helper shared with .ci/run
 import { startNativePostgres } from '../scripts/lib/native-postgres.mjs';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { rowCounts } from './helpers/row-counts.ts';
@@ -142,11 +141,7 @@ describe('bad input and faults in workflows', () => {
   it.runIf(pgBin)(
     'a database restarted mid-run costs retries, not rows: the run completes with exact counts',
     async () => {
-      const pg = (await startNativePostgres(pgBin)) as {
-        url: string;
-        restart(ms: number): Promise<void>;
-        stop(): Promise<void>;
-      };
+      const pg = await startNativePostgres(pgBin!);
       const fixtureDir = mkdtempSync(join(dir, 'restart-'));
       const fixture = await writeSeriesFixture(fixtureDir, {
         baseUrl: `${server.url}/${fixtureDir.split('/').pop()}`,

