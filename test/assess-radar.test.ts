@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MASK_WATER } from '../src/detect/mask-codes.ts';
+import { MASK_UNCHANGED, MASK_VEGETATION_LOSS, MASK_WATER } from '../src/detect/mask-codes.ts';
 import { decodeMask } from '../src/detect/mask-rle.ts';
 import { IO_TASK_QUEUE } from '../src/domain.ts';
 import { addArea } from '../src/pipeline/areas.ts';
@@ -115,6 +115,38 @@ describe('assessment from radar backscatter', () => {
     expect(westRow.evidence.signals).toEqual(['radar']);
     expect(westRow.evidence.evidence.sensor).toBe('radar');
     expect(westRow.evidence.evidence.waterFraction).toBe(1);
+  });
+
+  it('a forest block whose VV drops from −8 to −12.5 dB raises exactly one vegetation-loss alert of its pixels, and no flood', async () => {
+    const cleared = await writeRadarFixture(join(root, 'cleared'), [
+      { datetime: PRE, db: dry },
+      { datetime: POST, db: (x, y) => (flooded(x, y) ? -12.5 : dry(x, y)) },
+    ]);
+    await add('radar-cleared', cleared);
+    const a: AssessDisasterResult = await run('radar-cleared', 'assess-radar-cleared');
+    expect(a.detection.looks.map(({ scored, changed }) => ({ scored, changed }))).toEqual([
+      { scored: 16, changed: 8 },
+    ]);
+    const west = [0, 1, 2, 3].map((r) => cleared.keyAt(0, r));
+    const half = [0, 1, 2, 3].map((r) => cleared.keyAt(1, r));
+    expect(a.changedChips.map((c) => [c.key, c.kind]).sort()).toEqual(
+      [...west, ...half].sort().map((k) => [k, 'vegetation-loss']),
+    );
+    expect(a.alerts.map((al) => [al.kind, al.confidence, al.chipKeys, al.areaKm2])).toEqual([
+      // 48 × 128 pixels of 10 m.
+      ['vegetation-loss', 'low', [...west, ...half].sort(), 0.6144],
+    ]);
+    const { rows } = await db.query<{ key: string; mask: Uint8Array }>(
+      `SELECT c.key, ed.mask FROM event_detections ed JOIN chips c ON c.id = ed.chip_id
+        WHERE c.area_id = 'radar-cleared' ORDER BY c.key`,
+    );
+    const codes = (k: string) => decodeMask(new Uint8Array(rows.find((r) => r.key === k)!.mask)).values;
+    for (const k of west) expect(new Set(codes(k))).toEqual(new Set([MASK_VEGETATION_LOSS]));
+    for (const k of half)
+      expect(Array.from(codes(k))).toEqual(
+        [...Array(1024).keys()].map((i) => (i % 32 < 16 ? MASK_VEGETATION_LOSS : MASK_UNCHANGED)),
+      );
+    expect(rows.flatMap((r) => Array.from(codes(r.key))).filter((v) => v === MASK_WATER)).toEqual([]);
   });
 
   it('a stable radar area with a permanent lake raises no alert', async () => {

@@ -77,6 +77,7 @@ describe('radar change evidence', () => {
       waterDropVv: (79 * 13) / 256,
       waterDropVh: null,
       lossDropVv: 2,
+      lossDropVh: null,
       waterVv: -22 + (37 * 14) / 256,
       waterVh: null,
     });

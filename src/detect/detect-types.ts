@@ -40,7 +40,7 @@ export type { Confidence };
 
 /**
  * One signal family ('change': a pair's change statistic beyond its scene threshold; 'radar': new open
- * water seen in radar backscatter, radar-pair.ts).
+ * water or forest loss seen in radar backscatter, radar-pair.ts).
  */
 export type SignalName = 'drift' | 'prompt' | 'spectral' | 'change' | 'radar';
 

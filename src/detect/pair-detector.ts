@@ -141,6 +141,8 @@ export interface PairEvidence {
   waterGain?: number;
   /** Share of valid pixels whose new-water evidence reaches its threshold. */
   waterFraction?: number;
+  /** Share of valid pixels of radar vegetation loss (forest backscatter drop), radar only. */
+  lossFraction?: number;
   /** 95th percentile of dNBR over post-fire pixels, where the bands exist. */
   dnbr?: number;
   /** USGS class of dnbr. */
@@ -371,6 +373,7 @@ export function eventStrength(st: PairStrengths, event: EventKind | undefined): 
   return Math.max(st.change, st.water, st.burn);
 }
 
+/** Every strength 0 (a chip that was not scored). */
 export function emptyStrengths(): PairStrengths {
   return { change: 0, water: 0, burn: 0, construction: 0, vegetation: 0, drift: 0, prompt: 0 };
 }

@@ -11,8 +11,10 @@
  *    remaining pixels, never below minWaterDropDb.
  * 4. Vegetation loss (as RADD): a forest pixel of the baseline (a `forest` band of the baseline when given,
  *    non-zero = forest; else baseline VV of at least forestVvDb) that is not water in the later look and
- *    whose VV dropped by at least the loss drop cut: Otsu's cut of the VV drops of those forest pixels,
- *    never below minLossDropDb. Cleared forest loses its volume scattering.
+ *    whose VV (or VH, where both looks have it) dropped by at least that polarisation's loss drop cut:
+ *    Otsu's cut of the drops of those forest pixels, never below minLossDropDb. Cleared forest loses its volume scattering,
+ *    which is most of C-band VH over forest and much of VV; the ground left falls to about −12 dB VV,
+ *    above open water's level, so a loss is a drop that does not reach water (step 3 takes those first).
  */
 import { InputError } from '../errors.ts';
 import { band, type ImageValue } from '../imagery/image.ts';
@@ -35,7 +37,7 @@ export interface RadarChangeOptions {
   window?: number;
   /** Smallest VV (or VH) drop of new water, in dB. */
   minWaterDropDb?: number;
-  /** Smallest VV drop of vegetation loss, in dB. */
+  /** Smallest VV (or VH) drop of vegetation loss, in dB. */
   minLossDropDb?: number;
   /** VV (dB) at or above which a pixel is a strong scatterer and left out. */
   urbanVvDb?: number;
@@ -58,6 +60,7 @@ export interface RadarChange {
     waterDropVv: number;
     waterDropVh: number | null;
     lossDropVv: number;
+    lossDropVh: number | null;
     waterVv: number;
     waterVh: number | null;
   };
@@ -131,6 +134,7 @@ export function radarChange(
   const waterCutVv = cut(dv, kept, o.minWaterDropDb);
   const waterCutVh = dh ? cut(dh, kept, o.minWaterDropDb) : null;
   const lossCut = cut(dv, isForest, o.minLossDropDb);
+  const lossCutVh = dh ? cut(dh, isForest, o.minLossDropDb) : null;
   const newWater = new Uint8Array(n);
   const vegetationLoss = new Uint8Array(n);
   const counts = { newWater: 0, vegetationLoss: 0 };
@@ -140,7 +144,7 @@ export function radarChange(
     if (afterWater.water[i] && dropped) {
       newWater[i] = 1;
       counts.newWater++;
-    } else if (isForest(i) && dv[i]! >= lossCut) {
+    } else if (isForest(i) && (dv[i]! >= lossCut || (dh !== null && dh[i]! >= lossCutVh!))) {
       vegetationLoss[i] = 1;
       counts.vegetationLoss++;
     }
@@ -153,6 +157,7 @@ export function radarChange(
       waterDropVv: waterCutVv,
       waterDropVh: waterCutVh,
       lossDropVv: lossCut,
+      lossDropVh: lossCutVh,
       waterVv: afterWater.thresholdDb.vv,
       waterVh: afterWater.thresholdDb.vh,
     },

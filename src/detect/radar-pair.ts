@@ -11,21 +11,29 @@
  * - Pixels: radar-change.ts on the two mosaics: new open water = a drop of VV (or VH) beyond the scene's
  *   drop cut together with backscatter below the after look's water cut; permanent water (water of the
  *   before look), radar shadow / layover (a `shadow_layover` band) and strong scatterers are left out.
- *   New-water pixels get MASK_WATER, pixels invalid in either look MASK_INVALID, the rest MASK_UNCHANGED:
- *   radar vegetation loss from one pair is not scored here (radar-change.ts computes it from composites).
- * - Chip: the share of the chip's valid pixels that are new water, with strength 0.5 at RADAR_CHIP_SHARE
- *   (the 5 % from which the optical detector and evaluation count a chip as changed); a chip at or above
- *   the alert threshold is a flood with the signal `radar`. Drift and prompt deltas corroborate as in the
- *   optical detector: they raise the score of a chip that alerts on its own evidence, never lift one over.
+ *   Vegetation loss (as RADD) = a forest pixel whose VV (or VH) dropped beyond the scene's loss cut (Otsu
+ *   of the forest pixels' drops) without reaching open-water level: new-water pixels get MASK_WATER,
+ *   vegetation-loss pixels MASK_VEGETATION_LOSS, pixels invalid in either look MASK_INVALID, the rest
+ *   MASK_UNCHANGED, the codes of the optical detector (mask-codes.ts).
+ * - Chip: the shares of the chip's valid pixels that are new water and vegetation loss, each with strength
+ *   0.5 at RADAR_CHIP_SHARE (the 5 % from which the optical detector and evaluation count a chip as
+ *   changed); a chip whose stronger share reaches the alert threshold alerts with the signal `radar`, a
+ *   flood where the water share reaches it (the more specific kind, as in detect-chip.ts), else a
+ *   vegetation loss. Unlike an optical pair, a radar pair lets vegetation loss alert on its own: a closed
+ *   forest's C-band backscatter is steady through the seasons (moisture moves it by about a dB, under the
+ *   loss cut's 2 dB floor), so its drop is not a season as an NDVI drop can be; RADD alerts on one look.
+ *   Drift and prompt deltas corroborate as in the optical detector: they raise the score of a chip that
+ *   alerts on its own evidence, never lift one over.
  */
 import { InputError } from '../errors.ts';
 import { band, type ImageValue } from '../imagery/image.ts';
 import { quantile } from '../spectral/robust.ts';
 import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, confidenceOf } from './detect-chip.ts';
 import type { SignalName } from './detect-types.ts';
-import { MASK_INVALID, MASK_UNCHANGED, MASK_WATER } from './mask-codes.ts';
+import { MASK_INVALID, MASK_UNCHANGED, MASK_VEGETATION_LOSS, MASK_WATER } from './mask-codes.ts';
 import {
   CHIP_QUANTILE,
+  emptyStrengths,
   PAIR_CORROBORATION_WEIGHT,
   PAIR_MIN_VALID,
   type PairChipDetection,
@@ -167,7 +175,7 @@ export function detectRadarPairScene(
         kind: 'change',
         confidence: null,
         signals: [],
-        strengths: { change: 0, water: 0, burn: 0, construction: 0, vegetation: 0, drift: 0, prompt: 0 },
+        strengths: emptyStrengths(),
         evidence: {},
       };
     }
@@ -179,6 +187,7 @@ export function detectRadarPairScene(
     const avv = band(c.after, 'vv')!;
     let valid = 0;
     let water = 0;
+    let loss = 0;
     for (let y = 0; y < px; y++)
       for (let x = 0; x < px; x++) {
         const i = y * px + x;
@@ -188,27 +197,33 @@ export function detectRadarPairScene(
         }
         valid++;
         drops.push(bvv[i]! - avv[i]!);
-        const isNew = change.newWater[(y0 + y) * width + x0 + x] === 1;
-        codes[i] = isNew ? MASK_WATER : MASK_UNCHANGED;
-        water += isNew ? 1 : 0;
+        const j = (y0 + y) * width + x0 + x;
+        if (change.newWater[j] === 1) {
+          codes[i] = MASK_WATER;
+          water++;
+        } else if (change.vegetationLoss[j] === 1) {
+          codes[i] = MASK_VEGETATION_LOSS;
+          loss++;
+        } else codes[i] = MASK_UNCHANGED;
       }
     pixels += valid;
     const waterFraction = valid ? water / valid : 0;
+    const lossFraction = valid ? loss / valid : 0;
     const vvDrop = quantile(Float32Array.from(drops), CHIP_QUANTILE);
     const evidence: PairEvidence = {
       change: Number.isFinite(vvDrop) ? vvDrop : 0,
-      changedFraction: waterFraction,
+      changedFraction: valid ? (water + loss) / valid : 0,
       waterFraction,
+      lossFraction,
       sensor: 'radar',
       vvDropDb: Number.isFinite(vvDrop) ? vvDrop : 0,
     };
     const sWater = strength(waterFraction, RADAR_CHIP_SHARE);
+    const sLoss = strength(lossFraction, RADAR_CHIP_SHARE);
     const st = {
-      change: 0,
+      ...emptyStrengths(),
       water: sWater,
-      burn: 0,
-      construction: 0,
-      vegetation: 0,
+      vegetation: sLoss,
       drift: driftStrength(c.driftZ ?? null),
       prompt: Math.max(
         0,
@@ -217,10 +232,11 @@ export function detectRadarPairScene(
           .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
       ),
     };
+    const own = Math.max(sWater, sLoss);
     const w = PAIR_CORROBORATION_WEIGHT;
-    const score = sWater < threshold ? sWater : 1 - (1 - sWater) * (1 - w * st.drift) * (1 - w * st.prompt);
+    const score = own < threshold ? own : 1 - (1 - own) * (1 - w * st.drift) * (1 - w * st.prompt);
     const signals: SignalName[] = [];
-    if (sWater >= 0.5) signals.push('radar');
+    if (own >= 0.5) signals.push('radar');
     if (st.drift >= 0.5) signals.push('drift');
     if (st.prompt >= 0.5) signals.push('prompt');
     const out: PairChipDetection = {
@@ -228,7 +244,7 @@ export function detectRadarPairScene(
       usable: true,
       validFraction,
       score,
-      kind: sWater >= 0.5 ? 'flood' : 'change',
+      kind: sWater >= 0.5 ? 'flood' : sLoss >= 0.5 ? 'vegetation-loss' : 'change',
       confidence: confidenceOf(score, signals, threshold),
       signals,
       strengths: st,
