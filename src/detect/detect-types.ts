@@ -1,4 +1,5 @@
 import type { SeasonalEvidence } from './seasonal.ts';
+import type { FusionEvidence } from './sensor-fusion.ts';
 import type { SpectralEvidence } from './signals.ts';
 import type { SpectralStats } from './spectral-stats.ts';
 import type { Confidence } from '../domain.ts';
@@ -66,4 +67,6 @@ export interface ChipDetection {
   baselineCount: number;
   /** Monitoring with a year of history: the anomaly against the seasonal model (absent otherwise). */
   seasonal?: SeasonalEvidence;
+  /** Monitoring of an area with optical and radar looks: what the other sensor's looks in the window saw (sensor-fusion.ts). */
+  fusion?: FusionEvidence;
 }

@@ -1,6 +1,7 @@
 /**
- * Fusion of optical and radar post-event looks, chip by chip. Pure: the two pair detectors' per-chip
- * detections in, the same detections with their confidence and fusion evidence out.
+ * Fusion of optical and radar looks, chip by chip. Pure: per-chip detections in (the two pair detectors'
+ * in assessment, the stored and the new ones in monitoring), the same detections with their confidence and
+ * fusion evidence out.
  *
  * For each alerting chip of a look, the looks of the other sensor within `windowDays` of it are its
  * partners; the chip's detection in each partner is
@@ -21,8 +22,11 @@ export type Sensor = 'optical' | 'radar';
 /** Default window within which an optical and a radar look of a chip are fused, in days. */
 export const FUSION_WINDOW_DAYS = 3;
 
-/** One post-event look's chip detections. */
-export interface FusionLook {
+/** What fusion reads of one chip's detection in one look. */
+export type FusionChip = Pick<PairChipDetection, 'key' | 'usable' | 'confidence' | 'kind' | 'signals'>;
+
+/** One look's chip detections. */
+export interface FusionLook<T extends FusionChip = PairChipDetection> {
   /** The acquisition id. */
   id: number;
   /** ISO datetime. */
@@ -30,7 +34,7 @@ export interface FusionLook {
   /** Its sensor. */
   sensor: Sensor;
   /** Its chips' detections. */
-  chips: readonly PairChipDetection[];
+  chips: readonly T[];
 }
 
 /** What the other sensor's looks said of an alerting chip. */
@@ -46,15 +50,15 @@ export interface FusionEvidence {
 }
 
 /** A fused chip detection: its evidence carries `fusion` where the chip alerted. */
-export type FusedChipDetection = PairChipDetection & { fusion?: FusionEvidence };
+export type FusedChipDetection<T extends FusionChip = PairChipDetection> = T & { fusion?: FusionEvidence };
 
 const DAY_MS = 86_400_000;
 
 /** The looks' detections fused across sensors (see the module comment), in input order. */
-export function fuseLooks(
-  looks: readonly FusionLook[],
+export function fuseLooks<T extends FusionChip = PairChipDetection>(
+  looks: readonly FusionLook<T>[],
   windowDays = FUSION_WINDOW_DAYS,
-): FusedChipDetection[][] {
+): FusedChipDetection<T>[][] {
   const byKey = looks.map((l) => new Map(l.chips.map((c) => [c.key, c])));
   return looks.map((look) => {
     const t = Date.parse(look.datetime);
@@ -63,7 +67,7 @@ export function fuseLooks(
       .filter(
         ({ l }) => l.sensor !== look.sensor && Math.abs(Date.parse(l.datetime) - t) <= windowDays * DAY_MS,
       );
-    return look.chips.map((d): FusedChipDetection => {
+    return look.chips.map((d): FusedChipDetection<T> => {
       if (d.confidence === null) return d;
       const fusion: FusionEvidence = { windowDays, agrees: [], disagrees: [], unseen: [], radarOnly: false };
       for (const { l, i } of partners) {

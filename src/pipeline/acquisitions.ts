@@ -22,6 +22,7 @@ export {
   listAreaAcquisitions,
   listFailed,
   listProcessed,
+  listProcessedAcquisitions,
   markAcquisition,
   recordAcquisitions,
   type AcquisitionRef,

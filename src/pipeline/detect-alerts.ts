@@ -3,6 +3,11 @@
  * baseline (and, when monitoring, check alerting chips with the pair detector), persist the per-chip
  * signals, cluster the changed chips into alerts (raising or continuing them), and render and store each
  * alert's evidence; later looks then confirm or dismiss provisional alerts.
+ *
+ * Sensors: a radar look (look-sensor.ts) is scored against the chips' radar baseline instead
+ * (monitoring-radar-look.ts). An optical look's chip history, reference look and "before" tile leave the
+ * radar looks out. When the area has looks of both sensors, each look's alerting chips are fused with the
+ * other sensor's looks within `fusionDays` (monitoring-fusion.ts).
  */
 import {
   clusterAlerts,
@@ -18,7 +23,11 @@ import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { loadSeries, type ChipSeries } from '../store/observations.ts';
 import type { Acquisition } from '../imagery/index.ts';
-import { getAcquisition } from './acquisitions.ts';
+import { FUSION_WINDOW_DAYS } from '../detect/sensor-fusion.ts';
+import { getAcquisition, listProcessedAcquisitions } from './acquisitions.ts';
+import { lookSensor } from './look-sensor.ts';
+import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
+import { detectRadarLook } from './monitoring-radar-look.ts';
 import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
 import { areaCells, getArea, type AreaRecord } from './areas.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
@@ -43,6 +52,8 @@ export interface DetectInput {
   preEvent?: { start: string; end: string };
   /** Alert threshold on the combined score (default: the detector's). */
   threshold?: number;
+  /** Days within which an optical and a radar look of a chip are fused (default FUSION_WINDOW_DAYS). */
+  fusionDays?: number;
 }
 
 export interface DetectResult {
@@ -59,6 +70,8 @@ interface Loaded {
   area: AreaRecord;
   acquisition: Acquisition;
   series: ChipSeries[];
+  /** The area's processed looks with their sensors (through the fusion window after the acquisition). */
+  looks: SensorLook[];
 }
 
 /** One scored chip of the acquisition, with what its evidence and its confirmation need. */
@@ -79,12 +92,24 @@ function beforeState<T extends { usable: boolean; validFraction: number }>(
   return best;
 }
 
-/** Load: the area, the acquisition, and every chip's series up to it. */
+/** Load: the area, the acquisition, every chip's series up to it, and the area's looks with their sensors. */
 async function load(db: Db, input: DetectInput): Promise<Loaded> {
   const area = await getArea(db, input.areaId);
   const acquisition = await getAcquisition(db, input.acquisitionId);
   const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
-  return { area, acquisition, series };
+  const end = new Date(
+    Date.parse(acquisition.datetime) + (input.fusionDays ?? FUSION_WINDOW_DAYS) * 86_400_000,
+  ).toISOString();
+  const processed = await listProcessedAcquisitions(db, area.id, { start: '0001-01-01T00:00:00Z', end });
+  const looks = processed.map((p) => ({ ref: p.ref, sensor: lookSensor(p.acquisition) }));
+  return { area, acquisition, series, looks };
+}
+
+/** The series without the states of radar looks (an optical look's history, reference and tiles). */
+function opticalSeries(series: readonly ChipSeries[], looks: readonly SensorLook[]): ChipSeries[] {
+  const radar = new Set(looks.filter((l) => l.sensor === 'radar').map((l) => l.ref.id));
+  if (radar.size === 0) return [...series];
+  return series.map((s) => ({ ...s, states: s.states.filter((st) => !radar.has(st.acquisitionId)) }));
 }
 
 /** Score: each chip seen by the acquisition against its own history. */
@@ -240,13 +265,36 @@ export async function detectAcquisition(
   input: DetectInput,
   reader: PairCheckDeps = {},
 ): Promise<DetectResult> {
-  const loaded = await load(db, input);
+  const all = await load(db, input);
+  const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  if (lookSensor(all.acquisition) === 'radar') {
+    return detectRadarLook(db, evidence, reader, {
+      ...all,
+      acquisitionId: input.acquisitionId,
+      modelId: input.modelId,
+      threshold,
+      ...(input.preEvent ? { preEvent: input.preEvent } : {}),
+      ...(input.fusionDays !== undefined ? { fusionDays: input.fusionDays } : {}),
+    });
+  }
+  const loaded = { ...all, series: opticalSeries(all.series, all.looks) };
   const { area, acquisition, series } = loaded;
   const detections = score(series, input);
-  const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
   const look = { id: input.acquisitionId, datetime: acquisition.datetime };
   const checked = input.preEvent ? undefined : await check(db, reader, loaded, input, detections, threshold);
   const pairCheck = checked?.summary;
+  if (!input.preEvent) {
+    const fusable = detections.map((d) => ({ key: d.key, usable: d.state.usable, detection: d.detection }));
+    await fuseMonitoringLook(
+      db,
+      { id: area.id, modelId: input.modelId },
+      { ...look, sensor: 'optical' },
+      loaded.looks,
+      fusable,
+      input.fusionDays,
+    );
+    fusable.forEach((f, i) => (detections[i]!.detection = f.detection));
+  }
   await persist(db, input, detections);
   const raised = await cluster(
     db,

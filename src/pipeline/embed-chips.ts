@@ -68,7 +68,7 @@ export interface EmbedChipsResult {
  * Reads the acquisition's chips over the area's grid in batches, embeds the usable ones, scores the
  * prompts and stores chips, observations (valid fraction, spectral stats, RGB evidence), embeddings
  * and prompt scores (none for a radar look: the embedders see optical bands or true colour, and radar
- * looks are scored by the post-event radar pair detector). Each batch is one transaction and every insert is `ON CONFLICT DO NOTHING`,
+ * looks are scored by the radar pair detector, in assessment and in monitoring: monitoring-radar-look.ts). Each batch is one transaction and every insert is `ON CONFLICT DO NOTHING`,
  * so a retried or resumed call never duplicates rows.
  */
 export async function embedAcquisitionChips(
@@ -106,7 +106,7 @@ export async function embedAcquisitionChips(
       }),
     );
     const usable = chips.filter((c) => c.usable);
-    // The embedders see optical bands or true colour; radar looks are stored and scored by the pair check only.
+    // The embedders see optical bands or true colour; radar looks are stored and scored by the radar pair detector.
     const embedded = radar ? [] : usable;
     const vectors = embedded.length
       ? await embedder.embedImages(

@@ -238,6 +238,20 @@ export async function listProcessed(
   return rows.map(decodeRef);
 }
 
+/** Processed acquisitions of an area inside a window, oldest first, each with what the imagery layer knows of it. */
+export async function listProcessedAcquisitions(
+  db: Queryable,
+  areaId: string,
+  window: { start: string; end: string },
+): Promise<{ ref: AcquisitionRef; acquisition: Acquisition }[]> {
+  const { rows } = await db.query<AcquisitionRow & RefRow>(
+    `SELECT a.* FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
+      WHERE aa.area_id = $1 AND aa.status = 'processed' AND a.datetime BETWEEN $2 AND $3 ORDER BY a.datetime, a.id`,
+    [areaId, window.start, window.end],
+  );
+  return rows.map((r) => ({ ref: decodeRef(r), acquisition: decodeAcquisition(r) }));
+}
+
 /** The area's recorded acquisitions, oldest first, optionally of one status. */
 export async function listAreaAcquisitions(
   db: Queryable,

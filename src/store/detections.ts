@@ -150,3 +150,37 @@ export async function eventDetectionsInWindows<E>(
     evidence: r.evidence,
   }));
 }
+
+/** One chip of an area in one acquisition: whether it was usable, and its stored monitoring signals. */
+export interface LookChipSignals {
+  /** Acquisition id. */
+  acquisitionId: number;
+  /** The chip's grid key. */
+  key: string;
+  /** Whether the chip was usable in the acquisition. */
+  usable: boolean;
+  /** The stored detection (chip_signals.signals), or null where none was stored. */
+  signals: unknown;
+}
+
+/** The observed chips of an area in the acquisitions, with their monitoring signals under the model. */
+export async function lookChipSignals(
+  db: Queryable,
+  areaId: string,
+  modelId: string,
+  acquisitionIds: readonly number[],
+): Promise<LookChipSignals[]> {
+  if (acquisitionIds.length === 0) return [];
+  const { rows } = await db.query<{ acquisition_id: number; key: string; usable: boolean; signals: unknown }>(
+    `SELECT o.acquisition_id, c.key, o.usable, s.signals FROM observations o JOIN chips c ON c.id = o.chip_id
+       LEFT JOIN chip_signals s ON s.chip_id = o.chip_id AND s.acquisition_id = o.acquisition_id AND s.model_id = $2
+      WHERE c.area_id = $1 AND o.acquisition_id = ANY($3::bigint[]) ORDER BY o.acquisition_id, c.key`,
+    [areaId, modelId, acquisitionIds],
+  );
+  return rows.map((r) => ({
+    acquisitionId: Number(r.acquisition_id),
+    key: r.key,
+    usable: r.usable,
+    signals: r.signals,
+  }));
+}

@@ -1,0 +1,257 @@
+/**
+ * Monitoring of a radar look: radar looks are not embedded (embed-chips.ts), so the chip history's
+ * embedding baseline cannot score them; each is scored instead against the chips' radar baseline.
+ * - Baseline: the temporal composite (radar-composite.ts: per-pixel mean power, multi-temporal
+ *   multilooking) of the last RADAR_BASELINE_LOOKS processed radar looks of the area before this one —
+ *   earlier radar looks only, never optical ones (in disaster mode, those inside the pre-event window).
+ *   Averaging n looks divides the speckle variance by about n; K is the optical baseline's size
+ *   (DEFAULT_BASELINE_SIZE), so both read as many looks. A look without an earlier radar look is stored,
+ *   not scored.
+ * - Scoring: the look and the baseline are read again from the source on the area's grid (detection
+ *   runs on the I/O queue; the database holds no pixels) and scored as one scene by the radar pair
+ *   detector (radar-pair.ts): new open water (flood) and forest backscatter loss (vegetation loss), every
+ *   cut per scene, in the optical detector's mask codes.
+ * - Fusion with the optical looks within the window (monitoring-fusion.ts), as in assessment.
+ * - Alerts: the alerting chips are clustered; an alert's area and outline are its changed pixels
+ *   (alert-extent.ts), and a cluster none of whose pixel groups reaches the area's minimum mapping unit
+ *   raises no alert. Evidence tiles: the latest baseline look's and this look's renderings.
+ * Radar looks neither confirm nor dismiss provisional alerts (confirmation-look.ts scores embedded looks).
+ */
+import { DEFAULT_BASELINE_SIZE } from '../detect/baseline.ts';
+import { clusterAlerts, type ChipDetection, type GridDetection } from '../detect/index.ts';
+import { radarComposite } from '../detect/radar-composite.ts';
+import { detectRadarPairScene, type RadarPairChipInput } from '../detect/radar-pair.ts';
+import type { PairChipDetection } from '../detect/pair-detector.ts';
+import { band, type ImageValue } from '../imagery/image.ts';
+import { readChips as defaultReadChips, type Acquisition, type GridCell } from '../imagery/index.ts';
+import type { Db } from '../store/db.ts';
+import { upsertChipSignals } from '../store/detections.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
+import type { ChipSeries } from '../store/observations.ts';
+import { getAcquisition } from './acquisitions.ts';
+import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
+import { neighbourCells, pixelExtent } from './alert-extent.ts';
+import { areaCells, type AreaRecord } from './areas.ts';
+import { sensorChips } from './look-sensor.ts';
+import type { PairCheckDeps } from './monitoring-pair-check.ts';
+import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
+import { upsertAlert, type AlertRef } from './upsert-alert.ts';
+
+/** Earlier radar looks composited into a chip's radar baseline. */
+export const RADAR_BASELINE_LOOKS = DEFAULT_BASELINE_SIZE;
+
+/** Cells read per call of the chip reader (as the monitoring pair check reads). */
+const READ_BATCH = 64;
+
+/** One radar look's detection call. */
+export interface RadarLookInput {
+  /** The area. */
+  area: AreaRecord;
+  /** The look's acquisition id. */
+  acquisitionId: number;
+  /** The look. */
+  acquisition: Acquisition;
+  /** Every chip's states up to the look (loadSeries). */
+  series: readonly ChipSeries[];
+  /** The area's processed looks with their sensors, oldest first. */
+  looks: readonly SensorLook[];
+  /** The embedding model whose signals rows are written (and read for fusion). */
+  modelId: string;
+  /** Disaster mode: the baseline is the radar looks inside this window. */
+  preEvent?: { start: string; end: string };
+  /** Alert threshold on the score. */
+  threshold: number;
+  /** Days within which optical looks are fused with the look. */
+  fusionDays?: number;
+}
+
+/** The look's chips as dB backscatter images with their usable flag, by key. */
+async function readLook(
+  read: NonNullable<PairCheckDeps['readChips']>,
+  acq: Acquisition,
+  cells: readonly GridCell[],
+  area: AreaRecord,
+  minValidFraction: number,
+): Promise<Map<string, { image: ImageValue; usable: boolean }>> {
+  const out = new Map<string, { image: ImageValue; usable: boolean }>();
+  for (let i = 0; i < cells.length; i += READ_BATCH) {
+    const chips = sensorChips(
+      acq,
+      await read(acq, cells.slice(i, i + READ_BATCH), area.grid, { minValidFraction }),
+    );
+    for (const c of chips) out.set(c.key, { image: c.image, usable: c.usable });
+  }
+  return out;
+}
+
+/** The image with only the named bands, in that order. */
+function withBands(image: ImageValue, bands: readonly string[]): ImageValue {
+  return { ...image, bands: [...bands], data: bands.map((b) => band(image, b)!) };
+}
+
+/** A detection of a chip the radar pair detector did not score. */
+function unscored(): ChipDetection {
+  return {
+    score: 0,
+    drift: null,
+    driftZ: null,
+    promptDeltas: {},
+    evidence: {},
+    signals: [],
+    kind: 'change',
+    confidence: null,
+    baselineCount: 0,
+  };
+}
+
+/** The radar pair detection in monitoring's per-chip shape. */
+function asChipDetection(d: PairChipDetection, baselineCount: number): ChipDetection {
+  return {
+    score: d.score,
+    drift: null,
+    driftZ: null,
+    promptDeltas: {},
+    evidence: d.evidence,
+    signals: d.signals,
+    kind: d.kind,
+    confidence: d.confidence,
+    baselineCount: d.usable ? baselineCount : 0,
+  };
+}
+
+/** Scores one radar monitoring look (see the module comment); returns the chips scored and the alerts. */
+export async function detectRadarLook(
+  db: Db,
+  store: EvidenceStore,
+  reader: PairCheckDeps,
+  input: RadarLookInput,
+): Promise<{ scored: number; alerts: AlertRef[] }> {
+  const { area, acquisition, series } = input;
+  const t = acquisition.datetime;
+  const baseline = input.looks
+    .filter(
+      (l) =>
+        l.sensor === 'radar' &&
+        l.ref.id !== input.acquisitionId &&
+        l.ref.datetime < t &&
+        (!input.preEvent || (l.ref.datetime >= input.preEvent.start && l.ref.datetime <= input.preEvent.end)),
+    )
+    .slice(-RADAR_BASELINE_LOOKS);
+  const seen = series.filter((s) => s.states.some((st) => st.acquisitionId === input.acquisitionId));
+  const detections = new Map<string, { detection: ChipDetection; mask?: Uint8Array; usable: boolean }>();
+  const current = new Map<string, { image: ImageValue; usable: boolean }>();
+  if (baseline.length > 0) {
+    const read = reader.readChips ?? defaultReadChips;
+    const minValid = reader.minValidFraction ?? 0.5;
+    const cells = areaCells(area);
+    for (const [k, v] of await readLook(read, acquisition, cells, area, minValid)) current.set(k, v);
+    const before = [];
+    for (const l of baseline)
+      before.push(await readLook(read, await getAcquisition(db, l.ref.id), cells, area, minValid));
+    const images = [...current.values(), ...before.flatMap((b) => [...b.values()])].map((v) => v.image);
+    const bands = ['vv', 'vh'].filter((p) => images.every((img) => band(img, p)));
+    const inputs: RadarPairChipInput[] = [];
+    for (const s of seen) {
+      const after = current.get(s.key);
+      const looks = before.flatMap((b) => {
+        const v = b.get(s.key);
+        return v ? [withBands(v.image, bands)] : [];
+      });
+      if (!after || looks.length === 0) continue;
+      inputs.push({
+        key: s.key,
+        col: s.col,
+        row: s.row,
+        before: radarComposite(looks),
+        after: withBands(after.image, bands),
+      });
+    }
+    const scene = detectRadarPairScene(inputs, {
+      threshold: input.threshold,
+      minValid,
+      keepMasks: true,
+    });
+    for (const d of scene.chips)
+      detections.set(d.key, {
+        detection: asChipDetection(d, baseline.length),
+        usable: d.usable,
+        ...(d.mask ? { mask: d.mask } : {}),
+      });
+  }
+  const keyed = seen.map((s) => ({
+    key: s.key,
+    usable: detections.get(s.key)?.usable ?? false,
+    detection: detections.get(s.key)?.detection ?? unscored(),
+  }));
+  await fuseMonitoringLook(
+    db,
+    { id: area.id, modelId: input.modelId },
+    { id: input.acquisitionId, datetime: t, sensor: 'radar' },
+    input.looks,
+    keyed,
+    input.fusionDays,
+  );
+  const grid: GridDetection[] = seen.map((s, i) => ({
+    key: s.key,
+    col: s.col,
+    row: s.row,
+    detection: keyed[i]!.detection,
+  }));
+  await db.transaction((tx) =>
+    upsertChipSignals(
+      tx,
+      seen.map((s, i) => ({
+        chipId: s.chipId,
+        acquisitionId: input.acquisitionId,
+        modelId: input.modelId,
+        drift: null,
+        driftZ: null,
+        score: keyed[i]!.detection.score,
+        signals: { ...keyed[i]!.detection, sensor: 'radar' },
+      })),
+    ),
+  );
+  const alerts: AlertRef[] = [];
+  const candidates = clusterAlerts(grid, { threshold: input.threshold });
+  if (candidates.length === 0) return { scored: seen.length, alerts };
+  const maskAt = new Map(
+    grid.flatMap((g) => {
+      const mask = detections.get(g.key)?.mask;
+      return mask ? [[`${g.col}/${g.row}`, mask] as const] : [];
+    }),
+  );
+  const last = baseline.at(-1)!.ref;
+  const shaAt = (s: ChipSeries, id: number) => s.states.find((st) => st.acquisitionId === id)?.rgbSha256;
+  const box = gridBox(areaCells(area));
+  for (const candidate of candidates) {
+    const members = new Set(candidate.chipKeys);
+    const masks = grid
+      .filter((g) => members.has(g.key))
+      .map((g) => ({ col: g.col, row: g.row, values: maskAt.get(`${g.col}/${g.row}`)! }));
+    const context = neighbourCells(masks).flatMap((c) => {
+      const mask = maskAt.get(`${c.col}/${c.row}`);
+      return mask ? [{ col: c.col, row: c.row, values: mask }] : [];
+    });
+    const extent = pixelExtent(candidate.kind, masks, area.grid, area.mmuHa, context);
+    if (!extent) continue; // no group of its pixels reaches the minimum mapping unit
+    const ref = await upsertAlert(db, area.id, input.acquisitionId, t, candidate, area.grid, extent);
+    alerts.push(ref);
+    await writeAlertEvidence(db, store, {
+      alertId: ref.id,
+      acquisitionId: input.acquisitionId,
+      acquisitionDatetime: t,
+      chipPx: area.grid.chipPx,
+      cells: seen.map((s, i) => ({
+        key: s.key,
+        col: s.col,
+        row: s.row,
+        score: grid[i]!.detection.score,
+        before: { sha: shaAt(s, last.id), datetime: last.datetime },
+        after: { sha: shaAt(s, input.acquisitionId), datetime: t },
+      })),
+      members,
+      grid: box,
+    });
+  }
+  return { scored: seen.length, alerts };
+}
