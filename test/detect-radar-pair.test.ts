@@ -127,6 +127,20 @@ describe('radar vegetation loss in the radar pair detector', () => {
     expect(d.scene.pixels).toBe(SIZE * SIZE);
   });
 
+  it('a flood assessment (event flood) scores the radar chips by new water alone: the cleared forest does not alert', () => {
+    const d = detectRadarPairScene(pair(), { event: 'flood' });
+    expect(d.chips.filter((c) => c.confidence !== null).map((c) => [c.key, c.kind])).toEqual(
+      [0, 1, 2, 3].map((r) => [`3/${r}`, 'flood']),
+    );
+    const cleared = d.chips.find((c) => c.key === '0/0')!;
+    expect([cleared.kind, cleared.score, cleared.strengths.vegetation]).toEqual([
+      'vegetation-loss',
+      0,
+      1 - 2 ** -20,
+    ]);
+    expect(detectRadarPairScene(pair(), { event: 'burn' }).chips.every((c) => c.score === 0)).toBe(true);
+  });
+
   it('a stable forest raises nothing', () => {
     const b = scene(forest, 0);
     const a = scene(forest, 1);

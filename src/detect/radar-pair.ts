@@ -22,8 +22,10 @@
  *   vegetation loss. Unlike an optical pair, a radar pair lets vegetation loss alert on its own: a closed
  *   forest's C-band backscatter is steady through the seasons (moisture moves it by about a dB, under the
  *   loss cut's 2 dB floor), so its drop is not a season as an NDVI drop can be; RADD alerts on one look.
- *   Drift and prompt deltas corroborate as in the optical detector: they raise the score of a chip that
- *   alerts on its own evidence, never lift one over.
+ *   With a named event (options `event`) only its evidence scores a chip, as in the optical detector:
+ *   new water for a flood, none for a fire (radar sees no char). Drift and prompt deltas corroborate as in
+ *   the optical detector: they raise the score of a chip that alerts on its own evidence, never lift one
+ *   over.
  */
 import { InputError } from '../errors.ts';
 import { band, type ImageValue } from '../imagery/image.ts';
@@ -34,6 +36,7 @@ import { MASK_INVALID, MASK_UNCHANGED, MASK_VEGETATION_LOSS, MASK_WATER } from '
 import {
   CHIP_QUANTILE,
   emptyStrengths,
+  eventStrength,
   PAIR_CORROBORATION_WEIGHT,
   PAIR_MIN_VALID,
   type PairChipDetection,
@@ -232,7 +235,8 @@ export function detectRadarPairScene(
           .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
       ),
     };
-    const own = Math.max(sWater, sLoss);
+    // An assessment of a named event is scored by its own evidence: a flood by new water; radar sees no char.
+    const own = options.event ? eventStrength(st, options.event) : Math.max(sWater, sLoss);
     const w = PAIR_CORROBORATION_WEIGHT;
     const score = own < threshold ? own : 1 - (1 - own) * (1 - w * st.drift) * (1 - w * st.prompt);
     const signals: SignalName[] = [];
