@@ -167,6 +167,25 @@ describe('pair detector', () => {
     expect(flood.chips[2]!.score).toBe(any.chips[2]!.score);
   });
 
+  it('scores any change when the bands cannot show the event: a burn or a flood named for RGB imagery', () => {
+    const rgb = (img: ImageValue): ImageValue => ({
+      ...img,
+      bands: ['red', 'green', 'blue'],
+      data: [img.data[2]!, img.data[1]!, img.data[0]!],
+    });
+    const chips = scene((k, i) => (k === 5 && i < 128 ? ROOF : null)).map((c) => ({
+      ...c,
+      before: rgb(c.before),
+      after: rgb(c.after),
+    }));
+    const any = detectPairScene(chips);
+    expect(any.chips.filter((c) => c.confidence !== null).map((c) => c.key)).toEqual(['c5']);
+    for (const event of ['burn', 'flood'] as const) {
+      const d = detectPairScene(chips, { event });
+      expect(d.chips.map((c) => [c.score, c.kind])).toEqual(any.chips.map((c) => [c.score, c.kind]));
+    }
+  });
+
   it('reads the event kind a free-text kind of change names', () => {
     expect(
       [

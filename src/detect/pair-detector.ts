@@ -49,7 +49,8 @@
  * Score: e = max(s_change, s_water, s_burn), or, when the comparison is about a named event (options
  * `event`, domain.ts EVENT_KINDS), that event's own evidence alone (s_water for a flood, s_burn for a fire):
  * the labels of a flood map, and the user of a flood assessment, count a harvest or a new building as no
- * flood, so generic change neither ranks nor alerts there. Below the alert threshold the score is e itself, else
+ * flood, so generic change neither ranks nor alerts there; where the bands cannot show the event's evidence
+ * (no NBR for a burn, no water index for a flood, as in RGB imagery) any change scores. Below the alert threshold the score is e itself, else
  * 1 − (1 − e)·(1 − w·s_drift)·(1 − w·s_prompt), w = PAIR_CORROBORATION_WEIGHT: embedding drift and prompt
  * deltas, when given, corroborate (confidence) and raise the score of a chip whose own evidence alerts, but
  * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
@@ -532,7 +533,11 @@ export function detectPairScene(
           .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
       ),
     };
-    const base = eventStrength(st, options.event);
+    // An event whose evidence these bands cannot show (a burn without NBR, a flood without a water
+    // index: RGB imagery) scores any change, as without an event.
+    const event =
+      options.event === 'flood' && water ? 'flood' : options.event === 'burn' && burn ? 'burn' : undefined;
+    const base = eventStrength(st, event);
     const w = PAIR_CORROBORATION_WEIGHT;
     // Corroboration raises the score of a chip that alerts on its own evidence, never lifts one over.
     const score = base < threshold ? base : 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
@@ -542,8 +547,8 @@ export function detectPairScene(
     if (st.drift >= 0.5) signals.push('drift');
     if (st.prompt >= 0.5) signals.push('prompt');
     const kind: ChangeKind =
-      options.event && base >= 0.5
-        ? options.event
+      event && base >= 0.5
+        ? event
         : st.water >= 0.5
           ? 'flood'
           : st.burn >= 0.5
