@@ -6,6 +6,7 @@ import { InputError } from '../errors.ts';
 import type { Acquisition } from '../imagery/index.ts';
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf, OuterJoined, RowOf } from './schema.ts';
 
 /** What workflows carry about an acquisition: a reference, never pixels. */
 export interface AcquisitionRef {
@@ -47,74 +48,57 @@ export interface AreaAcquisition {
   error: { type: string; message: string } | null;
 }
 
-interface RefRow {
-  id: number;
-  item_id: string;
-  datetime: Date;
-}
+/** An acquisition's reference columns. */
+type RefRow = ColumnsOf<'acquisitions', 'id' | 'item_id' | 'datetime'>;
 
 function decodeRef(r: RefRow): AcquisitionRef {
   return { id: r.id, itemId: r.item_id, datetime: new Date(r.datetime).toISOString() };
 }
 
-interface FailedRow extends RefRow {
-  error_type: string | null;
-  error: string | null;
+/** A reference with the area's error columns. */
+type FailedRow = RefRow & ColumnsOf<'area_acquisitions', 'error_type' | 'error'>;
+
+function decodeError(r: FailedRow): { type: string; message: string } {
+  return { type: r.error_type ?? 'Error', message: r.error ?? '' };
 }
 
 function decodeFailed(r: FailedRow): FailedAcquisition {
-  return {
-    id: r.id,
-    itemId: r.item_id,
-    datetime: new Date(r.datetime).toISOString(),
-    type: r.error_type ?? 'Error',
-    message: r.error ?? '',
-  };
+  return { ...decodeRef(r), ...decodeError(r) };
 }
 
-interface AcquisitionRow {
-  source: string;
-  item_id: string;
-  datetime: Date;
-  cloud_cover: number | null;
-  epsg: number | null;
-  assets: Record<string, string>;
-  properties: Record<string, unknown>;
-  items: Acquisition[] | null;
-}
+/** A whole acquisitions row. */
+type AcquisitionRow = RowOf<'acquisitions'>;
 
 function decodeAcquisition(r: AcquisitionRow): Acquisition {
+  const items = r.items as Acquisition[] | null;
   return {
     source: r.source,
     itemId: r.item_id,
     datetime: new Date(r.datetime).toISOString(),
     cloudCover: r.cloud_cover,
     epsg: r.epsg,
-    assets: r.assets,
-    properties: r.properties,
-    ...(r.items ? { items: r.items } : {}),
+    assets: r.assets as Record<string, string>,
+    properties: r.properties as Record<string, unknown>,
+    ...(items ? { items } : {}),
   };
 }
 
-interface AreaAcquisitionRow extends FailedRow {
-  items: number;
-  status: AreaAcquisition['status'];
-}
+/** A failed row with the area's status and `items`: how many items the pass has (computed). */
+type AreaAcquisitionRow = FailedRow & ColumnsOf<'area_acquisitions', 'status'> & { items: number };
 
 function decodeAreaAcquisition(r: AreaAcquisitionRow): AreaAcquisition {
+  const status = r.status as AreaAcquisition['status'];
   return {
-    id: r.id,
-    itemId: r.item_id,
-    datetime: new Date(r.datetime).toISOString(),
+    ...decodeRef(r),
     items: r.items,
-    status: r.status,
-    error: r.status === 'failed' ? { type: r.error_type ?? 'Error', message: r.error ?? '' } : null,
+    status,
+    error: status === 'failed' ? decodeError(r) : null,
   };
 }
 
 /** The datetime of the newest processed acquisition of the area, if any. */
 export async function lastProcessed(db: Queryable, areaId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ datetime: Date | null }>(
+  const { rows } = await db.query<OuterJoined<ColumnsOf<'acquisitions', 'datetime'>>>(
     `SELECT max(a.datetime) AS datetime FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
       WHERE aa.area_id = $1 AND aa.status = 'processed'`,
     [areaId],

@@ -1,6 +1,7 @@
 /** Alert evidence: which evidence file shows which alert at which acquisition, and as what kind of tile. */
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf } from './schema.ts';
 
 /** One evidence tile of an alert to record. */
 export interface AlertEvidenceRow {
@@ -36,7 +37,9 @@ export async function alertEvidenceFiles(
   db: Queryable,
   alertId: number,
 ): Promise<{ kind: string; sha256: string; path: string }[]> {
-  const { rows } = await db.query<{ kind: string; sha256: string; path: string }>(
+  const { rows } = await db.query<
+    ColumnsOf<'alert_evidence', 'kind' | 'sha256'> & ColumnsOf<'evidence_files', 'path'>
+  >(
     `SELECT ae.kind, ae.sha256, f.path FROM alert_evidence ae JOIN evidence_files f ON f.sha256 = ae.sha256
       WHERE ae.alert_id = $1 ORDER BY ae.acquisition_id, ae.kind`,
     [alertId],

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.ts';
 import type { Queryable } from './db.ts';
+import type { ColumnsOf } from './schema.ts';
 import { CONFIDENCE_LEVELS, parseConfidence, parseDateBound, type Confidence } from './read-queries.ts';
 
 /** Which alerts; every field optional, combined with AND. */
@@ -102,38 +103,38 @@ const COLUMNS = `a.id, a.area_id, a.kind, a.confidence, a.score, a.status, a.con
   a.first_seen, a.last_seen, a.chip_keys, a.geometry, a.geometry_source, a.burn_severity_km2,
   ar.epsg, ar.chip_px, ar.resolution_m`;
 
-interface Row {
-  id: number | string;
-  area_id: string;
-  kind: string;
-  confidence: string;
-  score: number;
-  status: string;
-  confirmation: string;
-  area_km2: number;
-  first_seen: Date | string;
-  last_seen: Date | string;
-  chip_keys: string[];
-  geometry: unknown;
-  geometry_source: string | null;
-  burn_severity_km2: Record<string, number> | string | null;
-  epsg: number;
-  chip_px: number;
-  resolution_m: number;
-}
+/** A row of COLUMNS: the alert's columns and its area's grid. */
+type Row = ColumnsOf<
+  'alerts',
+  | 'id'
+  | 'area_id'
+  | 'kind'
+  | 'confidence'
+  | 'score'
+  | 'status'
+  | 'confirmation'
+  | 'area_km2'
+  | 'first_seen'
+  | 'last_seen'
+  | 'chip_keys'
+  | 'geometry'
+  | 'geometry_source'
+  | 'burn_severity_km2'
+> &
+  ColumnsOf<'areas', 'epsg' | 'chip_px' | 'resolution_m'>;
 
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
 
 function decodeRow(r: Row): AlertFeatureRow {
   return {
-    id: Number(r.id),
+    id: r.id,
     areaId: r.area_id,
     kind: r.kind,
     confidence: r.confidence,
-    score: Number(r.score),
+    score: r.score,
     status: r.status,
     confirmation: r.confirmation,
-    areaKm2: Number(r.area_km2),
+    areaKm2: r.area_km2,
     firstSeen: new Date(r.first_seen).toISOString(),
     lastSeen: new Date(r.last_seen).toISOString(),
     chipKeys: r.chip_keys,

@@ -6,6 +6,7 @@ import type { OpenAlert } from '../detect/alert-merge.ts';
 import type { AlertStatus } from '../detect/confirmation.ts';
 import type { Confidence } from '../domain.ts';
 import type { Queryable } from './db.ts';
+import type { ColumnsOf } from './schema.ts';
 
 /** What continuing an open alert writes. */
 export interface AlertContinuation {
@@ -103,24 +104,20 @@ export interface AssessedAlertRow {
   burnSeverityKm2: Record<string, number> | null;
 }
 
-interface OpenAlertRow {
-  id: number;
-  kind: string;
-  chip_keys: string[];
-  confidence: Confidence;
-  score: number;
-  prompts: Record<string, number>;
-  first_acquisition_id: number;
-}
+/** What the merge rule reads of an open alert. */
+type OpenAlertRow = ColumnsOf<
+  'alerts',
+  'id' | 'kind' | 'chip_keys' | 'confidence' | 'score' | 'prompts' | 'first_acquisition_id'
+>;
 
 function decodeOpenAlert(o: OpenAlertRow): OpenAlert {
   return {
     id: o.id,
     kind: o.kind,
     chipKeys: o.chip_keys,
-    confidence: o.confidence,
+    confidence: o.confidence as Confidence,
     score: o.score,
-    prompts: o.prompts,
+    prompts: o.prompts as Record<string, number>,
     firstAcquisitionId: o.first_acquisition_id,
   };
 }
@@ -164,7 +161,8 @@ export async function insertAlert(
   db: Queryable,
   a: AlertInsert,
 ): Promise<{ id: number; created: boolean; chipKeys: string[] }> {
-  const { rows } = await db.query<{ id: number; created: boolean; chip_keys: string[] }>(
+  // `created`: whether the row was inserted rather than updated (computed).
+  const { rows } = await db.query<ColumnsOf<'alerts', 'id' | 'chip_keys'> & { created: boolean }>(
     `INSERT INTO alerts (area_id, cluster_key, kind, confidence, score, chip_keys, area_km2, prompts,
                          first_acquisition_id, last_acquisition_id, first_seen, last_seen)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10)
@@ -225,14 +223,9 @@ export async function provisionalAlerts(
   areaId: string,
   acquisition: { id: number; datetime: string },
 ): Promise<ProvisionalAlert[]> {
-  const { rows } = await db.query<{
-    id: number;
-    kind: string;
-    chip_keys: string[];
-    first_seen: Date;
-    clear_looks: number;
-    agreeing_looks: number;
-  }>(
+  const { rows } = await db.query<
+    ColumnsOf<'alerts', 'id' | 'kind' | 'chip_keys' | 'first_seen' | 'clear_looks' | 'agreeing_looks'>
+  >(
     `SELECT al.id, al.kind, al.chip_keys, al.first_seen, al.clear_looks, al.agreeing_looks
        FROM alerts al
        LEFT JOIN acquisitions last ON last.id = COALESCE(al.last_look_acquisition_id, al.first_acquisition_id)
@@ -277,14 +270,9 @@ export async function alertsLastSeenIn(
   areaId: string,
   window: { start: string; end: string },
 ): Promise<AssessedAlertRow[]> {
-  const { rows } = await db.query<{
-    id: number;
-    kind: string;
-    confidence: string;
-    chip_keys: string[];
-    area_km2: number;
-    burn_severity_km2: Record<string, number> | null;
-  }>(
+  const { rows } = await db.query<
+    ColumnsOf<'alerts', 'id' | 'kind' | 'confidence' | 'chip_keys' | 'area_km2' | 'burn_severity_km2'>
+  >(
     `SELECT id, kind, confidence, chip_keys, area_km2, burn_severity_km2
        FROM alerts WHERE area_id = $1 AND last_seen BETWEEN $2 AND $3 ORDER BY id`,
     [areaId, window.start, window.end],
@@ -294,14 +282,14 @@ export async function alertsLastSeenIn(
     kind: a.kind,
     confidence: a.confidence,
     chipKeys: a.chip_keys,
-    areaKm2: Number(a.area_km2),
-    burnSeverityKm2: a.burn_severity_km2,
+    areaKm2: a.area_km2,
+    burnSeverityKm2: a.burn_severity_km2 as Record<string, number> | null,
   }));
 }
 
 /** The item ids of the acquisitions that raised the area's alerts. */
 export async function alertFirstItemIds(db: Queryable, areaId: string): Promise<string[]> {
-  const { rows } = await db.query<{ item_id: string }>(
+  const { rows } = await db.query<ColumnsOf<'acquisitions', 'item_id'>>(
     `SELECT a.item_id FROM alerts al JOIN acquisitions a ON a.id = al.first_acquisition_id WHERE al.area_id = $1`,
     [areaId],
   );

@@ -1,6 +1,6 @@
 /** Areas: their geometry, grid and source as stored. */
 import { parseArea, type GridSpec, type SourceConfig, type ValidArea } from '../imagery/index.ts';
-import type { RowOf } from './schema.ts';
+import type { ColumnsOf, RowOf } from './schema.ts';
 import type { Queryable } from './db.ts';
 
 /** An area as stored. */
@@ -58,14 +58,14 @@ function decodeArea(row: AreaRow): AreaRecord {
     grid: { epsg: row.epsg, chipPx: row.chip_px, resolutionM: row.resolution_m },
     source: source as SourceConfig,
     start,
-    mmuHa: Number(row.mmu_ha),
+    mmuHa: row.mmu_ha,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
 
 /** Inserts an area unless one has its id; returns whether it was inserted. */
 export async function insertArea(db: Queryable, a: AreaInsert): Promise<boolean> {
-  const { rows } = await db.query<{ id: string }>(
+  const { rows } = await db.query<ColumnsOf<'areas', 'id'>>(
     `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source, mmu_ha)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO NOTHING RETURNING id`,

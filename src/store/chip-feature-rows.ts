@@ -4,6 +4,7 @@
  * signals of that acquisition, page by page.
  */
 import type { Queryable } from './db.ts';
+import type { ColumnsOf, OuterJoined } from './schema.ts';
 
 /** Which chips; every field optional, combined with AND. */
 export interface ChipFeatureFilter {
@@ -47,33 +48,27 @@ export interface ChipStateRow {
   confidence: string | null;
 }
 
-interface Row {
-  id: number | string;
-  key: string;
-  area_id: string;
-  col: number;
-  row: number;
-  epsg: number;
-  bounds: number[];
-  acquisition_id: number | string | null;
-  datetime: Date | string | null;
-  valid_fraction: number | null;
-  usable: boolean | null;
-  score: number | null;
-  kind: string | null;
-  confidence: string | null;
-}
+/**
+ * A chip with its latest state (`st`, an outer join): the observation, its datetime, and the strongest
+ * signals' score with their `kind` and `confidence` (read from the signals jsonb).
+ */
+type Row = ColumnsOf<'chips', 'id' | 'key' | 'area_id' | 'col' | 'row' | 'epsg' | 'bounds'> &
+  OuterJoined<
+    ColumnsOf<'observations', 'acquisition_id' | 'valid_fraction' | 'usable'> &
+      ColumnsOf<'acquisitions', 'datetime'> &
+      ColumnsOf<'chip_signals', 'score'> & { kind: string; confidence: string }
+  >;
 
 function decodeRow(r: Row): ChipStateRow {
   return {
-    id: Number(r.id),
+    id: r.id,
     key: r.key,
     areaId: r.area_id,
     col: r.col,
     row: r.row,
     epsg: r.epsg,
     bounds: r.bounds as [number, number, number, number],
-    acquisitionId: r.acquisition_id === null ? null : Number(r.acquisition_id),
+    acquisitionId: r.acquisition_id,
     datetime: r.datetime === null ? null : new Date(r.datetime).toISOString(),
     validFraction: r.valid_fraction,
     usable: r.usable,

@@ -2,6 +2,10 @@
 import type { GridCell } from '../imagery/index.ts';
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf } from './schema.ts';
+
+/** A chip's id and key. */
+type ChipKeyRow = ColumnsOf<'chips', 'id' | 'key'>;
 
 /**
  * Inserts the cells' chips (an existing chip keeps its id) in multi-row statements; returns chip ids by
@@ -12,7 +16,7 @@ export async function upsertChips(
   areaId: string,
   cells: readonly GridCell[],
 ): Promise<Map<string, number>> {
-  const { rows } = await insertRows<GridCell, { id: number; key: string }>(
+  const { rows } = await insertRows<GridCell, ChipKeyRow>(
     db,
     'INSERT INTO chips (area_id, key, epsg, col, "row", bounds, lonlat_bounds)',
     cells,
@@ -24,9 +28,6 @@ export async function upsertChips(
 
 /** The area's chip ids by key. */
 export async function chipIdsByKey(db: Queryable, areaId: string): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ id: number; key: string }>(
-    'SELECT id, key FROM chips WHERE area_id = $1',
-    [areaId],
-  );
-  return new Map(rows.map((r) => [r.key, Number(r.id)]));
+  const { rows } = await db.query<ChipKeyRow>('SELECT id, key FROM chips WHERE area_id = $1', [areaId]);
+  return new Map(rows.map((r) => [r.key, r.id]));
 }

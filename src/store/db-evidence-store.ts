@@ -8,6 +8,7 @@ import type { Queryable } from './db.ts';
 import { evidenceFileName, sha256Hex, type EvidenceMediaType } from './evidence-media.ts';
 import type { EvidenceRef, EvidenceStore, StoredEvidence } from './evidence-store.ts';
 import { readLegacyEvidence } from './legacy-evidence.ts';
+import type { ColumnsOf, OuterJoined } from './schema.ts';
 
 /** Options of DbEvidenceStore. */
 export interface DbEvidenceStoreOptions {
@@ -16,11 +17,8 @@ export interface DbEvidenceStoreOptions {
 }
 
 /** A row of evidence_files with its bytes, if they are stored. */
-interface EvidenceRow {
-  media_type: string;
-  path: string;
-  content: Uint8Array | null;
-}
+type EvidenceRow = ColumnsOf<'evidence_files', 'media_type' | 'path'> &
+  OuterJoined<ColumnsOf<'evidence_blobs', 'content'>>;
 
 /** A Buffer over the bytes the driver returned (node-postgres: Buffer; PGlite: Uint8Array). */
 function asBuffer(bytes: Uint8Array): Buffer {

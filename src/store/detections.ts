@@ -4,6 +4,7 @@
  */
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf } from './schema.ts';
 
 /** One chip's signals at one acquisition under one model. */
 export interface ChipSignalRow {
@@ -122,15 +123,11 @@ export async function eventDetectionsInWindows<E>(
   post: { start: string; end: string },
   threshold: number,
 ): Promise<StoredEventDetection<E>[]> {
-  const { rows } = await db.query<{
-    key: string;
-    post_acquisition_id: number;
-    datetime: Date;
-    kind: string;
-    score: number;
-    confidence: string | null;
-    evidence: E;
-  }>(
+  const { rows } = await db.query<
+    ColumnsOf<'chips', 'key'> &
+      ColumnsOf<'event_detections', 'post_acquisition_id' | 'kind' | 'score' | 'confidence' | 'evidence'> &
+      ColumnsOf<'acquisitions', 'datetime'>
+  >(
     `SELECT c.key, ed.post_acquisition_id, a.datetime, ed.kind, ed.score, ed.confidence, ed.evidence
        FROM event_detections ed
        JOIN chips c ON c.id = ed.chip_id
@@ -142,12 +139,12 @@ export async function eventDetectionsInWindows<E>(
   );
   return rows.map((r) => ({
     key: r.key,
-    postAcquisitionId: Number(r.post_acquisition_id),
+    postAcquisitionId: r.post_acquisition_id,
     datetime: new Date(r.datetime).toISOString(),
     kind: r.kind,
     score: r.score,
     confidence: r.confidence,
-    evidence: r.evidence,
+    evidence: r.evidence as E,
   }));
 }
 

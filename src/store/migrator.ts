@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MigrationError } from '../errors.ts';
 import type { Db } from './db.ts';
+import type { ColumnsOf } from './schema.ts';
 
 /** The project's migrations folder. */
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -68,7 +69,7 @@ export async function migrate(
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`);
-      const { rows } = await tx.query<{ name: string; checksum: string }>(
+      const { rows } = await tx.query<ColumnsOf<'schema_migrations', 'name' | 'checksum'>>(
         'SELECT name, checksum FROM schema_migrations ORDER BY name',
       );
       verify(rows, migrations);

@@ -5,6 +5,10 @@
 import type { Confidence } from '../domain.ts';
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf, RowOf } from './schema.ts';
+
+/** A delivery's id. */
+type DeliveryIdRow = ColumnsOf<'notify_deliveries', 'id'>;
 
 /** A webhook subscription as listed (without its secret). */
 export interface SubscriptionRow {
@@ -73,33 +77,31 @@ export async function insertSubscription(
     kinds: string[] | null;
   },
 ): Promise<{ id: number; createdAt: string }> {
-  const { rows } = await db.query<{ id: number; created_at: Date }>(
+  const { rows } = await db.query<ColumnsOf<'notify_subscriptions', 'id' | 'created_at'>>(
     `INSERT INTO notify_subscriptions (area_id, webhook_url, secret, min_confidence, kinds)
      VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
     [s.areaId, s.webhookUrl, s.secret, s.minConfidence, s.kinds],
   );
-  return { id: Number(rows[0]!.id), createdAt: new Date(rows[0]!.created_at).toISOString() };
+  return { id: rows[0]!.id, createdAt: new Date(rows[0]!.created_at).toISOString() };
 }
 
 /** Subscriptions, of one area or all, by id. */
 export async function listSubscriptions(db: Queryable, areaId?: string): Promise<SubscriptionRow[]> {
-  const { rows } = await db.query<{
-    id: number;
-    area_id: string;
-    webhook_url: string;
-    min_confidence: Confidence;
-    kinds: string[] | null;
-    created_at: Date;
-  }>(
+  const { rows } = await db.query<
+    ColumnsOf<
+      'notify_subscriptions',
+      'id' | 'area_id' | 'webhook_url' | 'min_confidence' | 'kinds' | 'created_at'
+    >
+  >(
     `SELECT id, area_id, webhook_url, min_confidence, kinds, created_at FROM notify_subscriptions
       WHERE $1::text IS NULL OR area_id = $1 ORDER BY id`,
     [areaId ?? null],
   );
   return rows.map((r) => ({
-    id: Number(r.id),
+    id: r.id,
     areaId: r.area_id,
     webhookUrl: r.webhook_url,
-    minConfidence: r.min_confidence,
+    minConfidence: r.min_confidence as Confidence,
     kinds: r.kinds,
     createdAt: new Date(r.created_at).toISOString(),
   }));
@@ -113,14 +115,10 @@ export async function deleteSubscription(db: Queryable, id: number): Promise<boo
 
 /** A delivery with its subscription's URL and secret, or undefined when it is gone. */
 export async function deliveryToSend(db: Queryable, deliveryId: number): Promise<DeliveryToSend | undefined> {
-  const { rows } = await db.query<{
-    status: string;
-    response_code: number | null;
-    event_id: string;
-    body: string;
-    webhook_url: string;
-    secret: string;
-  }>(
+  const { rows } = await db.query<
+    ColumnsOf<'notify_deliveries', 'status' | 'response_code' | 'event_id' | 'body'> &
+      ColumnsOf<'notify_subscriptions', 'webhook_url' | 'secret'>
+  >(
     `SELECT d.status, d.response_code, d.event_id, d.body, s.webhook_url, s.secret
        FROM notify_deliveries d JOIN notify_subscriptions s ON s.id = d.subscription_id
       WHERE d.id = $1`,
@@ -168,7 +166,7 @@ export async function openDeliveries(
   areaId: string,
   acquisitionId: number,
 ): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(
+  const { rows } = await db.query<DeliveryIdRow>(
     `SELECT d.id FROM notify_deliveries d
        JOIN alert_changes c ON c.id = d.change_id
        JOIN alerts al ON al.id = c.alert_id
@@ -176,7 +174,7 @@ export async function openDeliveries(
       ORDER BY d.id`,
     [areaId, acquisitionId],
   );
-  return rows.map((r) => Number(r.id));
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -187,7 +185,7 @@ export async function insertAlertChange(
   db: Queryable,
   c: { alertId: number; acquisitionId: number; phase: string; change: string },
 ): Promise<{ id: number; version: number } | undefined> {
-  const { rows } = await db.query<{ id: number; version: number }>(
+  const { rows } = await db.query<ColumnsOf<'alert_changes', 'id' | 'version'>>(
     `INSERT INTO alert_changes (alert_id, acquisition_id, phase, change, version)
      SELECT id, $2, $3, $4, version + 1 FROM alerts WHERE id = $1
      ON CONFLICT DO NOTHING
@@ -204,18 +202,21 @@ export async function setAlertVersion(
   version: number,
   acquisitionId: number,
 ): Promise<ChangedAlert> {
-  const { rows } = await db.query<{
-    area_id: string;
-    kind: string;
-    confidence: string;
-    status: string;
-    confirmation: string;
-    area_km2: number;
-    first_seen: Date;
-    last_seen: Date;
-    geometry: unknown;
-    acquired: Date;
-  }>(
+  // `acquired`: the acquisition's datetime.
+  const { rows } = await db.query<
+    ColumnsOf<
+      'alerts',
+      | 'area_id'
+      | 'kind'
+      | 'confidence'
+      | 'status'
+      | 'confirmation'
+      | 'area_km2'
+      | 'first_seen'
+      | 'last_seen'
+      | 'geometry'
+    > & { acquired: RowOf<'acquisitions'>['datetime'] }
+  >(
     `UPDATE alerts al SET version = $2 FROM acquisitions aq WHERE al.id = $1 AND aq.id = $3
      RETURNING al.area_id, al.kind, al.confidence, al.status, al.confirmation, al.area_km2, al.first_seen,
                al.last_seen, al.geometry, aq.datetime AS acquired`,
@@ -241,7 +242,7 @@ export async function areaSubscriptionFilters(
   db: Queryable,
   areaId: string,
 ): Promise<{ id: number; minConfidence: string; kinds: string[] | null }[]> {
-  const { rows } = await db.query<{ id: number; min_confidence: string; kinds: string[] | null }>(
+  const { rows } = await db.query<ColumnsOf<'notify_subscriptions', 'id' | 'min_confidence' | 'kinds'>>(
     `SELECT id, min_confidence, kinds FROM notify_subscriptions WHERE area_id = $1 ORDER BY id`,
     [areaId],
   );
@@ -264,7 +265,7 @@ export async function queueDeliveries(
 
 /** The area a subscription belongs to, or undefined when there is no such subscription. */
 export async function subscriptionArea(db: Queryable, id: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ area_id: string }>(
+  const { rows } = await db.query<ColumnsOf<'notify_subscriptions', 'area_id'>>(
     `SELECT area_id FROM notify_subscriptions WHERE id = $1`,
     [id],
   );
@@ -289,7 +290,7 @@ export async function failedDeliveries(
   db: Queryable,
   filter: { areaId: string; subscriptionId?: number; since?: string },
 ): Promise<FailedDelivery[]> {
-  const { rows } = await db.query<{ id: number; attempts: number; requeued_at: Date | null }>(
+  const { rows } = await db.query<ColumnsOf<'notify_deliveries', 'id' | 'attempts' | 'requeued_at'>>(
     `SELECT d.id, d.attempts, d.requeued_at FROM notify_deliveries d
        JOIN notify_subscriptions s ON s.id = d.subscription_id
       WHERE s.area_id = $1 AND d.status = 'failed'
@@ -299,7 +300,7 @@ export async function failedDeliveries(
     [filter.areaId, filter.subscriptionId ?? null, filter.since ?? null],
   );
   return rows.map((r) => ({
-    id: Number(r.id),
+    id: r.id,
     attempts: r.attempts,
     requeuedAt: r.requeued_at === null ? null : new Date(r.requeued_at).toISOString(),
   }));
@@ -321,11 +322,11 @@ export async function requeueFailedDeliveries(
       WHERE id = ANY($1::bigint[]) AND status = 'failed'`,
     [deliveryIds, claim],
   );
-  const { rows } = await db.query<{ id: number }>(
+  const { rows } = await db.query<DeliveryIdRow>(
     `SELECT id FROM notify_deliveries
       WHERE id = ANY($1::bigint[]) AND requeued_by = $2 AND status IN ('pending', 'retrying')
       ORDER BY id`,
     [deliveryIds, claim],
   );
-  return rows.map((r) => Number(r.id));
+  return rows.map((r) => r.id);
 }

@@ -6,6 +6,7 @@
 import type { ChipState } from '../detect/index.ts';
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf, OuterJoined } from './schema.ts';
 import { parseVector } from './vectors.ts';
 
 /** One observation to store. */
@@ -41,14 +42,15 @@ export async function usableChipCounts(
   areaId: string,
   acquisitionIds: readonly number[],
 ): Promise<Map<number, number>> {
-  const { rows } = await db.query<{ acquisition_id: number; usable: number }>(
+  // `usable` here counts the usable observations.
+  const { rows } = await db.query<ColumnsOf<'observations', 'acquisition_id'> & { usable: number }>(
     `SELECT o.acquisition_id, count(*) FILTER (WHERE o.usable)::int AS usable
        FROM observations o JOIN chips c ON c.id = o.chip_id
       WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])
       GROUP BY o.acquisition_id`,
     [areaId, acquisitionIds],
   );
-  return new Map(rows.map((r) => [Number(r.acquisition_id), r.usable]));
+  return new Map(rows.map((r) => [r.acquisition_id, r.usable]));
 }
 
 /** The RGB evidence hash of the area's observations in some acquisitions, by `<key>@<acquisition id>`. */
@@ -57,28 +59,27 @@ export async function observationRgbShas(
   areaId: string,
   acquisitionIds: readonly number[],
 ): Promise<Map<string, string | null>> {
-  const { rows } = await db.query<{ key: string; acquisition_id: number; rgb_sha256: string | null }>(
+  const { rows } = await db.query<
+    ColumnsOf<'chips', 'key'> & ColumnsOf<'observations', 'acquisition_id' | 'rgb_sha256'>
+  >(
     `SELECT c.key, o.acquisition_id, o.rgb_sha256 FROM observations o JOIN chips c ON c.id = o.chip_id
       WHERE c.area_id = $1 AND o.acquisition_id = ANY($2::bigint[])`,
     [areaId, acquisitionIds],
   );
-  return new Map(rows.map((r) => [`${r.key}@${Number(r.acquisition_id)}`, r.rgb_sha256]));
+  return new Map(rows.map((r) => [`${r.key}@${r.acquisition_id}`, r.rgb_sha256]));
 }
 
-interface StateRow {
-  chip_id: number;
-  key: string;
-  col: number;
-  row: number;
-  acquisition_id: number;
-  datetime: Date;
-  usable: boolean;
-  valid_fraction: number;
-  stats: Record<string, number>;
-  rgb_sha256: string | null;
-  embedding: string | null;
-  prompts: Record<string, number> | null;
-}
+/**
+ * One state of the chip series: the observation with its chip and datetime, the embedding (as text) when
+ * there is one, and `prompts`, the prompt scores as one object (computed), or null when there are none.
+ */
+type StateRow = ColumnsOf<
+  'observations',
+  'chip_id' | 'acquisition_id' | 'usable' | 'valid_fraction' | 'stats' | 'rgb_sha256'
+> &
+  ColumnsOf<'chips', 'key' | 'col' | 'row'> &
+  ColumnsOf<'acquisitions', 'datetime'> &
+  OuterJoined<ColumnsOf<'embeddings', 'embedding'>> & { prompts: Record<string, number> | null };
 
 /** One chip's states over time, oldest first. */
 export interface ChipSeries {
@@ -136,7 +137,7 @@ function decodeState(r: StateRow): ChipSeries['states'][number] {
     validFraction: r.valid_fraction,
     embedding: r.embedding ? parseVector(r.embedding) : null,
     prompts: r.prompts ?? {},
-    stats: r.stats,
+    stats: r.stats as Record<string, number>,
     rgbSha256: r.rgb_sha256,
   };
 }

@@ -1,6 +1,7 @@
 /** Prompt scores: each chip's score for each prompt text, per acquisition and model. */
 import type { Queryable } from './db.ts';
 import { insertRows } from './multi-row.ts';
+import type { ColumnsOf } from './schema.ts';
 
 /** One prompt score to store. */
 export interface PromptScoreRow {
@@ -47,14 +48,16 @@ export async function areaPromptScores(
   modelId: string,
   acquisitionIds: readonly number[],
 ): Promise<AreaPromptScore[]> {
-  const { rows } = await db.query<{ key: string; acquisition_id: number; prompt: string; score: number }>(
+  const { rows } = await db.query<
+    ColumnsOf<'chips', 'key'> & ColumnsOf<'prompt_scores', 'acquisition_id' | 'prompt' | 'score'>
+  >(
     `SELECT c.key, p.acquisition_id, p.prompt, p.score FROM prompt_scores p JOIN chips c ON c.id = p.chip_id
       WHERE c.area_id = $1 AND p.model_id = $2 AND p.acquisition_id = ANY($3::bigint[])`,
     [areaId, modelId, acquisitionIds],
   );
   return rows.map((r) => ({
     key: r.key,
-    acquisitionId: Number(r.acquisition_id),
+    acquisitionId: r.acquisition_id,
     prompt: r.prompt,
     score: r.score,
   }));

@@ -7,6 +7,7 @@ import { InputError } from '../errors.ts';
 import type { AlertStatus } from '../detect/confirmation.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../detect/detect-types.ts';
 import type { Queryable } from './db.ts';
+import type { ColumnsOf, OuterJoined, RowOf } from './schema.ts';
 import type { CellBox } from '../pipeline/mosaic-box.ts';
 
 export { CONFIDENCE_LEVELS, type Confidence } from '../domain.ts';
@@ -240,38 +241,31 @@ export interface AreaGrid {
   cells: GridCell[];
 }
 
-function iso(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  return new Date(String(value)).toISOString();
+/** A timestamptz as the drivers return it. */
+type Timestamp = RowOf<'acquisitions'>['datetime'];
+
+function iso(value: Timestamp): string {
+  return new Date(value).toISOString();
 }
 
-function isoOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : iso(value);
+function isoOrNull(value: Timestamp | null): string | null {
+  return value === null ? null : iso(value);
 }
 
-function imagedRange(from: unknown, to: unknown): { from: string; to: string } | null {
+function imagedRange(from: Timestamp | null, to: Timestamp | null): { from: string; to: string } | null {
   const f = isoOrNull(from);
   const t = isoOrNull(to);
   return f && t ? { from: f, to: t } : null;
 }
 
-function cellBoxOf(value: unknown): CellBox | null {
-  if (!Array.isArray(value) || value.length !== 4) return null;
-  const [left, top, cols, rows] = value.map(Number) as [number, number, number, number];
+function cellBoxOf(value: number[] | null): CellBox | null {
+  if (value === null || value.length !== 4) return null;
+  const [left, top, cols, rows] = value as [number, number, number, number];
   return { left, top, cols, rows };
 }
 
-function num(value: unknown): number {
-  return typeof value === 'number' ? value : Number(value);
-}
-
-function numOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : num(value);
-}
-
-function bbox(value: unknown): [number, number, number, number] {
-  const a = (value as unknown[]).map(num);
-  return [a[0]!, a[1]!, a[2]!, a[3]!];
+function bbox(value: number[]): [number, number, number, number] {
+  return [value[0]!, value[1]!, value[2]!, value[3]!];
 }
 
 function json(value: unknown): unknown {
@@ -282,7 +276,7 @@ function json(value: unknown): unknown {
 function promptScores(value: unknown): PromptScore[] {
   const obj = (json(value) ?? {}) as Record<string, unknown>;
   return Object.entries(obj)
-    .map(([prompt, score]) => ({ prompt, score: num(score) }))
+    .map(([prompt, score]) => ({ prompt, score: Number(score) }))
     .sort((a, b) => b.score - a.score || a.prompt.localeCompare(b.prompt));
 }
 
@@ -326,7 +320,7 @@ export function parseConfidence(value: string): Confidence {
 
 /** All areas with chip, acquisition and alert counts and their grid extent, by name. */
 export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
-  const { rows } = await q.query<Record<string, unknown>>(
+  const { rows } = await q.query<AreaSummaryRow>(
     `SELECT a.id, a.name, a.epsg, a.bbox, a.chip_px * a.resolution_m AS cell_m,
             g.chip_count, g.min_col, g.max_col, g.min_row, g.max_row,
             aq.acquisition_count, aq.last_acquisition, al.alert_count, al.open_alert_count
@@ -347,21 +341,38 @@ export async function listAreas(q: Queryable): Promise<AreaSummary[]> {
   return rows.map(decodeAreaSummary);
 }
 
-function decodeAreaSummary(r: Record<string, unknown>): AreaSummary {
+/**
+ * An area with its counts (computed): `cell_m` (chip size in metres), the chip count and grid extent
+ * (null without chips), processed acquisitions and the latest one's datetime, alerts and open alerts.
+ */
+type AreaSummaryRow = ColumnsOf<'areas', 'id' | 'name' | 'epsg' | 'bbox'> & {
+  cell_m: number;
+  chip_count: number;
+  min_col: number | null;
+  max_col: number | null;
+  min_row: number | null;
+  max_row: number | null;
+  acquisition_count: number;
+  last_acquisition: Timestamp | null;
+  alert_count: number;
+  open_alert_count: number;
+};
+
+function decodeAreaSummary(r: AreaSummaryRow): AreaSummary {
   return {
-    id: String(r.id),
-    name: String(r.name),
-    epsg: num(r.epsg),
+    id: r.id,
+    name: r.name,
+    epsg: r.epsg,
     bbox: bbox(r.bbox),
-    cellM: num(r.cell_m),
-    chipCount: num(r.chip_count),
-    acquisitionCount: num(r.acquisition_count),
-    openAlertCount: num(r.open_alert_count),
-    alertCount: num(r.alert_count),
+    cellM: r.cell_m,
+    chipCount: r.chip_count,
+    acquisitionCount: r.acquisition_count,
+    openAlertCount: r.open_alert_count,
+    alertCount: r.alert_count,
     extent:
       r.min_col === null
         ? null
-        : { minCol: num(r.min_col), maxCol: num(r.max_col), minRow: num(r.min_row), maxRow: num(r.max_row) },
+        : { minCol: r.min_col, maxCol: r.max_col!, minRow: r.min_row!, maxRow: r.max_row! },
     lastAcquisition: isoOrNull(r.last_acquisition),
   };
 }
@@ -379,30 +390,52 @@ const THUMBNAIL_JOIN = `LEFT JOIN LATERAL (
      WHERE e.alert_id = a.id AND e.kind IN ('after', 'heatmap')
      ORDER BY acq.datetime DESC, e.kind LIMIT 1) th ON true`;
 
+/** A row of ALERT_COLUMNS: the alert, its area's name, and its thumbnail's hash and media type (or null). */
+type AlertSummaryRow = ColumnsOf<
+  'alerts',
+  | 'id'
+  | 'area_id'
+  | 'kind'
+  | 'confidence'
+  | 'score'
+  | 'chip_keys'
+  | 'area_km2'
+  | 'prompts'
+  | 'first_acquisition_id'
+  | 'last_acquisition_id'
+  | 'first_seen'
+  | 'last_seen'
+  | 'status'
+  | 'confirmation'
+  | 'clear_looks'
+  | 'agreeing_looks'
+> & {
+  area_name: RowOf<'areas'>['name'];
+  thumbnail: RowOf<'alert_evidence'>['sha256'] | null;
+  thumbnail_media_type: RowOf<'evidence_files'>['media_type'] | null;
+};
+
 /** Decodes one row of ALERT_COLUMNS. */
-function decodeAlertSummary(r: Record<string, unknown>): AlertSummary {
+function decodeAlertSummary(r: AlertSummaryRow): AlertSummary {
   return {
-    id: num(r.id),
-    areaId: String(r.area_id),
-    areaName: String(r.area_name),
-    kind: String(r.kind),
+    id: r.id,
+    areaId: r.area_id,
+    areaName: r.area_name,
+    kind: r.kind,
     confidence: r.confidence as Confidence,
-    score: num(r.score),
-    chipKeys: (r.chip_keys as string[]).slice(),
-    areaKm2: num(r.area_km2),
+    score: r.score,
+    chipKeys: r.chip_keys.slice(),
+    areaKm2: r.area_km2,
     prompts: promptScores(r.prompts),
-    firstAcquisitionId: num(r.first_acquisition_id),
-    lastAcquisitionId: num(r.last_acquisition_id),
+    firstAcquisitionId: r.first_acquisition_id,
+    lastAcquisitionId: r.last_acquisition_id,
     firstSeen: iso(r.first_seen),
     lastSeen: iso(r.last_seen),
     status: r.status as 'open' | 'closed',
     confirmation: r.confirmation as AlertStatus,
-    looks: { clear: num(r.clear_looks), agreeing: num(r.agreeing_looks) },
-    thumbnailSha256: r.thumbnail === null || r.thumbnail === undefined ? null : String(r.thumbnail),
-    thumbnailMediaType:
-      r.thumbnail_media_type === null || r.thumbnail_media_type === undefined
-        ? null
-        : String(r.thumbnail_media_type),
+    looks: { clear: r.clear_looks, agreeing: r.agreeing_looks },
+    thumbnailSha256: r.thumbnail,
+    thumbnailMediaType: r.thumbnail_media_type,
   };
 }
 
@@ -444,7 +477,7 @@ export async function listAlerts(q: Queryable, filter: AlertFilter = {}): Promis
   if (!Number.isInteger(limit) || limit < 1)
     throw new InputError(`alert limit ${limit} is not a positive integer`);
   params.push(limit);
-  const { rows } = await q.query<Record<string, unknown>>(
+  const { rows } = await q.query<AlertSummaryRow>(
     `SELECT ${ALERT_COLUMNS}
        FROM alerts a JOIN areas ar ON ar.id = a.area_id ${THUMBNAIL_JOIN}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -458,7 +491,7 @@ export async function listAlerts(q: Queryable, filter: AlertFilter = {}): Promis
 
 /** Distinct alert kinds and fired prompts, for filter menus. */
 export async function alertFacets(q: Queryable): Promise<{ kinds: string[]; prompts: string[] }> {
-  const kinds = await q.query<{ kind: string }>(`SELECT DISTINCT kind FROM alerts ORDER BY kind`);
+  const kinds = await q.query<ColumnsOf<'alerts', 'kind'>>(`SELECT DISTINCT kind FROM alerts ORDER BY kind`);
   const prompts = await q.query<{ prompt: string }>(
     `SELECT DISTINCT k AS prompt FROM alerts, jsonb_object_keys(alerts.prompts) k ORDER BY k`,
   );
@@ -468,7 +501,7 @@ export async function alertFacets(q: Queryable): Promise<{ kinds: string[]; prom
 /** One alert with its chips and evidence, or undefined when no alert has this id. */
 export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | undefined> {
   if (!Number.isSafeInteger(id)) throw new InputError(`alert id "${id}" is not an integer`);
-  const { rows } = await q.query<Record<string, unknown>>(
+  const { rows } = await q.query<AlertSummaryRow & ColumnsOf<'alerts', 'geometry'>>(
     `SELECT ${ALERT_COLUMNS}, a.geometry FROM alerts a JOIN areas ar ON ar.id = a.area_id ${THUMBNAIL_JOIN}
       WHERE a.id = $1`,
     [id],
@@ -476,7 +509,7 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
   const row = rows[0];
   if (!row) return undefined;
   const summary = decodeAlertSummary(row);
-  const chips = await q.query<Record<string, unknown>>(
+  const chips = await q.query<AlertChipRow>(
     `SELECT c.id, c.key, c.col, c."row", c.lonlat_bounds,
             (SELECT max(s.score) FROM chip_signals s
               WHERE s.chip_id = c.id AND s.acquisition_id = $3) AS score
@@ -484,7 +517,7 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
       WHERE c.area_id = $1 AND c.key = ANY($2::text[])`,
     [summary.areaId, summary.chipKeys, summary.lastAcquisitionId],
   );
-  const evidence = await q.query<Record<string, unknown>>(
+  const evidence = await q.query<AlertEvidenceRow>(
     `SELECT e.acquisition_id, acq.datetime, e.kind, e.sha256, f.media_type, f.bytes, f.path,
             e.imaged_from, e.imaged_to, e.cell_box
        FROM alert_evidence e
@@ -504,34 +537,46 @@ export async function getAlert(q: Queryable, id: number): Promise<AlertDetail | 
   };
 }
 
-function decodeAlertChip(r: Record<string, unknown>): AlertChip {
+/** A chip of an alert with `score`, its highest signal score at the alert's last acquisition, or null. */
+type AlertChipRow = ColumnsOf<'chips', 'id' | 'key' | 'col' | 'row' | 'lonlat_bounds'> &
+  OuterJoined<ColumnsOf<'chip_signals', 'score'>>;
+
+function decodeAlertChip(r: AlertChipRow): AlertChip {
   return {
-    id: num(r.id),
-    key: String(r.key),
-    col: num(r.col),
-    row: num(r.row),
+    id: r.id,
+    key: r.key,
+    col: r.col,
+    row: r.row,
     lonlatBounds: bbox(r.lonlat_bounds),
-    score: numOrNull(r.score),
+    score: r.score,
   };
 }
 
-function decodeAlertEvidence(r: Record<string, unknown>): AlertEvidence {
+/** An evidence tile of an alert with its acquisition's datetime and its file's record. */
+type AlertEvidenceRow = ColumnsOf<
+  'alert_evidence',
+  'acquisition_id' | 'kind' | 'sha256' | 'imaged_from' | 'imaged_to' | 'cell_box'
+> &
+  ColumnsOf<'acquisitions', 'datetime'> &
+  ColumnsOf<'evidence_files', 'media_type' | 'bytes' | 'path'>;
+
+function decodeAlertEvidence(r: AlertEvidenceRow): AlertEvidence {
   return {
-    acquisitionId: num(r.acquisition_id),
+    acquisitionId: r.acquisition_id,
     datetime: iso(r.datetime),
     imaged: imagedRange(r.imaged_from, r.imaged_to),
     kind: r.kind as EvidenceKind,
-    sha256: String(r.sha256),
-    mediaType: String(r.media_type),
-    bytes: num(r.bytes),
-    path: String(r.path),
+    sha256: r.sha256,
+    mediaType: r.media_type,
+    bytes: r.bytes,
+    path: r.path,
     cellBox: cellBoxOf(r.cell_box),
   };
 }
 
 /** The model with the most signals in an area (ties by id), or null when it has none. */
 export async function defaultModel(q: Queryable, areaId: string): Promise<string | null> {
-  const { rows } = await q.query<{ model_id: string }>(
+  const { rows } = await q.query<ColumnsOf<'chip_signals', 'model_id'>>(
     `SELECT s.model_id FROM chip_signals s JOIN chips c ON c.id = s.chip_id
       WHERE c.area_id = $1 GROUP BY s.model_id ORDER BY count(*) DESC, s.model_id LIMIT 1`,
     [areaId],
@@ -550,14 +595,14 @@ export async function chipHistory(
   key: string,
   modelId?: string,
 ): Promise<ChipHistory | undefined> {
-  const chip = await q.query<{ id: number }>(`SELECT id FROM chips WHERE area_id = $1 AND key = $2`, [
-    areaId,
-    key,
-  ]);
+  const chip = await q.query<ColumnsOf<'chips', 'id'>>(
+    `SELECT id FROM chips WHERE area_id = $1 AND key = $2`,
+    [areaId, key],
+  );
   const chipId = chip.rows[0]?.id;
   if (chipId === undefined) return undefined;
   const model = modelId ?? (await defaultModel(q, areaId));
-  const { rows } = await q.query<Record<string, unknown>>(
+  const { rows } = await q.query<HistoryRow>(
     `WITH s AS (SELECT acquisition_id, drift, drift_z, score FROM chip_signals WHERE chip_id = $1 AND model_id = $2),
           o AS (SELECT acquisition_id, valid_fraction, usable FROM observations WHERE chip_id = $1)
      SELECT acq.id, acq.datetime, acq.cloud_cover, s.drift, s.drift_z, s.score, o.valid_fraction, o.usable,
@@ -567,27 +612,54 @@ export async function chipHistory(
        LEFT JOIN o ON o.acquisition_id = acq.id
       WHERE s.acquisition_id IS NOT NULL OR o.acquisition_id IS NOT NULL
       ORDER BY acq.datetime, acq.id`,
-    [num(chipId), model],
+    [chipId, model],
   );
   return {
     areaId,
-    chipId: num(chipId),
+    chipId,
     key,
     modelId: model,
     points: rows.map(decodeHistoryPoint),
   };
 }
 
-function decodeHistoryPoint(r: Record<string, unknown>): HistoryPoint {
+/**
+ * An acquisition that observed or scored the chip, with its signals and observation (each an outer join)
+ * and `scored`: whether it has signals (computed).
+ */
+type HistoryRow = ColumnsOf<'acquisitions', 'id' | 'datetime' | 'cloud_cover'> &
+  OuterJoined<
+    ColumnsOf<'chip_signals', 'drift' | 'drift_z' | 'score'> &
+      ColumnsOf<'observations', 'valid_fraction' | 'usable'>
+  > & { scored: boolean };
+
+function decodeHistoryPoint(r: HistoryRow): HistoryPoint {
   return {
-    acquisitionId: num(r.id),
+    acquisitionId: r.id,
     datetime: iso(r.datetime),
-    drift: numOrNull(r.drift),
-    driftZ: numOrNull(r.drift_z),
-    score: numOrNull(r.score),
-    usable: r.usable === null || r.usable === undefined ? Boolean(r.scored) : Boolean(r.usable),
-    validFraction: numOrNull(r.valid_fraction),
-    cloudCover: numOrNull(r.cloud_cover),
+    drift: r.drift,
+    driftZ: r.drift_z,
+    score: r.score,
+    usable: r.usable ?? r.scored,
+    validFraction: r.valid_fraction,
+    cloudCover: r.cloud_cover,
+  };
+}
+
+/** A chip with its latest signals under the model and their acquisition's datetime (an outer join). */
+type GridCellRow = ColumnsOf<'chips', 'id' | 'key' | 'col' | 'row'> &
+  OuterJoined<ColumnsOf<'chip_signals', 'score' | 'drift'> & ColumnsOf<'acquisitions', 'datetime'>>;
+
+function decodeGridCell(r: GridCellRow, alertIds: number[]): GridCell {
+  return {
+    chipId: r.id,
+    key: r.key,
+    col: r.col,
+    row: r.row,
+    score: r.score,
+    drift: r.drift,
+    datetime: isoOrNull(r.datetime),
+    alertIds,
   };
 }
 
@@ -597,11 +669,11 @@ export async function areaGrid(
   areaId: string,
   modelId?: string,
 ): Promise<AreaGrid | undefined> {
-  const area = await q.query<{ name: string }>(`SELECT name FROM areas WHERE id = $1`, [areaId]);
+  const area = await q.query<ColumnsOf<'areas', 'name'>>(`SELECT name FROM areas WHERE id = $1`, [areaId]);
   const name = area.rows[0]?.name;
   if (name === undefined) return undefined;
   const model = modelId ?? (await defaultModel(q, areaId));
-  const { rows } = await q.query<Record<string, unknown>>(
+  const { rows } = await q.query<GridCellRow>(
     `SELECT c.id, c.key, c.col, c."row", l.score, l.drift, l.datetime
        FROM chips c
        LEFT JOIN LATERAL (
@@ -612,24 +684,15 @@ export async function areaGrid(
       ORDER BY c."row", c.col, c.key`,
     [areaId, model],
   );
-  const alerts = await q.query<{ id: number; chip_keys: string[] }>(
+  const alerts = await q.query<ColumnsOf<'alerts', 'id' | 'chip_keys'>>(
     `SELECT id, chip_keys FROM alerts WHERE area_id = $1 AND status = 'open' ORDER BY id`,
     [areaId],
   );
   const alertsByKey = new Map<string, number[]>();
   for (const a of alerts.rows) {
-    for (const k of a.chip_keys) alertsByKey.set(k, [...(alertsByKey.get(k) ?? []), num(a.id)]);
+    for (const k of a.chip_keys) alertsByKey.set(k, [...(alertsByKey.get(k) ?? []), a.id]);
   }
-  const cells: GridCell[] = rows.map((r) => ({
-    chipId: num(r.id),
-    key: String(r.key),
-    col: num(r.col),
-    row: num(r.row),
-    score: numOrNull(r.score),
-    drift: numOrNull(r.drift),
-    datetime: isoOrNull(r.datetime),
-    alertIds: alertsByKey.get(String(r.key)) ?? [],
-  }));
+  const cells: GridCell[] = rows.map((r) => decodeGridCell(r, alertsByKey.get(r.key) ?? []));
   let extent: GridExtent | null = null;
   for (const c of cells) {
     extent = extent

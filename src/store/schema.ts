@@ -1,7 +1,9 @@
 /**
  * The database schema as the migrations (src/store/migrations) leave it: every table and users' view,
  * each column with its Postgres type and nullability. One runtime description, from which the row type
- * of each relation is derived (`RowOf<'alerts'>`), so store modules type their rows from here; a test
+ * of each relation is derived (`RowOf<'alerts'>`, `ColumnsOf<'alerts', 'id' | 'kind'>` for a SELECT of some
+ * columns, `OuterJoined<…>` for columns read through an outer join), so store modules type their rows
+ * from here and a column changed here is a type error in every decoder that reads it; a test
  * (test/store-schema.test.ts) compares it with information_schema on PGlite and on the native server,
  * so a migration that changes a table without this file fails.
  *
@@ -332,10 +334,13 @@ export const SCHEMA = {
 /** Name of a table or view. */
 export type RelationName = keyof typeof SCHEMA;
 
-/** How each column type arrives from either driver (int8 as a string from pg, a number from PGlite). */
+/**
+ * How each column type arrives from either driver. int8 arrives as a number from both (pg-db.ts and
+ * pglite-thread.mjs parse it so: ids stay far below 2^53).
+ */
 interface ValueOf {
   int4: number;
-  int8: string | number;
+  int8: number;
   float8: number;
   bool: boolean;
   text: string;
@@ -360,3 +365,9 @@ type Columns<R extends RelationName> = (typeof SCHEMA)[R]['columns'];
 export type RowOf<R extends RelationName> = {
   -readonly [K in keyof Columns<R>]: ColumnValue<Columns<R>[K]>;
 };
+
+/** Some columns of relation `R`, as a SELECT of them returns them (a join: the `&` of several). */
+export type ColumnsOf<R extends RelationName, K extends keyof RowOf<R>> = Pick<RowOf<R>, K>;
+
+/** Columns read through an outer join (or an aggregate over no rows): each may be NULL. */
+export type OuterJoined<T> = { [K in keyof T]: T[K] | null };

@@ -1,6 +1,7 @@
 import pgvector from 'pgvector';
 import { DimensionMismatchError, InputError } from '../errors.ts';
 import type { Db, DbCapabilities, Queryable } from './db.ts';
+import type { ColumnsOf } from './schema.ts';
 
 /** An embedding model as the database knows it. */
 export interface ModelRecord {
@@ -48,7 +49,7 @@ export async function registerModel(
   if (!Number.isInteger(model.dimension) || model.dimension <= 0) {
     throw new InputError(`model "${model.id}" has invalid dimension ${model.dimension}`);
   }
-  const { rows } = await db.query<{ dimension: number }>(
+  const { rows } = await db.query<ColumnsOf<'models', 'dimension'>>(
     `INSERT INTO models (id, dimension, manifest) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET manifest = models.manifest RETURNING dimension`,
     [model.id, model.dimension, JSON.stringify(model.manifest ?? {})],
@@ -79,9 +80,10 @@ export interface EmbeddingRow {
 
 /** The model's dimension, or an error naming the unknown model. */
 export async function modelDimension(db: Queryable, modelId: string): Promise<number> {
-  const { rows } = await db.query<{ dimension: number }>('SELECT dimension FROM models WHERE id = $1', [
-    modelId,
-  ]);
+  const { rows } = await db.query<ColumnsOf<'models', 'dimension'>>(
+    'SELECT dimension FROM models WHERE id = $1',
+    [modelId],
+  );
   const d = rows[0]?.dimension;
   if (d === undefined) throw new InputError(`unknown model "${modelId}": register it first`);
   return d;
@@ -173,7 +175,10 @@ export async function nearestEmbeddings(
   const dimension = await modelDimension(db, modelId);
   checkVector(modelId, dimension, { chipId: 0, acquisitionId: 0, vector: query });
   const { type, expr } = vectorCast(await db.capabilities(), dimension);
-  const { rows } = await db.query<{ chip_id: number; acquisition_id: number; distance: number }>(
+  // `distance`: the operator's distance to the query (computed).
+  const { rows } = await db.query<
+    ColumnsOf<'embeddings', 'chip_id' | 'acquisition_id'> & { distance: number }
+  >(
     `SELECT chip_id, acquisition_id, ${expr} ${operator} $2::${type} AS distance
        FROM embeddings WHERE model_id = $1
        ORDER BY ${expr} ${operator} $2::${type} LIMIT $3`,
@@ -205,12 +210,9 @@ export async function areaEmbeddings(
   modelId: string,
   acquisitionIds: readonly number[],
 ): Promise<AreaEmbedding[]> {
-  const { rows } = await db.query<{
-    chip_id: number;
-    key: string;
-    acquisition_id: number;
-    embedding: string;
-  }>(
+  const { rows } = await db.query<
+    ColumnsOf<'embeddings', 'chip_id' | 'acquisition_id' | 'embedding'> & ColumnsOf<'chips', 'key'>
+  >(
     `SELECT e.chip_id, c.key, e.acquisition_id, e.embedding::text AS embedding FROM embeddings e JOIN chips c ON c.id = e.chip_id
       WHERE c.area_id = $1 AND e.model_id = $2 AND e.acquisition_id = ANY($3::bigint[])`,
     [areaId, modelId, acquisitionIds],
@@ -218,7 +220,7 @@ export async function areaEmbeddings(
   return rows.map((r) => ({
     chipId: r.chip_id,
     key: r.key,
-    acquisitionId: Number(r.acquisition_id),
+    acquisitionId: r.acquisition_id,
     embedding: parseVector(r.embedding),
   }));
 }
