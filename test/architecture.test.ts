@@ -2,7 +2,8 @@
  * The import rules docs/architecture.md states, checked on the source: detection reads no files and
  * knows neither the store nor the pipeline, embedding never imports detection, the spectral primitives
  * import only the image value, domain constants import nothing, only src/config.ts reads the environment,
- * and SQL lives in src/store/ (besides migrations/ and the users' `sql` command).
+ * SQL lives in src/store/ (besides migrations/ and the users' `sql` command), workflows are started by
+ * function reference, and production code never imports @temporalio/testing.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -89,5 +90,22 @@ describe('architecture', () => {
     const text = (f: string) => readFileSync(join(root, f), 'utf8');
     expect(outside.filter((f) => SQL_STATEMENT.test(text(f)))).toEqual([]);
     expect(outside.filter((f) => /\.query\s*[<(]/.test(text(f)))).toEqual([]);
+  });
+
+  it('workflows are started, scheduled and run as children by function reference, never by name', () => {
+    const byName =
+      /\.(start|execute|signalWithStart|startChild|executeChild)\(\s*['"`]|\b(startChild|executeChild)\(\s*['"`]|workflowType:\s*['"`]/;
+    const files = ['src', 'activities', 'workflows']
+      .flatMap(sources)
+      .filter((f) => byName.test(readFileSync(join(root, f), 'utf8')));
+    expect(files).toEqual([]);
+  });
+
+  it('production code never imports @temporalio/testing', () => {
+    expect(
+      ['src', 'activities', 'workflows'].flatMap((dir) =>
+        offending(dir, (s) => s.startsWith('@temporalio/testing')),
+      ),
+    ).toEqual([]);
   });
 });

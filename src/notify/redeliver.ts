@@ -8,10 +8,14 @@ import { areaExists } from '../store/areas.ts';
 import type { Queryable } from '../store/db.ts';
 import { failedDeliveries, subscriptionArea, type FailedDelivery } from '../store/notifications.ts';
 import type { DeliveryRetry } from '../../workflows/deliver-notifications.ts';
-import type {
-  RedeliverNotificationsInput,
-  RedeliverNotificationsResult,
+import {
+  redeliverNotifications,
+  type RedeliverNotificationsInput,
+  type RedeliverNotificationsResult,
 } from '../../workflows/redeliver-notifications.ts';
+
+/** A handle of a redelivery run. */
+export type RedeliveryHandle = WorkflowHandle<typeof redeliverNotifications>;
 
 /** What `notify redeliver` asks for. */
 export interface RedeliverRequest {
@@ -80,22 +84,22 @@ export async function startRedelivery(
   areaId: string,
   deliveries: readonly FailedDelivery[],
   retry?: DeliveryRetry,
-): Promise<WorkflowHandle> {
+): Promise<RedeliveryHandle> {
   const workflowId = redeliveryWorkflowId(areaId, deliveries);
   const input: RedeliverNotificationsInput = { deliveryIds: deliveries.map((d) => d.id), retry };
   try {
-    return await client.workflow.start('redeliverNotifications', {
+    return await client.workflow.start(redeliverNotifications, {
       workflowId,
       taskQueue: IO_TASK_QUEUE,
       args: [input],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return client.workflow.getHandle(workflowId);
+    return client.workflow.getHandle<typeof redeliverNotifications>(workflowId);
   }
 }
 
 /** The result of a redelivery run. */
-export async function redeliveryResult(handle: WorkflowHandle): Promise<RedeliverNotificationsResult> {
-  return (await handle.result()) as RedeliverNotificationsResult;
+export async function redeliveryResult(handle: RedeliveryHandle): Promise<RedeliverNotificationsResult> {
+  return handle.result();
 }

@@ -476,12 +476,12 @@ export async function listAlerts(q: Queryable, filter: AlertFilter = {}): Promis
   const limit = filter.limit ?? 500;
   if (!Number.isInteger(limit) || limit < 1)
     throw new InputError(`alert limit ${limit} is not a positive integer`);
-  params.push(limit);
+  params.push(CONFIDENCE_LEVELS, limit);
   const { rows } = await q.query<AlertSummaryRow>(
     `SELECT ${ALERT_COLUMNS}
        FROM alerts a JOIN areas ar ON ar.id = a.area_id ${THUMBNAIL_JOIN}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY a.last_seen DESC, array_position(ARRAY['low','high','highest'], a.confidence) DESC,
+      ORDER BY a.last_seen DESC, array_position($${params.length - 1}::text[], a.confidence) DESC,
                a.score DESC, a.id DESC
       LIMIT $${params.length}`,
     params,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EMBED_TASK_QUEUE, IO_TASK_QUEUE } from '../../domain.ts';
 import { InputError } from '../../errors.ts';
 import type { WorkerRole } from '../../temporal/worker.ts';
 import { withRuntime } from '../runtime.ts';
@@ -16,9 +17,13 @@ export function register(program: Command): void {
       await withRuntime(async (rt) => {
         const t = await rt.temporal();
         const workers = await rt.startWorkers(o.queue as WorkerRole);
-        rt.progress(
-          `worker: polling ${o.queue === 'all' ? 'driftwatch-io and driftwatch-embed' : `driftwatch-${o.queue}`} on ${t.address}; Ctrl-C to stop`,
-        );
+        const queues =
+          o.queue === 'all'
+            ? `${IO_TASK_QUEUE} and ${EMBED_TASK_QUEUE}`
+            : o.queue === 'io'
+              ? IO_TASK_QUEUE
+              : EMBED_TASK_QUEUE;
+        rt.progress(`worker: polling ${queues} on ${t.address}; Ctrl-C to stop`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
