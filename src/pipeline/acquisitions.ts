@@ -22,7 +22,7 @@ export {
   listAreaAcquisitions,
   listFailed,
   listProcessed,
-  listProcessedAcquisitions,
+  listProcessedWithProperty,
   markAcquisition,
   recordAcquisitions,
   type AcquisitionRef,

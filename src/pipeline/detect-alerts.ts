@@ -24,8 +24,8 @@ import type { EvidenceStore } from '../store/evidence-store.ts';
 import { loadSeries, type ChipSeries } from '../store/observations.ts';
 import type { Acquisition } from '../imagery/index.ts';
 import { FUSION_WINDOW_DAYS } from '../detect/sensor-fusion.ts';
-import { getAcquisition, listProcessedAcquisitions } from './acquisitions.ts';
-import { lookSensor } from './look-sensor.ts';
+import { getAcquisition } from './acquisitions.ts';
+import { lookSensor, processedLookSensors } from './look-sensor.ts';
 import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
 import { detectRadarLook } from './monitoring-radar-look.ts';
 import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
@@ -100,8 +100,7 @@ async function load(db: Db, input: DetectInput): Promise<Loaded> {
   const end = new Date(
     Date.parse(acquisition.datetime) + (input.fusionDays ?? FUSION_WINDOW_DAYS) * 86_400_000,
   ).toISOString();
-  const processed = await listProcessedAcquisitions(db, area.id, { start: '0001-01-01T00:00:00Z', end });
-  const looks = processed.map((p) => ({ ref: p.ref, sensor: lookSensor(p.acquisition) }));
+  const looks = await processedLookSensors(db, area.id, end);
   return { area, acquisition, series, looks };
 }
 

@@ -9,7 +9,9 @@
 import type { Sensor } from '../detect/sensor-fusion.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { assertOptical, toBackscatter } from '../imagery/radar-image.ts';
-import { backscatterUnits } from '../imagery/radar-metadata.ts';
+import { BACKSCATTER_KEY, backscatterUnits } from '../imagery/radar-metadata.ts';
+import type { Queryable } from '../store/db.ts';
+import { listProcessedWithProperty, type AcquisitionRef } from '../store/acquisitions.ts';
 import type { Acquisition } from '../imagery/source.ts';
 
 /** The sensor of a look. */
@@ -21,6 +23,20 @@ export const REQUIRED_POLARISATIONS = ['vv'] as const;
 /** The sensor of an acquisition (throws SourceError on a bad backscatter declaration). */
 export function lookSensor(acq: Acquisition): LookSensor {
   return backscatterUnits(acq) === null ? 'optical' : 'radar';
+}
+
+/**
+ * The area's processed looks up to `end` with their sensors, oldest first. A processed look passed
+ * lookSensor when its chips were read, so the presence of its backscatter declaration is its sensor;
+ * only that is read, not the items.
+ */
+export async function processedLookSensors(
+  db: Queryable,
+  areaId: string,
+  end: string,
+): Promise<{ ref: AcquisitionRef; sensor: LookSensor }[]> {
+  const rows = await listProcessedWithProperty(db, areaId, end, BACKSCATTER_KEY);
+  return rows.map((r) => ({ ref: r.ref, sensor: r.has ? 'radar' : 'optical' }));
 }
 
 /** The item and its files, as errors name the asset. */

@@ -222,18 +222,23 @@ export async function listProcessed(
   return rows.map(decodeRef);
 }
 
-/** Processed acquisitions of an area inside a window, oldest first, each with what the imagery layer knows of it. */
-export async function listProcessedAcquisitions(
+/**
+ * Processed acquisitions of an area up to `end`, oldest first, each with whether its item properties hold
+ * `key` (the backscatter declaration of a radar look); only these columns are read, not the items.
+ */
+export async function listProcessedWithProperty(
   db: Queryable,
   areaId: string,
-  window: { start: string; end: string },
-): Promise<{ ref: AcquisitionRef; acquisition: Acquisition }[]> {
-  const { rows } = await db.query<AcquisitionRow & RefRow>(
-    `SELECT a.* FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
-      WHERE aa.area_id = $1 AND aa.status = 'processed' AND a.datetime BETWEEN $2 AND $3 ORDER BY a.datetime, a.id`,
-    [areaId, window.start, window.end],
+  end: string,
+  key: string,
+): Promise<{ ref: AcquisitionRef; has: boolean }[]> {
+  const { rows } = await db.query<RefRow & { has: boolean }>(
+    `SELECT a.id, a.item_id, a.datetime, a.properties ? $3 AS has
+       FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
+      WHERE aa.area_id = $1 AND aa.status = 'processed' AND a.datetime <= $2 ORDER BY a.datetime, a.id`,
+    [areaId, end, key],
   );
-  return rows.map((r) => ({ ref: decodeRef(r), acquisition: decodeAcquisition(r) }));
+  return rows.map((r) => ({ ref: decodeRef(r), has: r.has }));
 }
 
 /** The area's recorded acquisitions, oldest first, optionally of one status. */
