@@ -2,13 +2,31 @@
  * The store's write path on every backend: acquisitions, chips, observations, embeddings, prompt scores,
  * chip signals, event detections, alerts and alert evidence are stored with their exact values and read
  * back through the store's decoders, and writing them again (a retried activity) either leaves the first
- * rows as they are or updates them in place, as each statement's ON CONFLICT clause says.
+ * rows as they are or updates them in place, as each statement's ON CONFLICT clause says. Then the
+ * updates that follow: acquisitions marked processed or failed (with the error), an alert's later look.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Acquisition, GridCell } from '../src/imagery/index.ts';
-import { listAreaAcquisitions, getAcquisition, recordAcquisitions } from '../src/store/acquisitions.ts';
+import {
+  getAcquisition,
+  lastProcessed,
+  listAreaAcquisitions,
+  listFailed,
+  listPending,
+  listProcessed,
+  markAcquisition,
+  recordAcquisitions,
+} from '../src/store/acquisitions.ts';
 import { alertEvidenceFiles, insertAlertEvidence } from '../src/store/alert-evidence.ts';
-import { continueAlert, insertAlert, openAlerts } from '../src/store/alerts.ts';
+import {
+  alertFirstItemIds,
+  alertsLastSeenIn,
+  continueAlert,
+  insertAlert,
+  openAlerts,
+  provisionalAlerts,
+  recordAlertLook,
+} from '../src/store/alerts.ts';
 import { findArea, insertArea } from '../src/store/areas.ts';
 import { chipIdsByKey, upsertChips } from '../src/store/chips.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
@@ -73,6 +91,9 @@ const AFTER: Acquisition = {
   epsg: null,
   items: PASS_ITEMS,
 };
+
+const LATER: Acquisition = { ...BEFORE, itemId: 'S2A_20240521', datetime: '2024-05-21T10:00:00.000Z' };
+const SEASON = { start: '2024-04-01T00:00:00.000Z', end: '2024-06-30T00:00:00.000Z' };
 
 for (const backend of backends()) {
   describe(`store writes on ${backend.name}`, () => {
@@ -419,6 +440,67 @@ for (const backend of backends()) {
         { kind: 'after', imaged_from: new Date(AFTER.datetime), cell_box: [400, 5762, 2, 1] },
         { kind: 'before', imaged_from: new Date(BEFORE.datetime), cell_box: [400, 5762, 2, 1] },
       ]);
+    });
+
+    it('marks acquisitions processed or failed and lists each status with its error', async () => {
+      await markAcquisition(db, 'strip', before, 'processed');
+      await markAcquisition(db, 'strip', after, 'failed', { type: 'RasterError', message: 'bad tile' });
+      const afterRef = { id: after, itemId: 'S2B_20240511', datetime: '2024-05-11T10:00:01.000Z' };
+      expect(await listProcessed(db, 'strip', SEASON)).toEqual([
+        { id: before, itemId: 'S2A_20240501', datetime: '2024-05-01T10:00:00.000Z' },
+      ]);
+      expect(await listFailed(db, 'strip', SEASON)).toEqual([
+        { ...afterRef, type: 'RasterError', message: 'bad tile' },
+      ]);
+      expect(await listAreaAcquisitions(db, 'strip', 'failed')).toEqual([
+        { ...afterRef, items: 2, status: 'failed', error: { type: 'RasterError', message: 'bad tile' } },
+      ]);
+      expect(await listPending(db, 'strip', SEASON.start, SEASON.end, false)).toEqual([]);
+      expect(await lastProcessed(db, 'strip')).toBe('2024-05-01T10:00:00.000Z');
+      await markAcquisition(db, 'strip', after, 'processed');
+      expect(await listFailed(db, 'strip', SEASON)).toEqual([]);
+      expect(await lastProcessed(db, 'strip')).toBe('2024-05-11T10:00:01.000Z');
+    });
+
+    it('reads the provisional alert for a later look, records the look, and lists the alert by last seen', async () => {
+      await recordAcquisitions(db, 'strip', [LATER]);
+      const later = (await listPending(db, 'strip', SEASON.start, SEASON.end, false))[0]!;
+      expect(later).toEqual({ id: later.id, itemId: 'S2A_20240521', datetime: LATER.datetime });
+      const look = { id: later.id, datetime: later.datetime };
+      expect(await provisionalAlerts(db, 'strip', look)).toEqual([
+        {
+          id: alertId,
+          kind: 'flood',
+          chipKeys: [KEY_A, KEY_B],
+          firstSeen: AFTER.datetime,
+          clearLooks: 0,
+          agreeingLooks: 0,
+        },
+      ]);
+      await recordAlertLook(db, alertId, { status: 'confirmed', clearLooks: 1, agreeingLooks: 1 }, look);
+      expect(await provisionalAlerts(db, 'strip', look)).toEqual([]);
+      const { rows } = await db.query(
+        'SELECT status, confirmation, confirmed_at, last_look_acquisition_id FROM alerts',
+      );
+      expect(rows).toEqual([
+        {
+          status: 'open',
+          confirmation: 'confirmed',
+          confirmed_at: new Date(LATER.datetime),
+          last_look_acquisition_id: later.id,
+        },
+      ]);
+      expect(await alertsLastSeenIn(db, 'strip', SEASON)).toEqual([
+        {
+          id: alertId,
+          kind: 'flood',
+          confidence: 'high',
+          chipKeys: [KEY_A, KEY_B],
+          areaKm2: 1,
+          burnSeverityKm2: null,
+        },
+      ]);
+      expect(await alertFirstItemIds(db, 'strip')).toEqual(['S2B_20240511']);
     });
   });
 }
