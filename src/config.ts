@@ -105,6 +105,9 @@ const envSchema = z.object({
   DRIFTWATCH_DEBUG: z.string().optional(),
 });
 
+/** Every environment variable loadConfig reads (README's table documents each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /**
  * Reads and checks the environment; a bad value raises ConfigError naming the variable, its value and
  * what was expected (every bad value, one per clause).

@@ -1,6 +1,7 @@
-/** The one configuration loader: defaults, and a ConfigError naming each bad value. */
+/** The one configuration loader: defaults, a ConfigError naming each bad value, and README naming each variable. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { dbConfigOf } from '../src/store/open.ts';
 
@@ -45,5 +46,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DRIFTWATCH_PROVIDER: 'tpu' })).toThrow(
       'DRIFTWATCH_PROVIDER is "tpu"; expected auto, cpu, cuda or webgpu',
     );
+  });
+
+  it("is documented: README's table of variables names exactly the variables it reads", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` +\|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(CONFIG_VARIABLES).toContain('DRIFTWATCH_HOME');
   });
 });
