@@ -11,12 +11,13 @@
  * rate of fetching and decoding the same COGs whole with geotiff.js on one thread (no warping, masking
  * or rendering), in chip-equivalents (scene area ÷ chip area) per second, measured in the same run;
  * HTTP requests per chip and bytes read per chip against the bytes the chip's pixels need. The load
- * average is printed at the start and after each scene's runs: on a shared machine it bounds what the
- * cores can give.
+ * average and the cores' headroom (coreHeadroom) are printed at the start and after each scene's runs:
+ * on a shared machine they bound what the cores can give.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { fromFile, fromUrl } from 'geotiff';
 import { writeCog } from '../../src/demo-data/index.ts';
 import {
@@ -38,6 +39,28 @@ function load(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+}
+
+/**
+ * How many cores the machine gives now: the same fixed loop on one thread and then on CORES threads at
+ * once; the ratio of their rates (CORES on free cores, 1 where other work takes every core). A speed-up
+ * of readChips over 1 core cannot exceed it.
+ */
+async function coreHeadroom(): Promise<number> {
+  const code = `const { parentPort } = require('node:worker_threads');
+    let x = 0; for (let i = 0; i < 1.5e8; i++) x = (x + i) % 1000003; parentPort.postMessage(x);`;
+  const spin = (threads: number): Promise<number> => {
+    const t0 = performance.now();
+    return Promise.all(
+      Array.from(
+        { length: threads },
+        () => new Promise((done) => new Worker(code, { eval: true }).once('message', done)),
+      ),
+    ).then(() => (performance.now() - t0) / 1000);
+  };
+  const one = await spin(1);
+  const all = await spin(CORES);
+  return (CORES * one) / all;
 }
 
 interface SceneFile {
@@ -265,12 +288,16 @@ async function measure(scene: Scene): Promise<void> {
     `  bytes read per chip: ${kib(one.bytes / n)}; the chip's pixels need ${kib((stored * share) / n)} of stored tiles (${kib(rawPerChip)} decoded)`,
   );
   console.log(`  ratio chips/s ÷ baseline, all cores: ${(allRate / baseRate).toFixed(2)}`);
-  console.log(`  load average (1, 5, 15 min) after the runs: ${load()}`);
+  console.log(
+    `  load average (1, 5, 15 min) after the runs: ${load()}; ${CORES} busy threads now run ${(await coreHeadroom()).toFixed(2)}× as fast as one`,
+  );
   console.log(`ratio chips/s ÷ baseline: ${(oneRate / baseRate).toFixed(2)}`);
   rmSync(scene.dir, { recursive: true, force: true });
 }
 
-console.log(`${CORES} cores; load average (1, 5, 15 min) at the start: ${load()}`);
+console.log(
+  `${CORES} cores; load average (1, 5, 15 min) at the start: ${load()}; ${CORES} busy threads run ${(await coreHeadroom()).toFixed(2)}× as fast as one`,
+);
 await measure(await smallScene());
 const t0 = performance.now();
 const s2 = await sentinel2Scene();
