@@ -5,7 +5,7 @@
 import { InputError } from '../errors.ts';
 import type { Acquisition } from '../imagery/index.ts';
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf, OuterJoined, RowOf } from './schema.ts';
 
 /** What workflows carry about an acquisition: a reference, never pixels. */
@@ -127,7 +127,16 @@ export async function recordAcquisitions(
 ): Promise<void> {
   await insertRows(
     db,
-    'INSERT INTO acquisitions (source, item_id, datetime, cloud_cover, epsg, assets, properties, items)',
+    insertInto('acquisitions', [
+      'source',
+      'item_id',
+      'datetime',
+      'cloud_cover',
+      'epsg',
+      'assets',
+      'properties',
+      'items',
+    ]),
     found,
     (acq) => [
       acq.source,

@@ -1,6 +1,6 @@
 /** Alert evidence: which evidence file shows which alert at which acquisition, and as what kind of tile. */
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf } from './schema.ts';
 
 /** One evidence tile of an alert to record. */
@@ -25,7 +25,15 @@ export interface AlertEvidenceRow {
 export async function insertAlertEvidence(db: Queryable, rows: readonly AlertEvidenceRow[]): Promise<void> {
   await insertRows(
     db,
-    'INSERT INTO alert_evidence (alert_id, acquisition_id, kind, sha256, imaged_from, imaged_to, cell_box)',
+    insertInto('alert_evidence', [
+      'alert_id',
+      'acquisition_id',
+      'kind',
+      'sha256',
+      'imaged_from',
+      'imaged_to',
+      'cell_box',
+    ]),
     rows,
     (r) => [r.alertId, r.acquisitionId, r.kind, r.sha256, r.imagedFrom, r.imagedTo, r.cellBox],
     'ON CONFLICT (alert_id, acquisition_id, kind) DO NOTHING',

@@ -1,7 +1,7 @@
 /** Chips: the cells of an area's stable grid, keyed by area and grid key. */
 import type { GridCell } from '../imagery/index.ts';
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf } from './schema.ts';
 
 /** A chip's id and key. */
@@ -18,7 +18,7 @@ export async function upsertChips(
 ): Promise<Map<string, number>> {
   const { rows } = await insertRows<GridCell, ChipKeyRow>(
     db,
-    'INSERT INTO chips (area_id, key, epsg, col, "row", bounds, lonlat_bounds)',
+    insertInto('chips', ['area_id', 'key', 'epsg', 'col', 'row', 'bounds', 'lonlat_bounds']),
     cells,
     (c) => [areaId, c.key, c.epsg, c.col, c.row, c.bounds, c.lonlatBounds],
     'ON CONFLICT (area_id, key) DO UPDATE SET key = EXCLUDED.key RETURNING id, key',

@@ -3,7 +3,7 @@
  * and the pair detections of post-event assessment (event_detections, one per chip, pre and post look).
  */
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf } from './schema.ts';
 
 /** One chip's signals at one acquisition under one model. */
@@ -73,7 +73,15 @@ export interface StoredEventDetection<E> {
 export async function upsertChipSignals(db: Queryable, rows: readonly ChipSignalRow[]): Promise<void> {
   await insertRows(
     db,
-    'INSERT INTO chip_signals (chip_id, acquisition_id, model_id, drift, drift_z, score, signals)',
+    insertInto('chip_signals', [
+      'chip_id',
+      'acquisition_id',
+      'model_id',
+      'drift',
+      'drift_z',
+      'score',
+      'signals',
+    ]),
     rows,
     (r) => [r.chipId, r.acquisitionId, r.modelId, r.drift, r.driftZ, r.score, JSON.stringify(r.signals)],
     `ON CONFLICT (chip_id, acquisition_id, model_id) DO UPDATE
@@ -91,8 +99,18 @@ export async function upsertEventDetections(
 ): Promise<void> {
   await insertRows(
     db,
-    `INSERT INTO event_detections (chip_id, pre_acquisition_id, post_acquisition_id, usable, score, kind, confidence,
-                                   changed_fraction, evidence, mask)`,
+    insertInto('event_detections', [
+      'chip_id',
+      'pre_acquisition_id',
+      'post_acquisition_id',
+      'usable',
+      'score',
+      'kind',
+      'confidence',
+      'changed_fraction',
+      'evidence',
+      'mask',
+    ]),
     rows,
     (r) => [
       r.chipId,

@@ -3,6 +3,7 @@
  * for the wire protocol (at most 65,535 parameters each).
  */
 import type { Queryable } from './db.ts';
+import type { RelationName, RowOf } from './schema.ts';
 
 /** Most rows one statement carries, whatever their width. */
 const MAX_ROWS = 1000;
@@ -18,6 +19,17 @@ export function valuesList(rows: number, width: number): string {
     tuples.push(`(${p.join(', ')})`);
   }
   return tuples.join(', ');
+}
+
+/**
+ * `INSERT INTO <table> ("<column>", …)` for columns that schema.ts gives the table, so a column renamed or
+ * dropped there is a type error at each insert that names it.
+ */
+export function insertInto<R extends RelationName>(
+  table: R,
+  columns: readonly (keyof RowOf<R> & string)[],
+): string {
+  return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')})`;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Confidence } from '../domain.ts';
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf, RowOf } from './schema.ts';
 
 /** A delivery's id. */
@@ -256,7 +256,7 @@ export async function queueDeliveries(
 ): Promise<void> {
   await insertRows(
     db,
-    'INSERT INTO notify_deliveries (subscription_id, change_id, event_id, body)',
+    insertInto('notify_deliveries', ['subscription_id', 'change_id', 'event_id', 'body']),
     rows,
     (r) => [r.subscriptionId, r.changeId, r.eventId, r.body],
     'ON CONFLICT (subscription_id, change_id) DO NOTHING',

@@ -5,7 +5,7 @@
  */
 import type { ChipState } from '../detect/index.ts';
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf, OuterJoined } from './schema.ts';
 import { parseVector } from './vectors.ts';
 
@@ -29,7 +29,14 @@ export interface ObservationRow {
 export async function insertObservations(db: Queryable, rows: readonly ObservationRow[]): Promise<void> {
   await insertRows(
     db,
-    'INSERT INTO observations (chip_id, acquisition_id, valid_fraction, usable, stats, rgb_sha256)',
+    insertInto('observations', [
+      'chip_id',
+      'acquisition_id',
+      'valid_fraction',
+      'usable',
+      'stats',
+      'rgb_sha256',
+    ]),
     rows,
     (r) => [r.chipId, r.acquisitionId, r.validFraction, r.usable, JSON.stringify(r.stats), r.rgbSha256],
     'ON CONFLICT (chip_id, acquisition_id) DO NOTHING',

@@ -1,6 +1,6 @@
 /** Prompt scores: each chip's score for each prompt text, per acquisition and model. */
 import type { Queryable } from './db.ts';
-import { insertRows } from './multi-row.ts';
+import { insertInto, insertRows } from './multi-row.ts';
 import type { ColumnsOf } from './schema.ts';
 
 /** One prompt score to store. */
@@ -33,7 +33,7 @@ export interface AreaPromptScore {
 export async function insertPromptScores(db: Queryable, rows: readonly PromptScoreRow[]): Promise<number> {
   const { affectedRows } = await insertRows(
     db,
-    'INSERT INTO prompt_scores (chip_id, acquisition_id, model_id, prompt, score)',
+    insertInto('prompt_scores', ['chip_id', 'acquisition_id', 'model_id', 'prompt', 'score']),
     rows,
     (r) => [r.chipId, r.acquisitionId, r.modelId, r.prompt, r.score],
     'ON CONFLICT (chip_id, acquisition_id, model_id, prompt) DO NOTHING',
