@@ -44,8 +44,12 @@ async function monitor(db: Db, id: string, geojson: unknown, path: string, chipP
     area_km2: number;
     geometry_source: string;
     first_seen: Date;
+    confirmation: string;
+    clear_looks: number;
+    agreeing_looks: number;
   }>(
-    `SELECT kind, confidence, chip_keys, area_km2, geometry_source, first_seen FROM alerts WHERE area_id = $1 ORDER BY id`,
+    `SELECT kind, confidence, chip_keys, area_km2, geometry_source, first_seen, confirmation, clear_looks, agreeing_looks
+       FROM alerts WHERE area_id = $1 ORDER BY id`,
     [id],
   );
   const alerts = rows.map((r) => [
@@ -55,6 +59,7 @@ async function monitor(db: Db, id: string, geojson: unknown, path: string, chipP
     r.area_km2,
     r.geometry_source,
     new Date(r.first_seen).toISOString().slice(0, 10),
+    [r.confirmation, r.clear_looks, r.agreeing_looks],
   ]);
   return { results, alerts, embedder };
 }
@@ -64,12 +69,14 @@ const forest = () => -8;
 const changed = (x: number) => (x < 48 ? -12.5 : x >= 96 ? -20 : -8);
 
 describe('monitoring scores radar looks against the radar baseline', () => {
-  it('a radar-only area raises one vegetation-loss and one flood alert of their pixels on the look that shows them, and nothing before', async () => {
+  it('a radar-only area raises one vegetation-loss and one flood alert of their pixels on the look that shows them, nothing before, and later radar looks confirm them', async () => {
     const looks: RadarLook[] = [
       { datetime: '2024-03-01T17:50:00Z', db: forest },
       { datetime: '2024-03-13T17:50:00Z', db: forest },
       { datetime: '2024-03-25T17:50:00Z', db: forest },
       { datetime: '2024-04-06T17:50:00Z', db: (x) => changed(x) },
+      { datetime: '2024-04-18T17:50:00Z', db: (x) => changed(x) },
+      { datetime: '2024-04-30T17:50:00Z', db: (x) => changed(x) },
     ];
     const fixture = await writeRadarFixture(mkdtempSync(join(tmpdir(), 'dw-monitor-radar-')), looks);
     const db = await openDb({ dataDir: 'memory://' });
@@ -95,12 +102,38 @@ describe('monitoring scores radar looks against the radar baseline', () => {
             ['vegetation-loss', true],
           ],
         ],
+        // The change still stands out of the composites that have taken in one and two changed looks.
+        [
+          's1-2024-04-18',
+          16,
+          [
+            ['flood', false],
+            ['vegetation-loss', false],
+          ],
+        ],
+        [
+          's1-2024-04-30',
+          16,
+          [
+            ['flood', false],
+            ['vegetation-loss', false],
+          ],
+        ],
       ]);
       const col = (c: number) => [0, 1, 2, 3].map((r) => fixture.keyAt(c, r));
-      // 48 × 128 and 32 × 128 pixels of 10 m; one system saw each.
+      // 48 × 128 and 32 × 128 pixels of 10 m; one system saw each. Both are confirmed by the two later looks,
+      // judged against the baseline from before their first look.
       expect(alerts).toEqual([
-        ['flood', 'low', col(3).sort(), 0.4096, 'pixels', '2024-04-06'],
-        ['vegetation-loss', 'low', [...col(0), ...col(1)].sort(), 0.6144, 'pixels', '2024-04-06'],
+        ['flood', 'low', col(3).sort(), 0.4096, 'pixels', '2024-04-06', ['confirmed', 2, 2]],
+        [
+          'vegetation-loss',
+          'low',
+          [...col(0), ...col(1)].sort(),
+          0.6144,
+          'pixels',
+          '2024-04-06',
+          ['confirmed', 2, 2],
+        ],
       ]);
       const { rows } = await db.query<{ item_id: string; key: string; signals: Record<string, unknown> }>(
         `SELECT a.item_id, c.key, s.signals FROM chip_signals s JOIN chips c ON c.id = s.chip_id
@@ -205,8 +238,11 @@ describe('monitoring scores radar looks against the radar baseline', () => {
         ['S1-fixture-2024-05-02', west, 'highest', ['radar', 'spectral'], [1, 0, false]],
         ['S1-fixture-2024-05-02', east, 'highest', ['radar', 'spectral'], [1, 0, false]],
       ]);
-      // One alert: the radar look continues the optical one. 48 × 32 pixels of 10 m.
-      expect(alerts).toEqual([['flood', 'highest', [west, east].sort(), 0.1536, 'pixels', '2024-05-01']]);
+      // One alert: the radar look continues the optical one, and counts as its first agreeing later look
+      // (against the radar looks before it). 48 × 32 pixels of 10 m.
+      expect(alerts).toEqual([
+        ['flood', 'highest', [west, east].sort(), 0.1536, 'pixels', '2024-05-01', ['provisional', 1, 1]],
+      ]);
     } finally {
       await db.close();
     }
@@ -236,7 +272,9 @@ describe('monitoring scores radar looks against the radar baseline', () => {
         ['S1-fixture-2024-05-02', east, 'low', ['radar'], [0, 1, true]],
       ]);
       // 48 × 32 pixels less the 3 of the patch's inner corner that the 5 × 5 median filter rounds off.
-      expect(alerts).toEqual([['flood', 'low', [west, east].sort(), 0.1533, 'pixels', '2024-05-02']]);
+      expect(alerts).toEqual([
+        ['flood', 'low', [west, east].sort(), 0.1533, 'pixels', '2024-05-02', ['provisional', 0, 0]],
+      ]);
     } finally {
       await db.close();
     }

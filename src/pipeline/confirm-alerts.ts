@@ -1,7 +1,7 @@
-import { advance, type AlertStatus, type ConfirmationState } from '../detect/confirmation.ts';
+import { advance, type AlertStatus, type ConfirmationState, type LaterLook } from '../detect/confirmation.ts';
 import { confirmationLook, type ChipLook } from '../detect/confirmation-look.ts';
 import { recordAlertChange } from '../notify/alert-changes.ts';
-import { provisionalAlerts, recordAlertLook } from '../store/alerts.ts';
+import { provisionalAlerts, recordAlertLook, type ProvisionalAlert } from '../store/alerts.ts';
 import type { Db } from '../store/db.ts';
 
 /** An alert whose confirmation one acquisition moved. */
@@ -25,6 +25,18 @@ export async function advanceConfirmations(
   chips: ReadonlyMap<string, ChipLook>,
   threshold: number,
 ): Promise<ConfirmationChange[]> {
+  return advanceConfirmationsWith(db, areaId, acquisition, (r) =>
+    confirmationLook({ kind: r.kind, chipKeys: r.chipKeys, firstSeen: r.firstSeen }, chips, threshold),
+  );
+}
+
+/** advanceConfirmations with the look of each provisional alert judged by `lookOf` (a radar look's, e.g.). */
+export async function advanceConfirmationsWith(
+  db: Db,
+  areaId: string,
+  acquisition: { id: number; datetime: string },
+  lookOf: (alert: ProvisionalAlert) => LaterLook,
+): Promise<ConfirmationChange[]> {
   return db.transaction(async (tx) => {
     const rows = await provisionalAlerts(tx, areaId, acquisition);
     const changes: ConfirmationChange[] = [];
@@ -34,12 +46,7 @@ export async function advanceConfirmations(
         clearLooks: r.clearLooks,
         agreeingLooks: r.agreeingLooks,
       };
-      const look = confirmationLook(
-        { kind: r.kind, chipKeys: r.chipKeys, firstSeen: r.firstSeen },
-        chips,
-        threshold,
-      );
-      const after = advance(before, look);
+      const after = advance(before, lookOf(r));
       await recordAlertLook(tx, r.id, after, acquisition);
       if (after.status !== before.status) changes.push({ id: r.id, confirmation: after.status });
       if (after.status === 'confirmed')

@@ -15,7 +15,8 @@
  * - Alerts: the alerting chips are clustered; an alert's area and outline are its changed pixels
  *   (alert-extent.ts), and a cluster none of whose pixel groups reaches the area's minimum mapping unit
  *   raises no alert. Evidence tiles: the latest baseline look's and this look's renderings.
- * Radar looks neither confirm nor dismiss provisional alerts (confirmation-look.ts scores embedded looks).
+ * - Confirmation: the look is a later look of the area's provisional alerts (of either sensor), judged
+ *   against the radar baseline from before each alert's first look (confirmRadar).
  */
 import { DEFAULT_BASELINE_SIZE } from '../detect/baseline.ts';
 import { clusterAlerts, type ChipDetection, type GridDetection } from '../detect/index.ts';
@@ -36,6 +37,8 @@ import { sensorChips } from './look-sensor.ts';
 import type { PairCheckDeps } from './monitoring-pair-check.ts';
 import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
+import { advanceConfirmationsWith } from './confirm-alerts.ts';
+import { provisionalAlerts } from '../store/alerts.ts';
 
 /** Earlier radar looks composited into a chip's radar baseline. */
 export const RADAR_BASELINE_LOOKS = DEFAULT_BASELINE_SIZE;
@@ -128,56 +131,67 @@ export async function detectRadarLook(
 ): Promise<{ scored: number; alerts: AlertRef[] }> {
   const { area, acquisition, series } = input;
   const t = acquisition.datetime;
-  const baseline = input.looks
-    .filter(
-      (l) =>
-        l.sensor === 'radar' &&
-        l.ref.id !== input.acquisitionId &&
-        l.ref.datetime < t &&
-        (!input.preEvent || (l.ref.datetime >= input.preEvent.start && l.ref.datetime <= input.preEvent.end)),
-    )
-    .slice(-RADAR_BASELINE_LOOKS);
+  const look = { id: input.acquisitionId, datetime: t };
+  /** The last RADAR_BASELINE_LOOKS processed radar looks before `until` (inside the pre-event window). */
+  const radarBefore = (until: string) =>
+    input.looks
+      .filter(
+        (l) =>
+          l.sensor === 'radar' &&
+          l.ref.id !== input.acquisitionId &&
+          l.ref.datetime < until &&
+          (!input.preEvent ||
+            (l.ref.datetime >= input.preEvent.start && l.ref.datetime <= input.preEvent.end)),
+      )
+      .slice(-RADAR_BASELINE_LOOKS);
+  const baseline = radarBefore(t);
   const seen = series.filter((s) => s.states.some((st) => st.acquisitionId === input.acquisitionId));
-  const detections = new Map<string, { detection: ChipDetection; mask?: Uint8Array; usable: boolean }>();
-  const current = new Map<string, { image: ImageValue; usable: boolean }>();
-  if (baseline.length > 0) {
-    const read = reader.readChips ?? defaultReadChips;
-    const minValid = reader.minValidFraction ?? 0.5;
-    const cells = areaCells(area);
-    for (const [k, v] of await readLook(read, acquisition, cells, area, minValid)) current.set(k, v);
+  const read = reader.readChips ?? defaultReadChips;
+  const minValid = reader.minValidFraction ?? 0.5;
+  const cells = areaCells(area);
+  const reads = new Map<number, Map<string, { image: ImageValue; usable: boolean }>>();
+  const readOnce = async (id: number, acq?: Acquisition) => {
+    let r = reads.get(id);
+    if (!r) {
+      r = await readLook(read, acq ?? (await getAcquisition(db, id)), cells, area, minValid);
+      reads.set(id, r);
+    }
+    return r;
+  };
+  /** The look scored as one scene against the composite of `looks`, by chip key. */
+  const scoreAgainst = async (looks: readonly SensorLook[]): Promise<Map<string, PairChipDetection>> => {
+    const current = await readOnce(input.acquisitionId, acquisition);
     const before = [];
-    for (const l of baseline)
-      before.push(await readLook(read, await getAcquisition(db, l.ref.id), cells, area, minValid));
+    for (const l of looks) before.push(await readOnce(l.ref.id));
     const images = [...current.values(), ...before.flatMap((b) => [...b.values()])].map((v) => v.image);
     const bands = ['vv', 'vh'].filter((p) => images.every((img) => band(img, p)));
     const inputs: RadarPairChipInput[] = [];
     for (const s of seen) {
       const after = current.get(s.key);
-      const looks = before.flatMap((b) => {
+      const composite = before.flatMap((b) => {
         const v = b.get(s.key);
         return v ? [withBands(v.image, bands)] : [];
       });
-      if (!after || looks.length === 0) continue;
+      if (!after || composite.length === 0) continue;
       inputs.push({
         key: s.key,
         col: s.col,
         row: s.row,
-        before: radarComposite(looks),
+        before: radarComposite(composite),
         after: withBands(after.image, bands),
       });
     }
-    const scene = detectRadarPairScene(inputs, {
-      threshold: input.threshold,
-      minValid,
-      keepMasks: true,
-    });
-    for (const d of scene.chips)
-      detections.set(d.key, {
+    const scene = detectRadarPairScene(inputs, { threshold: input.threshold, minValid, keepMasks: true });
+    return new Map(scene.chips.map((d) => [d.key, d]));
+  };
+  const detections = new Map<string, { detection: ChipDetection; mask?: Uint8Array; usable: boolean }>();
+  if (baseline.length > 0)
+    for (const [key, d] of await scoreAgainst(baseline))
+      detections.set(key, {
         detection: asChipDetection(d, baseline.length),
         usable: d.usable,
         ...(d.mask ? { mask: d.mask } : {}),
       });
-  }
   const keyed = seen.map((s) => ({
     key: s.key,
     usable: detections.get(s.key)?.usable ?? false,
@@ -213,17 +227,16 @@ export async function detectRadarLook(
   );
   const alerts: AlertRef[] = [];
   const candidates = clusterAlerts(grid, { threshold: input.threshold });
-  if (candidates.length === 0) return { scored: seen.length, alerts };
   const maskAt = new Map(
     grid.flatMap((g) => {
       const mask = detections.get(g.key)?.mask;
       return mask ? [[`${g.col}/${g.row}`, mask] as const] : [];
     }),
   );
-  const last = baseline.at(-1)!.ref;
   const shaAt = (s: ChipSeries, id: number) => s.states.find((st) => st.acquisitionId === id)?.rgbSha256;
   const box = gridBox(areaCells(area));
   for (const candidate of candidates) {
+    const last = baseline.at(-1)!.ref; // a chip alerts only against a baseline
     const members = new Set(candidate.chipKeys);
     const masks = grid
       .filter((g) => members.has(g.key))
@@ -253,5 +266,40 @@ export async function detectRadarLook(
       grid: box,
     });
   }
+  await confirmRadar(db, area.id, look, radarBefore, scoreAgainst);
   return { scored: seen.length, alerts };
+}
+
+/**
+ * The look as a later look of the area's provisional alerts (confirmation.ts): it is clear for an alert
+ * when at least half of the alert's chips are scored, and agrees when one of them shows the alert's kind
+ * against the radar baseline from before the alert's first look, so a change that persists confirms
+ * itself even where the latest looks' baseline has taken it in.
+ */
+async function confirmRadar(
+  db: Db,
+  areaId: string,
+  look: { id: number; datetime: string },
+  radarBefore: (until: string) => SensorLook[],
+  scoreAgainst: (looks: readonly SensorLook[]) => Promise<Map<string, PairChipDetection>>,
+): Promise<void> {
+  const pending = await provisionalAlerts(db, areaId, look);
+  const byFirst = new Map<string, Map<string, PairChipDetection>>();
+  for (const a of pending) {
+    if (byFirst.has(a.firstSeen)) continue;
+    const base = radarBefore(a.firstSeen);
+    byFirst.set(a.firstSeen, base.length > 0 ? await scoreAgainst(base) : new Map());
+  }
+  await advanceConfirmationsWith(db, areaId, look, (a) => {
+    const chips = byFirst.get(a.firstSeen) ?? new Map<string, PairChipDetection>();
+    let scored = 0;
+    let agrees = false;
+    for (const key of a.chipKeys) {
+      const d = chips.get(key);
+      if (!d?.usable) continue;
+      scored++;
+      if (d.confidence !== null && d.kind === a.kind) agrees = true;
+    }
+    return { clear: scored > 0 && scored >= a.chipKeys.length / 2, agrees };
+  });
 }
