@@ -6,7 +6,8 @@ import { POSITIVE_SHARE } from '../src/detect/evaluate.ts';
 import { radarChange } from '../src/detect/radar-change.ts';
 import { radarComposite } from '../src/detect/radar-composite.ts';
 import { readDatedFolder } from '../src/imagery/series-folder.ts';
-import { scoreEvent } from '../src/detect/series-eval.ts';
+import { evaluateOneSeries, scoreEvent } from '../src/detect/series-eval.ts';
+import { findSeries } from '../src/imagery/index.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 import { toBackscatter } from '../src/imagery/radar-image.ts';
 
@@ -100,6 +101,8 @@ describe('radar change evidence', () => {
 });
 
 describe.skipIf(!present)('radar forest loss on the Bolivian dry forest (bayts, Sentinel-1 VV)', () => {
+  let radarDetected: boolean[] = [];
+  let radarCells: { x: number; y: number; w: number; h: number }[] = [];
   it('detects the 2016 clearing at chip F1 0.9885 (8 px chips) from the VV drop of 2016 against the earlier looks', async () => {
     const series = await readDatedFolder(join(SERIES, 's1vv'), 'vv');
     expect(series.datetimes.length).toBe(85);
@@ -156,7 +159,45 @@ describe.skipIf(!present)('radar forest loss on the Bolivian dry forest (bayts, 
     expect(chips.chip.f1.toFixed(4)).toBe('0.9885');
     expect([pixels.pixel.tp, pixels.pixel.fp, pixels.pixel.fn]).toEqual([1403, 71, 76]);
     expect(pixels.pixel.f1.toFixed(4)).toBe('0.9502');
+    radarDetected = detected;
+    radarCells = cells;
   }, 60_000);
+
+  it('agrees with the Landsat NDVI monitoring of the same grid on the cleared chips', async () => {
+    // The optical detector: monitoring of the Landsat NDVI series (8 px chips on the same 100 × 100 grid
+    // at 30 m): the chips it alerted on a look of the event year or later.
+    const optical = (await findSeries(join(SERIES, '..'))).find(
+      (s) => s.name === 'bayts-bolivia-landsat-ndvi-s1vv',
+    )!;
+    expect([optical.width, optical.height]).toEqual([100, 100]);
+    const result = await evaluateOneSeries(optical);
+    const alerted = new Set(result.event!.detectedChips);
+    expect(alerted.size).toBe(37); // TP 36 + FP 1, as `eval --series` reports
+    const cols = Math.ceil(100 / 8);
+    const { changed: isChanged } = scoreEvent(
+      radarCells,
+      100,
+      optical.label!.pixels,
+      radarDetected,
+      radarDetected.map(() => null),
+    );
+    const counts = { both: 0, radarOnly: 0, opticalOnly: 0, neither: 0 };
+    const changed = { both: 0, radarOnly: 0, opticalOnly: 0, neither: 0 };
+    radarCells.forEach((_, i) => {
+      const r = radarDetected[i]!;
+      const o = alerted.has(`${i % cols},${Math.floor(i / cols)}`);
+      const which = r && o ? 'both' : r ? 'radarOnly' : o ? 'opticalOnly' : 'neither';
+      counts[which]++;
+      if (isChanged[i]) changed[which]++;
+    });
+    console.log(
+      `bayts Bolivia, radar vs Landsat NDVI chips: ${JSON.stringify(counts)}, of them changed ${JSON.stringify(changed)}`,
+    );
+    // Every chip the optical detector found changed, radar found too; radar adds 7 changed chips (the
+    // optical misses) and 1 false alarm, optical's one false alarm is its own.
+    expect(counts).toEqual({ both: 36, radarOnly: 8, opticalOnly: 1, neither: 124 });
+    expect(changed).toEqual({ both: 36, radarOnly: 7, opticalOnly: 0, neither: 0 });
+  }, 120_000);
 });
 
 it('a fully masked dB look passes the units check; a linear look declared dB does not', () => {

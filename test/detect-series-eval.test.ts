@@ -69,6 +69,7 @@ describe('series evaluation', () => {
     };
     expect(r!.event).toEqual({
       start: '2022-01-01T00:00:00.000Z',
+      detectedChips: ['1,0'], // the north-east chip
       changedChips: 1,
       unchangedChips: 3,
       detector: perfect,

@@ -82,6 +82,8 @@ export interface SeriesResult {
   /** Event series only: the monitoring start and the detector's and the baseline's scores. */
   event?: {
     start: string;
+    /** Chips (col,row) the detector alerted on a look of the monitoring period, in grid order. */
+    detectedChips: string[];
     changedChips: number;
     unchangedChips: number;
     detector: EventScores;
@@ -368,6 +370,7 @@ export async function evaluateOneSeries(
     );
     result.event = {
       start,
+      detectedChips: cells.filter((_, i) => chipDetected[i]).map((c) => `${c.col},${c.row}`),
       changedChips: detector.changed.filter(Boolean).length,
       unchangedChips: detector.unchanged.filter(Boolean).length,
       detector: {
