@@ -83,7 +83,8 @@ export const CHANGE_PROMPTS: Record<string, ChangeKind> = {
   'built-up': 'construction',
 };
 
-function empty(baselineCount: number): ChipDetection {
+/** A detection that scores nothing: no baseline to compare with, or a chip no detector scored. */
+export function emptyDetection(baselineCount: number): ChipDetection {
   return {
     score: 0,
     drift: null,
@@ -193,7 +194,7 @@ export function detectChip(
 ): ChipDetection {
   const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
   const members = selectBaseline(current, history, options);
-  if (!isScorable(current) || members.length === 0) return empty(members.length);
+  if (!isScorable(current) || members.length === 0) return emptyDetection(members.length);
 
   const centre = centreEmbedding(members.map((m) => m.embedding!));
   const drift = cosineDistance(current.embedding!, centre);
@@ -207,7 +208,7 @@ export function detectChip(
 
   const monitoring = !options.preEvent;
   if (monitoring && eligible.length < MIN_HISTORY) {
-    return { ...empty(members.length), drift: Number.isFinite(drift) ? drift : null, driftZ };
+    return { ...emptyDetection(members.length), drift: Number.isFinite(drift) ? drift : null, driftZ };
   }
   const base = {
     drift: Number.isFinite(drift) ? drift : null,

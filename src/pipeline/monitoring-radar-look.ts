@@ -19,6 +19,7 @@
  *   against the radar baseline from before each alert's first look (confirmRadar).
  */
 import { DEFAULT_BASELINE_SIZE } from '../detect/baseline.ts';
+import { emptyDetection } from '../detect/detect-chip.ts';
 import { clusterAlerts, type ChipDetection, type GridDetection } from '../detect/index.ts';
 import { radarComposite } from '../detect/radar-composite.ts';
 import { detectRadarPairScene, type RadarPairChipInput } from '../detect/radar-pair.ts';
@@ -90,21 +91,6 @@ async function readLook(
 /** The image with only the named bands, in that order. */
 function withBands(image: ImageValue, bands: readonly string[]): ImageValue {
   return { ...image, bands: [...bands], data: bands.map((b) => band(image, b)!) };
-}
-
-/** A detection of a chip the radar pair detector did not score. */
-function unscored(): ChipDetection {
-  return {
-    score: 0,
-    drift: null,
-    driftZ: null,
-    promptDeltas: {},
-    evidence: {},
-    signals: [],
-    kind: 'change',
-    confidence: null,
-    baselineCount: 0,
-  };
 }
 
 /** The radar pair detection in monitoring's per-chip shape. */
@@ -195,7 +181,7 @@ export async function detectRadarLook(
   const keyed = seen.map((s) => ({
     key: s.key,
     usable: detections.get(s.key)?.usable ?? false,
-    detection: detections.get(s.key)?.detection ?? unscored(),
+    detection: detections.get(s.key)?.detection ?? emptyDetection(0),
   }));
   await fuseMonitoringLook(
     db,

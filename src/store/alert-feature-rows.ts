@@ -5,7 +5,7 @@
 import { InputError } from '../errors.ts';
 import type { Queryable } from './db.ts';
 import type { ColumnsOf } from './schema.ts';
-import { CONFIDENCE_LEVELS, parseConfidence, parseDateBound, type Confidence } from './read-queries.ts';
+import { CONFIDENCE_LEVELS, json, parseConfidence, parseDateBound, type Confidence } from './read-queries.ts';
 
 /** Which alerts; every field optional, combined with AND. */
 export interface AlertFeatureFilter {
@@ -122,8 +122,6 @@ type Row = ColumnsOf<
   | 'burn_severity_km2'
 > &
   ColumnsOf<'areas', 'epsg' | 'chip_px' | 'resolution_m'>;
-
-const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
 
 function decodeRow(r: Row): AlertFeatureRow {
   return {

@@ -268,7 +268,8 @@ function bbox(value: number[]): [number, number, number, number] {
   return [value[0]!, value[1]!, value[2]!, value[3]!];
 }
 
-function json(value: unknown): unknown {
+/** A jsonb value as both drivers return it: parsed, or the JSON text (PGlite in some paths) parsed here. */
+export function json(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value;
 }
 
