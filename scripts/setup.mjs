@@ -7,11 +7,14 @@
 //    (PostgreSQL 18.3, pgvector 0.8.2) in .driftwatch/venv, replacing an older `pgserver` there
 //    (optional; skipped with a message when Python is missing).
 // Writes what it found to .driftwatch/setup.json. Prints one line per step.
-// With --node-packages only step 0 runs (for benchmarks that need nothing else).
+// With --node-packages only step 0 runs (for benchmarks that need nothing else); with --export-venv, step 0
+// and the Python environment of the model export and bench:embed (.driftwatch/export-venv, from
+// scripts/requirements-export.txt) run instead of steps 1 and 2.
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureExportVenv } from './lib/export-venv-install.mjs';
 import { ensurePgserver } from './lib/pgserver-install.mjs';
 
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -82,6 +85,16 @@ function ensureNodeModules() {
 
 ensureNodeModules();
 if (process.argv.includes('--node-packages')) process.exit(0);
+if (process.argv.includes('--export-venv')) {
+  const python = ensureExportVenv({
+    venv: join(home, 'export-venv'),
+    requirements: join(root, 'scripts', 'requirements-export.txt'),
+    python3: onPath('python3'),
+    log,
+  });
+  log(`export venv: ${python}`);
+  process.exit(0);
+}
 const previous = existsSync(join(home, 'setup.json'))
   ? JSON.parse(readFileSync(join(home, 'setup.json'), 'utf8'))
   : {};

@@ -77,8 +77,8 @@ async function pythonOrt(args: string[]) {
 function ensureModel(): ModelManifest {
   if (!existsSync(PYTHON)) {
     console.error(
-      'bench:embed needs the export venv: python3 -m venv .driftwatch/export-venv && ' +
-        '.driftwatch/export-venv/bin/pip install -r scripts/requirements-export.txt',
+      'bench:embed needs the export venv, which `npm run bench:embed` installs first ' +
+        '(node scripts/setup.mjs --export-venv)',
     );
     process.exit(1);
   }
