@@ -137,6 +137,8 @@ export function createActivities(deps: ActivityDeps) {
       acquisitionId: number;
       modelId: string;
       threshold?: number;
+      /** Fusion window in days (default: the area's). */
+      fusionDays?: number;
     }): Promise<DetectResult> {
       return detectAcquisition(deps.db, deps.evidence, input, {
         readChips: deps.readChips,

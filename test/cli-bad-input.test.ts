@@ -61,7 +61,7 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
   const snapshot = async () => ({
     areas: (
       await db.query(
-        'SELECT id, name, chip_px, resolution_m, epsg, source::text, geometry::text FROM areas ORDER BY id',
+        'SELECT id, name, chip_px, resolution_m, epsg, source::text, geometry::text, fusion_days FROM areas ORDER BY id',
       )
     ).rows,
     alerts: (await db.query('SELECT id, kind, prompts::text, status FROM alerts ORDER BY id')).rows,
@@ -150,6 +150,25 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
     await refused(
       ['area', 'add', 'valley', file('valley.geojson', VALLEY), '--source', other, '--chip-size', '32'],
       `driftwatch: AreaError: area "valley" already exists with source ${folder}, not the ${other} given; remove it first or choose another id\n`,
+      2,
+    );
+  });
+
+  it('re-adding an area with another fusion window', async () => {
+    await refused(
+      [
+        'area',
+        'add',
+        'valley',
+        file('valley.geojson', VALLEY),
+        '--source',
+        folder,
+        '--chip-size',
+        '32',
+        '--fusion-days',
+        '5',
+      ],
+      'driftwatch: AreaError: area "valley" already exists with fusion window 3 days, not the 5 given; remove it first or choose another id\n',
       2,
     );
   });
@@ -254,6 +273,38 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
     await refused(
       ['monitor', 'start', 'valley', '--cron', '61 * * * *'],
       'driftwatch: InputError: --cron "61 * * * *" is not a cron expression of five fields (minute hour day-of-month month day-of-week, UTC) such as "0 6 * * *": field 1 "61" is out of range\n',
+      2,
+    );
+  });
+
+  it('an area --fusion-days that is negative', async () => {
+    await refused(
+      ['area', 'add', 'fused', file('fused.geojson', VALLEY), '--source', folder, '--fusion-days', '-1'],
+      'driftwatch: InputError: --fusion-days "-1" is not a whole number from 0 to 60\n',
+      2,
+    );
+  });
+
+  it('a monitor start --fusion-days that is not a whole number', async () => {
+    await refused(
+      ['monitor', 'start', 'valley', '--fusion-days', '2.5'],
+      'driftwatch: InputError: --fusion-days "2.5" is not a whole number from 0 to 60\n',
+      2,
+    );
+  });
+
+  it('a monitor run --fusion-days beyond 60', async () => {
+    await refused(
+      ['monitor', 'run', 'valley', '--fusion-days', '61'],
+      'driftwatch: InputError: --fusion-days "61" is not a whole number from 0 to 60\n',
+      2,
+    );
+  });
+
+  it('an assess --fusion-days beyond 60', async () => {
+    await refused(
+      ['assess', 'valley', '--event-date', '2024-05-01', '--fusion-days', '61'],
+      'driftwatch: InputError: --fusion-days "61" is not a whole number from 0 to 60\n',
       2,
     );
   });

@@ -66,6 +66,16 @@ describe('monitor schedules on a real Temporal server', () => {
     );
   });
 
+  it("a schedule's runs carry the fusion window it was started with; a window outside 0…60 days is refused", async () => {
+    const handle = await startMonitor(env.client, 'valley', { every: '1d', paused: true, fusionDays: 5 });
+    const args = async () => ((await handle.describe()).action as { args?: unknown[] }).args;
+    expect(await args()).toEqual([{ areaId: 'valley', fusionDays: 5 }]);
+    await expect(
+      startMonitor(env.client, 'valley', { every: '1d', paused: true, fusionDays: 2.5 }),
+    ).rejects.toThrow(new InputError('--fusion-days 2.5 is not a whole number of days from 0 to 60'));
+    expect(await args()).toEqual([{ areaId: 'valley', fusionDays: 5 }]);
+  });
+
   it('a backfill replays the past in order: each run processes what was acquired up to its scheduled time', async () => {
     await startMonitor(env.client, 'valley', { every: '15 days', paused: true });
     const runs = await backfillMonitor(

@@ -115,6 +115,7 @@ for (const backend of backends()) {
         resolutionM: 10,
         source: { kind: 'local', path: '/data/strip' },
         mmuHa: 0.1,
+        fusionDays: 3,
       });
     });
     afterAll(async () => {

@@ -1,4 +1,4 @@
-import { executeChild } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild } from '@temporalio/workflow';
 import {
   asDiscovery,
   type NearestAcquisitions,
@@ -14,6 +14,7 @@ import {
   type AssessWindows,
   type EventKind,
 } from '../src/domain.ts';
+import { fusionDaysProblem } from '../src/detect/sensor-fusion.ts';
 import { embed, io } from './activity-proxies.ts';
 import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition } from './process-acquisition.ts';
@@ -31,7 +32,7 @@ export interface AssessDisasterInput {
   batchSize?: number;
   /** Retry budget of webhook deliveries (default: deliver-notifications.ts). */
   deliveryRetry?: DeliveryRetry;
-  /** Days within which optical and radar looks of a chip are fused (default: sensor-fusion.ts). */
+  /** Days within which optical and radar looks of a chip are fused (default: the area's). */
   fusionDays?: number;
   /** The kind of event: its own evidence ranks and alerts the chips (default: any change). */
   event?: EventKind;
@@ -55,6 +56,11 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
  * pre-event reference look by the pair detector (raising alerts with evidence), and reports.
  */
 export async function assessDisaster(input: AssessDisasterInput): Promise<AssessDisasterResult> {
+  const problem =
+    input.fusionDays === undefined
+      ? undefined
+      : fusionDaysProblem(input.fusionDays, 'assessment fusion window');
+  if (problem) throw ApplicationFailure.nonRetryable(problem, 'InputError');
   const windows = input.windows ?? DEFAULT_WINDOWS;
   const { pre, post } = eventWindows(input.eventDate, windows);
   const window = { start: pre.start, end: post.end };
@@ -70,6 +76,7 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
           acquisition,
           batchSize: input.batchSize,
           deliveryRetry: input.deliveryRetry,
+          ...(input.fusionDays !== undefined ? { fusionDays: input.fusionDays } : {}),
         },
       ],
     });

@@ -1,5 +1,5 @@
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
 import {
   addSkipped,
   asDiscovery,
@@ -8,6 +8,7 @@ import {
 } from '../src/pipeline/acquisition-report.ts';
 import type { Discovery } from '../src/pipeline/acquisitions.ts';
 import { IO_TASK_QUEUE } from '../src/domain.ts';
+import { fusionDaysProblem } from '../src/detect/sensor-fusion.ts';
 import { io } from './activity-proxies.ts';
 import type { DeliveryRetry } from './deliver-notifications.ts';
 import { processAcquisition, type ProcessAcquisitionResult } from './process-acquisition.ts';
@@ -21,6 +22,11 @@ export interface MonitorAreaInput {
   batchSize?: number;
   /** Retry budget of webhook deliveries (default: deliver-notifications.ts). */
   deliveryRetry?: DeliveryRetry;
+  /**
+   * Days within which optical and radar looks of a chip are fused (default: the area's). A schedule's
+   * action holds the window it was started with (`monitor start`), so its runs keep using it.
+   */
+  fusionDays?: number;
   /** Totals carried over continue-as-new. */
   carried?: MonitorAreaResult;
 }
@@ -45,6 +51,11 @@ export const ACQUISITIONS_PER_RUN = 25;
  * their errors and, when an area that never had an acquisition finds none, the nearest ones outside.
  */
 export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaResult> {
+  const problem =
+    input.fusionDays === undefined
+      ? undefined
+      : fusionDaysProblem(input.fusionDays, 'monitoring fusion window');
+  if (problem) throw ApplicationFailure.nonRetryable(problem, 'InputError');
   const info = workflowInfo();
   const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
   const until = input.until ?? (scheduled ? scheduled.toISOString() : new Date().toISOString());
@@ -81,6 +92,7 @@ export async function monitorArea(input: MonitorAreaInput): Promise<MonitorAreaR
           acquisition,
           batchSize: input.batchSize,
           deliveryRetry: input.deliveryRetry,
+          ...(input.fusionDays !== undefined ? { fusionDays: input.fusionDays } : {}),
         },
       ],
     });

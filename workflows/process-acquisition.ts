@@ -15,6 +15,8 @@ export interface ProcessAcquisitionInput {
   prompts?: string[];
   /** Retry budget of the webhook deliveries its alert changes queue (default: deliver-notifications.ts). */
   deliveryRetry?: DeliveryRetry;
+  /** Days within which optical and radar looks of a chip are fused (default: the area's). */
+  fusionDays?: number;
 }
 
 export interface ProcessAcquisitionResult {
@@ -45,6 +47,7 @@ export async function processAcquisition(input: ProcessAcquisitionInput): Promis
       areaId,
       acquisitionId: acquisition.id,
       modelId: embedded.modelId,
+      ...(input.fusionDays !== undefined ? { fusionDays: input.fusionDays } : {}),
     });
     await io.markAcquisition({ areaId, acquisitionId: acquisition.id, status: 'processed' });
     await startNotifications(areaId, [acquisition.id], input.deliveryRetry);

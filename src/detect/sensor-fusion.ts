@@ -14,6 +14,7 @@
  * a radar flood whose optical partners all could not see the chip (under cloud) or that has none still
  * alerts, with `radarOnly: true` in its fusion evidence and the confidence of one system.
  */
+import { InputError } from '../errors.ts';
 import type { PairChipDetection } from './pair-detector.ts';
 
 /** The sensor of a look. */
@@ -21,6 +22,23 @@ export type Sensor = 'optical' | 'radar';
 
 /** Default window within which an optical and a radar look of a chip are fused, in days. */
 export const FUSION_WINDOW_DAYS = 3;
+
+/** Widest accepted fusion window, in days (two months: beyond it the looks no longer see one event). */
+export const FUSION_WINDOW_MAX_DAYS = 60;
+
+/** What is wrong with a fusion window (not a whole number of days from 0 to 60), or undefined. */
+export function fusionDaysProblem(days: unknown, what = 'fusion window'): string | undefined {
+  return typeof days === 'number' && Number.isInteger(days) && days >= 0 && days <= FUSION_WINDOW_MAX_DAYS
+    ? undefined
+    : `${what} ${JSON.stringify(days)} is not a whole number of days from 0 to ${FUSION_WINDOW_MAX_DAYS}`;
+}
+
+/** The window if it is a whole number of days from 0 to FUSION_WINDOW_MAX_DAYS; else an InputError naming it. */
+export function checkFusionDays(days: unknown, what = 'fusion window'): number {
+  const problem = fusionDaysProblem(days, what);
+  if (problem) throw new InputError(problem);
+  return days as number;
+}
 
 /** What fusion reads of one chip's detection in one look. */
 export type FusionChip = Pick<PairChipDetection, 'key' | 'usable' | 'confidence' | 'kind' | 'signals'>;

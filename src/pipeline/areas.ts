@@ -14,6 +14,7 @@ import {
 import { findArea, insertArea, type AreaRecord } from '../store/areas.ts';
 import type { Queryable } from '../store/db.ts';
 import { DEFAULT_MMU_HA } from '../detect/mapping-unit.ts';
+import { checkFusionDays, FUSION_WINDOW_DAYS } from '../detect/sensor-fusion.ts';
 import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
 
 export { listAreas, removeArea, type AreaRecord } from '../store/areas.ts';
@@ -40,6 +41,8 @@ export interface NewArea {
   maxChips?: number;
   /** Minimum mapping unit in hectares (default DEFAULT_MMU_HA, 0.1 ha). */
   mmuHa?: number;
+  /** Days within which optical and radar looks of a chip are fused (default FUSION_WINDOW_DAYS, 0…60). */
+  fusionDays?: number;
 }
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -102,6 +105,7 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
   if (!(mmuHa >= 0) || !Number.isFinite(mmuHa)) {
     throw new InputError(`minimum mapping unit ${input.mmuHa} ha is not a finite number ≥ 0`);
   }
+  const fusionDays = input.fusionDays === undefined ? FUSION_WINDOW_DAYS : checkFusionDays(input.fusionDays);
   if (input.start !== undefined && Number.isNaN(Date.parse(input.start))) {
     throw new InputError(`start "${input.start}" is not an ISO date`);
   }
@@ -122,10 +126,18 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
     resolutionM,
     source: sourceJson,
     mmuHa,
+    fusionDays,
   });
   const stored = await getArea(db, input.id);
   if (!inserted) {
-    const requested = { geometry: area.geometry, chipPx, resolutionM, source, start: input.start };
+    const requested = {
+      geometry: area.geometry,
+      chipPx,
+      resolutionM,
+      source,
+      start: input.start,
+      fusionDays: input.fusionDays,
+    };
     const conflict = areaConflict(stored, requested);
     if (conflict)
       throw new AreaError(
@@ -159,6 +171,8 @@ function areaConflict(
     resolutionM: number;
     source: SourceConfig;
     start?: string;
+    /** The fusion window asked for, when one was given. */
+    fusionDays?: number;
   },
 ): string | undefined {
   if (JSON.stringify(stored.area.geometry) !== JSON.stringify(req.geometry)) return 'a different geometry';
@@ -172,6 +186,8 @@ function areaConflict(
     return `source settings ${canonical(stored.source)}, not the ${canonical(req.source)} given`;
   if ((stored.start ?? null) !== (req.start ?? null))
     return `start ${stored.start ?? 'none'}, not the ${req.start ?? 'none'} given`;
+  if (req.fusionDays !== undefined && stored.fusionDays !== req.fusionDays)
+    return `fusion window ${stored.fusionDays} days, not the ${req.fusionDays} given`;
   return undefined;
 }
 

@@ -7,7 +7,8 @@
  * Sensors: a radar look (look-sensor.ts) is scored against the chips' radar baseline instead
  * (monitoring-radar-look.ts). An optical look's chip history, reference look and "before" tile leave the
  * radar looks out. When the area has looks of both sensors, each look's alerting chips are fused with the
- * other sensor's looks within `fusionDays` (monitoring-fusion.ts).
+ * other sensor's looks within the fusion window (monitoring-fusion.ts): the input's `fusionDays` (a
+ * monitoring run's or schedule's), else the area's (`area add --fusion-days`).
  */
 import {
   clusterAlerts,
@@ -23,7 +24,7 @@ import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { loadSeries, type ChipSeries } from '../store/observations.ts';
 import type { Acquisition } from '../imagery/index.ts';
-import { FUSION_WINDOW_DAYS } from '../detect/sensor-fusion.ts';
+import { checkFusionDays } from '../detect/sensor-fusion.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { lookSensor, processedLookSensors } from './look-sensor.ts';
 import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
@@ -52,7 +53,7 @@ export interface DetectInput {
   preEvent?: { start: string; end: string };
   /** Alert threshold on the combined score (default: the detector's). */
   threshold?: number;
-  /** Days within which an optical and a radar look of a chip are fused (default FUSION_WINDOW_DAYS). */
+  /** Days within which an optical and a radar look of a chip are fused (default: the area's, 0…60). */
   fusionDays?: number;
 }
 
@@ -72,6 +73,8 @@ interface Loaded {
   series: ChipSeries[];
   /** The area's processed looks with their sensors (through the fusion window after the acquisition). */
   looks: SensorLook[];
+  /** The fusion window in days: the input's, else the area's. */
+  fusionDays: number;
 }
 
 /** One scored chip of the acquisition, with what its evidence and its confirmation need. */
@@ -92,16 +95,19 @@ function beforeState<T extends { usable: boolean; validFraction: number }>(
   return best;
 }
 
-/** Load: the area, the acquisition, every chip's series up to it, and the area's looks with their sensors. */
+/**
+ * Load: the area, the acquisition, every chip's series up to it, and the area's looks with their sensors.
+ * A fusion window outside 0…60 whole days is an InputError naming it, before anything is read.
+ */
 async function load(db: Db, input: DetectInput): Promise<Loaded> {
+  if (input.fusionDays !== undefined) checkFusionDays(input.fusionDays, 'monitoring fusion window');
   const area = await getArea(db, input.areaId);
+  const fusionDays = input.fusionDays ?? area.fusionDays;
   const acquisition = await getAcquisition(db, input.acquisitionId);
   const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
-  const end = new Date(
-    Date.parse(acquisition.datetime) + (input.fusionDays ?? FUSION_WINDOW_DAYS) * 86_400_000,
-  ).toISOString();
+  const end = new Date(Date.parse(acquisition.datetime) + fusionDays * 86_400_000).toISOString();
   const looks = await processedLookSensors(db, area.id, end);
-  return { area, acquisition, series, looks };
+  return { area, acquisition, series, looks, fusionDays };
 }
 
 /** The series without the states of radar looks (an optical look's history, reference and tiles). */
@@ -273,7 +279,7 @@ export async function detectAcquisition(
       modelId: input.modelId,
       threshold,
       ...(input.preEvent ? { preEvent: input.preEvent } : {}),
-      ...(input.fusionDays !== undefined ? { fusionDays: input.fusionDays } : {}),
+      fusionDays: all.fusionDays,
     });
   }
   const loaded = { ...all, series: opticalSeries(all.series, all.looks) };
@@ -290,7 +296,7 @@ export async function detectAcquisition(
       { ...look, sensor: 'optical' },
       loaded.looks,
       fusable,
-      input.fusionDays,
+      loaded.fusionDays,
     );
     fusable.forEach((f, i) => (detections[i]!.detection = f.detection));
   }

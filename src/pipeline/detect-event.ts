@@ -9,8 +9,8 @@
  * - Reference: among the processed acquisitions of the pre-event window of the look's sensor, the one
  *   with the most usable chips (the latest on ties), so one date's radiometry is fitted against another's;
  *   a post-event look without a reference of its sensor is listed, not scored.
- * - Fusion: once every look is scored, the alerting chips of optical and radar looks within fusionDays of
- *   each other are compared (sensor-fusion.ts): agreement makes a chip's confidence `highest`; a radar
+ * - Fusion: once every look is scored, the alerting chips of optical and radar looks within the fusion
+ *   window of each other (the input's fusionDays, else the area's) are compared (sensor-fusion.ts): agreement makes a chip's confidence `highest`; a radar
  *   flood no optical look could see (cloud) still alerts, its fusion evidence saying `radarOnly`.
  * - Each processed post-event acquisition: its chips and the reference's are read again from the source
  *   on the area's grid (this runs on the I/O queue, which can reach the source; the database holds no
@@ -31,7 +31,7 @@ import {
 } from '../detect/pair-detector.ts';
 import { encodeMask } from '../detect/mask-rle.ts';
 import { detectRadarPairScene } from '../detect/radar-pair.ts';
-import { FUSION_WINDOW_DAYS, fuseLooks } from '../detect/sensor-fusion.ts';
+import { checkFusionDays, fuseLooks } from '../detect/sensor-fusion.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { readChips as defaultReadChips } from '../imagery/index.ts';
 import type { EventKind } from '../domain.ts';
@@ -74,7 +74,7 @@ export interface DetectEventInput {
   post: { start: string; end: string };
   /** Alert threshold on the score (default: the detector's). */
   threshold?: number;
-  /** Days within which an optical and a radar look of a chip are fused (default FUSION_WINDOW_DAYS). */
+  /** Days within which an optical and a radar look of a chip are fused (default: the area's, 0…60). */
   fusionDays?: number;
   /** The event assessed: its own evidence scores the chips (pair-detector.ts; default: any change). */
   event?: EventKind;
@@ -218,6 +218,7 @@ export function affectedShare(kind: string, evidence: PairEvidence | Record<stri
 /** Compares each post-event look with the pre-event reference (see the module comment). */
 export async function detectEvent(deps: EventDeps, input: DetectEventInput): Promise<DetectEventResult> {
   const { db } = deps;
+  if (input.fusionDays !== undefined) checkFusionDays(input.fusionDays, 'assessment fusion window');
   const area = await getArea(db, input.areaId);
   const preLooks = await listProcessed(db, area.id, input.pre);
   const postLooks = await listProcessed(db, area.id, input.post);
@@ -295,7 +296,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   }
   const fused = fuseLooks(
     scoredLooks.map((l) => ({ id: l.look.id, datetime: l.look.datetime, sensor: l.sensor, chips: l.chips })),
-    input.fusionDays ?? FUSION_WINDOW_DAYS,
+    input.fusionDays ?? area.fusionDays,
   );
   for (const [k, { look, sensor, ref, co }] of scoredLooks.entries()) {
     const scene = { chips: fused[k]! };

@@ -66,7 +66,7 @@ export interface RadarLookInput {
   /** Alert threshold on the score. */
   threshold: number;
   /** Days within which optical looks are fused with the look. */
-  fusionDays?: number;
+  fusionDays: number;
 }
 
 /** The look's chips as dB backscatter images with their usable flag, by key. */

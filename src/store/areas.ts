@@ -19,6 +19,8 @@ export interface AreaRecord {
   start?: string;
   /** Minimum mapping unit in hectares: smaller groups of changed pixels make no alert. */
   mmuHa: number;
+  /** Days within which an optical and a radar look of a chip are fused (sensor-fusion.ts). */
+  fusionDays: number;
   /** When the area was registered (ISO). */
   createdAt: string;
 }
@@ -43,6 +45,8 @@ export interface AreaInsert {
   source: SourceConfig & { start?: string };
   /** Minimum mapping unit in hectares. */
   mmuHa: number;
+  /** Fusion window in days. */
+  fusionDays: number;
 }
 
 /** An areas row as the drivers return it (schema.ts). */
@@ -59,6 +63,7 @@ function decodeArea(row: AreaRow): AreaRecord {
     source: source as SourceConfig,
     start,
     mmuHa: row.mmu_ha,
+    fusionDays: row.fusion_days,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -66,8 +71,8 @@ function decodeArea(row: AreaRow): AreaRecord {
 /** Inserts an area unless one has its id; returns whether it was inserted. */
 export async function insertArea(db: Queryable, a: AreaInsert): Promise<boolean> {
   const { rows } = await db.query<ColumnsOf<'areas', 'id'>>(
-    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source, mmu_ha)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO areas (id, name, geometry, bbox, epsg, chip_px, resolution_m, source, mmu_ha, fusion_days)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       a.id,
@@ -79,6 +84,7 @@ export async function insertArea(db: Queryable, a: AreaInsert): Promise<boolean>
       a.resolutionM,
       JSON.stringify(a.source),
       a.mmuHa,
+      a.fusionDays,
     ],
   );
   return rows.length > 0;

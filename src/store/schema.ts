@@ -136,6 +136,7 @@ export const SCHEMA = {
       source: { type: 'jsonb', nullable: false },
       created_at: { type: 'timestamptz', nullable: false },
       mmu_ha: { type: 'float8', nullable: false },
+      fusion_days: { type: 'int4', nullable: false },
     },
   },
   chip_signals: {

@@ -8,6 +8,7 @@ import {
 import { monitorArea } from '../../workflows/monitor-area.ts';
 import { InputError } from '../errors.ts';
 import { checkCron, checkDuration } from './schedule-spec.ts';
+import { checkFusionDays } from '../detect/sensor-fusion.ts';
 import { IO_TASK_QUEUE } from '../domain.ts';
 
 /** The schedule id of an area's monitor. */
@@ -23,6 +24,8 @@ export interface MonitorSpec {
   catchupWindow?: string;
   /** Create the schedule paused. */
   paused?: boolean;
+  /** Fusion window in days its runs use (monitor-area.ts); absent: the area's at each run. */
+  fusionDays?: number;
 }
 
 /** Creates (or replaces the spec of) the area's schedule: overlap policy skip, catch-up window. */
@@ -36,10 +39,11 @@ export async function startMonitor(
     ? { intervals: [{ every: checkDuration('--every', spec.every) }] }
     : { cronExpressions: [checkCron(spec.cron!)] };
   const catchupWindow = checkDuration('--catchup-window', spec.catchupWindow ?? '1 day');
+  if (spec.fusionDays !== undefined) checkFusionDays(spec.fusionDays, '--fusion-days');
   const action: ScheduleOptionsStartWorkflowAction<typeof monitorArea> = {
     type: 'startWorkflow',
     workflowType: monitorArea,
-    args: [{ areaId }],
+    args: [{ areaId, ...(spec.fusionDays !== undefined ? { fusionDays: spec.fusionDays } : {}) }],
     taskQueue: IO_TASK_QUEUE,
     workflowId: `monitor/${areaId}`,
   };

@@ -5,6 +5,7 @@ import { InputError } from '../../errors.ts';
 import { listAreaAcquisitions, type AreaAcquisition } from '../../pipeline/acquisitions.ts';
 import { addArea, areaCells, getArea, listAreas, removeArea } from '../../pipeline/areas.ts';
 import { CHIP_PX_RANGE, type SourceConfig } from '../../imagery/index.ts';
+import { FUSION_WINDOW_DAYS, FUSION_WINDOW_MAX_DAYS } from '../../detect/sensor-fusion.ts';
 import { isoDate, positiveNumber, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
@@ -159,6 +160,11 @@ export function register(program: Command): void {
       'minimum mapping unit: smaller groups of changed pixels make no alert (default 0.1)',
       mmuHa,
     )
+    .option(
+      '--fusion-days <n>',
+      `days within which optical and radar looks of a chip are fused, for monitoring and assessment (0…${FUSION_WINDOW_MAX_DAYS}, default ${FUSION_WINDOW_DAYS})`,
+      wholeNumber('--fusion-days', 0, FUSION_WINDOW_MAX_DAYS),
+    )
     .option('--json', 'print JSON')
     .action(async (id: string, file: string, o) => {
       if (o.start !== undefined) isoDate('--start', o.start);
@@ -181,6 +187,7 @@ export function register(program: Command): void {
           maxAreaKm2: o.maxArea,
           maxChips: o.maxChips,
           mmuHa: o.mmuHa,
+          fusionDays: o.fusionDays,
         });
         output(
           record,

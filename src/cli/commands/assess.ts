@@ -4,7 +4,7 @@ import { formatSkipReport, type SkipReport } from '../../pipeline/acquisition-re
 import type { Assessment } from '../../pipeline/assess.ts';
 import { assessDisaster, type AssessDisasterResult } from '../../../workflows/assess-disaster.ts';
 import { DEFAULT_PROMPTS, DEFAULT_WINDOWS, IO_TASK_QUEUE } from '../../domain.ts';
-import { FUSION_WINDOW_DAYS } from '../../detect/sensor-fusion.ts';
+import { FUSION_WINDOW_MAX_DAYS } from '../../detect/sensor-fusion.ts';
 import { eventKind, isoDate, wholeNumber } from '../flags.ts';
 import { output, withRuntime } from '../runtime.ts';
 
@@ -71,9 +71,8 @@ export function register(program: Command): void {
     )
     .option(
       '--fusion-days <n>',
-      'days within which optical and radar looks of a chip are fused (0…60)',
-      wholeNumber('--fusion-days', 0, 60),
-      FUSION_WINDOW_DAYS,
+      `days within which optical and radar looks of a chip are fused (0…${FUSION_WINDOW_MAX_DAYS}; default: the area's, set by area add)`,
+      wholeNumber('--fusion-days', 0, FUSION_WINDOW_MAX_DAYS),
     )
     .option(
       '--event <kind>',
@@ -97,7 +96,7 @@ export function register(program: Command): void {
               eventDate: o.eventDate,
               prompts: o.prompt,
               windows: { preDays: o.preDays, postDays: o.postDays },
-              fusionDays: o.fusionDays,
+              ...(o.fusionDays !== undefined ? { fusionDays: o.fusionDays as number } : {}),
               ...(o.event ? { event: o.event } : {}),
             },
           ],

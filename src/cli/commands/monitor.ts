@@ -18,6 +18,15 @@ import { IO_TASK_QUEUE } from '../../domain.ts';
 import { monitorArea, type MonitorAreaResult } from '../../../workflows/monitor-area.ts';
 import { output, withRuntime } from '../runtime.ts';
 import { NOTHING_PROCESSED_EXIT } from './assess.ts';
+import { FUSION_WINDOW_MAX_DAYS } from '../../detect/sensor-fusion.ts';
+import { wholeNumber } from '../flags.ts';
+
+/** `--fusion-days` of `monitor start` and `monitor run`. */
+const fusionDaysOption = [
+  '--fusion-days <n>',
+  `days within which optical and radar looks of a chip are fused (0…${FUSION_WINDOW_MAX_DAYS}; default: the area's, set by area add)`,
+  wholeNumber('--fusion-days', 0, FUSION_WINDOW_MAX_DAYS),
+] as const;
 
 /** What the area's acquisitions inside a period came to; the nearest ones outside when it holds none. */
 async function periodSummary(
@@ -66,6 +75,7 @@ export function register(program: Command): void {
     .option('--cron <expr>', 'cron expression (UTC), e.g. "0 6 * * *"')
     .option('--catchup-window <duration>', 'catch up missed runs within this window', '1 day')
     .option('--paused', 'create the schedule paused')
+    .option(...fusionDaysOption)
     .action(async (areaId: string, o) => {
       // Checked before anything starts: a bad value never reaches the database or Temporal.
       if (o.every !== undefined && o.cron !== undefined)
@@ -74,16 +84,19 @@ export function register(program: Command): void {
       if (o.cron !== undefined) checkCron(o.cron);
       checkDuration('--catchup-window', o.catchupWindow);
       await withRuntime(async (rt) => {
-        await getArea(await rt.db(), areaId);
+        const area = await getArea(await rt.db(), areaId);
         const t = await rt.temporal();
+        // The schedule holds its window, so its runs keep the one it was started with.
+        const fusionDays: number = o.fusionDays ?? area.fusionDays;
         await startMonitor(t.client, areaId, {
           every: o.every ?? (o.cron ? undefined : '1 day'),
           cron: o.cron,
           catchupWindow: o.catchupWindow,
           paused: o.paused,
+          fusionDays,
         });
         process.stdout.write(
-          `schedule ${scheduleId(areaId)} ${o.paused ? 'created paused' : 'active'} (${o.cron ?? `every ${o.every ?? '1 day'}`})\n`,
+          `schedule ${scheduleId(areaId)} ${o.paused ? 'created paused' : 'active'} (${o.cron ?? `every ${o.every ?? '1 day'}`}, fusion window ${fusionDays} days)\n`,
         );
       });
     });
@@ -166,6 +179,7 @@ export function register(program: Command): void {
       'run one monitoring pass now and wait for it (exit 3 when it found acquisitions or items but could process none)',
     )
     .argument('<area>', 'area id')
+    .option(...fusionDaysOption)
     .option('--json', 'print JSON')
     .action(async (areaId: string, o) => {
       await withRuntime(async (rt) => {
@@ -176,7 +190,7 @@ export function register(program: Command): void {
         const result: MonitorAreaResult = await t.client.workflow.execute(monitorArea, {
           taskQueue: IO_TASK_QUEUE,
           workflowId: `monitor/${areaId}/manual-${Date.now()}`,
-          args: [{ areaId }],
+          args: [{ areaId, ...(o.fusionDays !== undefined ? { fusionDays: o.fusionDays as number } : {}) }],
         });
         await worker?.stop();
         output(result, o.json, formatMonitorRun);
