@@ -200,4 +200,68 @@ describe('assessment from radar backscatter', () => {
     );
     expect([a.detection.looks, a.alerts]).toEqual([[], []]);
   });
+
+  it('several pre-event radar looks make a composite reference: a transient of the last one that one look takes for change (a false clearing) or for permanent water (a missed flood) is suppressed', async () => {
+    // Forest at −8 dB. The last pre-event look alone is brighter by 3 dB over columns 0…47 (a passing wet
+    // canopy) and dark over columns 96…127 (−20 dB, a passing pool); after the event columns 96…127 flood.
+    const transient = (x: number) => (x < 48 ? -5 : x >= 96 ? -20 : -8);
+    const fixture = await writeRadarFixture(join(root, 'transient'), [
+      { datetime: '2024-03-20T17:50:00Z', db: () => -8 },
+      { datetime: '2024-03-26T17:50:00Z', db: () => -8 },
+      { datetime: PRE, db: transient },
+      { datetime: POST, db: (x) => (x >= 96 ? -20 : -8) },
+    ]);
+    await add('radar-one-look', fixture);
+    await add('radar-three-looks', fixture);
+    const assess = (areaId: string, preDays: number) =>
+      env.client.workflow.execute(assessDisaster, {
+        taskQueue: IO_TASK_QUEUE,
+        workflowId: `assess-${areaId}`,
+        args: [{ areaId, eventDate: EVENT, prompts: ['flooded area'], windows: { preDays, postDays: 30 } }],
+      });
+    // 12 days before the event hold the last pre-event look alone; 60 days hold all three.
+    const one: AssessDisasterResult = await assess('radar-one-look', 12);
+    const three: AssessDisasterResult = await assess('radar-three-looks', 60);
+    const col = (c: number) => [0, 1, 2, 3].map((r) => fixture.keyAt(c, r));
+    expect(
+      [one, three].map((a) => [
+        a.detection.reference?.datetime.slice(0, 10),
+        a.detection.looks.map((l) => l.referenceLooks.map((r) => r.datetime.slice(0, 10))),
+        a.alerts.map((al) => [al.kind, al.confidence, al.chipKeys, al.areaKm2]),
+      ]),
+    ).toEqual([
+      [
+        '2024-04-01',
+        [['2024-04-01']],
+        // One look's reference: the 3 dB brightening reads as a 3 dB drop of forest, beyond the loss cut at
+        // 6046 of its 48 × 128 px (one look's speckle takes the rest under it); the flood falls on its dark
+        // patch, permanent water, so it raises nothing.
+        [['vegetation-loss', 'low', [...col(0), ...col(1)].sort(), 0.6046]],
+      ],
+      [
+        '2024-04-01',
+        [['2024-03-20', '2024-03-26', '2024-04-01']],
+        // The composite of the three: the brightening is diluted to 1.2 dB, under the loss cut's 2 dB
+        // floor, and the pool to −9.6 dB, not water, so the flood (32 × 128 px) is new water.
+        [['flood', 'low', col(3).sort(), 0.4096]],
+      ],
+    ]);
+    const { rows } = await db.query<{
+      area_id: string;
+      key: string;
+      evidence: { evidence: { beforeLooks: number; beforeSpeckleDb: number } };
+    }>(
+      `SELECT c.area_id, c.key, ed.evidence FROM event_detections ed JOIN chips c ON c.id = ed.chip_id
+        WHERE c.area_id IN ('radar-one-look', 'radar-three-looks') AND c.key = $1 ORDER BY c.area_id`,
+      [fixture.keyAt(2, 0)],
+    );
+    // The unchanged chip's reference: its look count and speckle in dB (the fixture's ±1.5 dB per look and
+    // pixel; the composite of three carries under half of one look's, about 1/√3 of it).
+    expect(
+      rows.map((r) => [r.area_id, r.evidence.evidence.beforeLooks, r.evidence.evidence.beforeSpeckleDb]),
+    ).toEqual([
+      ['radar-one-look', 1, 1.053],
+      ['radar-three-looks', 3, 0.489],
+    ]);
+  });
 });

@@ -182,7 +182,7 @@ describe('monitoring scores radar looks against the radar baseline', () => {
         kind: 'vegetation-loss',
         signals: ['radar'],
         sensor: 'radar',
-        evidence: { sensor: 'radar', lossFraction: 1, waterFraction: 0 },
+        evidence: { sensor: 'radar', lossFraction: 1, waterFraction: 0, beforeLooks: 3 },
       });
       expect(at(1)).toMatchObject({
         kind: 'vegetation-loss',

@@ -43,7 +43,7 @@ export interface AssessDisasterResult extends Assessment, SkipReport {
   /** What the post-event detection compared: the pre-event reference and each post-event look. */
   detection: {
     reference: DetectEventResult['reference'];
-    looks: Pick<EventLook, 'acquisition' | 'scored' | 'unscored' | 'changed'>[];
+    looks: Pick<EventLook, 'acquisition' | 'referenceLooks' | 'scored' | 'unscored' | 'changed'>[];
     reason?: string;
     /** The event kind whose evidence scored the chips; absent when any change did. */
     event?: EventKind;
@@ -121,6 +121,7 @@ export async function assessDisaster(input: AssessDisasterInput): Promise<Assess
       reference: detection.reference,
       looks: detection.looks.map((l) => ({
         acquisition: l.acquisition,
+        referenceLooks: l.referenceLooks,
         scored: l.scored,
         unscored: l.unscored,
         changed: l.changed,

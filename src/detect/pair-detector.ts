@@ -158,6 +158,14 @@ export interface PairEvidence {
   sensor?: 'radar';
   /** 95th percentile of the VV backscatter drop (before − after, dB), radar only. */
   vvDropDb?: number;
+  /** Radar looks composited into the before image (1: a single look), radar only. */
+  beforeLooks?: number;
+  /**
+   * Speckle of the before image, radar only: the robust spread (1.4826 × median absolute deviation) of
+   * its VV about its speckle-filtered VV over the chip's valid pixels, in dB. A composite of n looks
+   * carries about 1/√n of one look's.
+   */
+  beforeSpeckleDb?: number;
 }
 
 /** Strength in [0, 1) of each line of evidence (0.5 at its threshold). */

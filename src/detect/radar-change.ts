@@ -66,6 +66,8 @@ export interface RadarChange {
   };
   /** Pixels of each evidence. */
   counts: { newWater: number; vegetationLoss: number };
+  /** The baseline's VV after the speckle filter (dB; 0 where invalid): what its speckle is measured about. */
+  filteredBaselineVv: Float32Array;
 }
 
 /** Radar change evidence (see the module comment); throws InputError on unlike or non-radar looks. */
@@ -162,5 +164,6 @@ export function radarChange(
       waterVh: afterWater.thresholdDb.vh,
     },
     counts,
+    filteredBaselineVv: bvv,
   };
 }

@@ -15,6 +15,8 @@
  *   of the forest pixels' drops) without reaching open-water level: new-water pixels get MASK_WATER,
  *   vegetation-loss pixels MASK_VEGETATION_LOSS, pixels invalid in either look MASK_INVALID, the rest
  *   MASK_UNCHANGED, the codes of the optical detector (mask-codes.ts).
+ * - Speckle: each chip's evidence says how many looks its before image composites (`beforeLooks`) and
+ *   the speckle it carries (`beforeSpeckleDb`: the robust spread of its VV about the filtered VV).
  * - Chip: the shares of the chip's valid pixels that are new water and vegetation loss, each with strength
  *   0.5 at RADAR_CHIP_SHARE (the 5 % from which the optical detector and evaluation count a chip as
  *   changed); a chip whose stronger share reaches the alert threshold alerts with the signal `radar`, a
@@ -29,7 +31,7 @@
  */
 import { InputError } from '../errors.ts';
 import { band, type ImageValue } from '../imagery/image.ts';
-import { quantile } from '../spectral/robust.ts';
+import { median, quantile } from '../spectral/robust.ts';
 import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, confidenceOf } from './detect-chip.ts';
 import type { SignalName } from './detect-types.ts';
 import { MASK_INVALID, MASK_UNCHANGED, MASK_VEGETATION_LOSS, MASK_WATER } from './mask-codes.ts';
@@ -57,6 +59,8 @@ export interface RadarPairChipInput extends PairChipInput {
   col: number;
   /** Grid row (increases northwards). */
   row: number;
+  /** Radar looks composited into `before` (radar-composite.ts; default 1, a single look). */
+  beforeLooks?: number;
 }
 
 /** Options of detectRadarPairScene. */
@@ -127,6 +131,13 @@ function mosaic(
   return { width, height, bands: [...bands], data, mask, crs: null, bounds: null, scale: 'backscatter' };
 }
 
+/** 1.4826 × the median absolute deviation from the median (the standard deviation of a normal sample); 0 when empty. */
+function robustSpread(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const med = median(values);
+  return 1.4826 * median(values.map((v) => Math.abs(v - med)));
+}
+
 /** Scores every chip of a radar scene seen at two dates (see the module comment). */
 export function detectRadarPairScene(
   inputs: readonly RadarPairChipInput[],
@@ -186,6 +197,7 @@ export function detectRadarPairScene(
     const y0 = (layout.rowTop - c.row) * px;
     const codes = new Uint8Array(n);
     const drops: number[] = [];
+    const residuals: number[] = [];
     const bvv = band(c.before, 'vv')!;
     const avv = band(c.after, 'vv')!;
     let valid = 0;
@@ -201,6 +213,7 @@ export function detectRadarPairScene(
         valid++;
         drops.push(bvv[i]! - avv[i]!);
         const j = (y0 + y) * width + x0 + x;
+        residuals.push(bvv[i]! - change.filteredBaselineVv[j]!);
         if (change.newWater[j] === 1) {
           codes[i] = MASK_WATER;
           water++;
@@ -213,6 +226,7 @@ export function detectRadarPairScene(
     const waterFraction = valid ? water / valid : 0;
     const lossFraction = valid ? loss / valid : 0;
     const vvDrop = quantile(Float32Array.from(drops), CHIP_QUANTILE);
+    const speckle = robustSpread(residuals);
     const evidence: PairEvidence = {
       change: Number.isFinite(vvDrop) ? vvDrop : 0,
       changedFraction: valid ? (water + loss) / valid : 0,
@@ -220,6 +234,8 @@ export function detectRadarPairScene(
       lossFraction,
       sensor: 'radar',
       vvDropDb: Number.isFinite(vvDrop) ? vvDrop : 0,
+      beforeLooks: c.beforeLooks ?? 1,
+      beforeSpeckleDb: Math.round(speckle * 1000) / 1000,
     };
     const sWater = strength(waterFraction, RADAR_CHIP_SHARE);
     const sLoss = strength(lossFraction, RADAR_CHIP_SHARE);

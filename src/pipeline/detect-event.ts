@@ -7,8 +7,11 @@
  *   backscatter drop and low backscatter, per-scene cuts, permanent water left out), in the same per-chip
  *   shape and mask codes as the optical pair detector's. Optical chips holding radar are refused.
  * - Reference: among the processed acquisitions of the pre-event window of the look's sensor, the one
- *   with the most usable chips (the latest on ties), so one date's radiometry is fitted against another's;
- *   a post-event look without a reference of its sensor is listed, not scored.
+ *   with the most usable chips (the latest on ties), so one date's radiometry is fitted against another's.
+ *   A radar look's reference chips are the temporal composite (radar-reference.ts) of the last
+ *   RADAR_BASELINE_LOOKS pre-event radar looks, as monitoring's radar baseline, which divides their speckle
+ *   and suppresses a transient of one look; with one pre-event radar look, that look. A post-event look
+ *   without a reference of its sensor is listed, not scored.
  * - Fusion: once every look is scored, the alerting chips of optical and radar looks within the fusion
  *   window of each other (the input's fusionDays, else the area's) are compared (sensor-fusion.ts): agreement makes a chip's confidence `highest`; a radar
  *   flood no optical look could see (cloud) still alerts, its fusion evidence saying `radarOnly`.
@@ -49,6 +52,8 @@ import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
 import { lookSensor, sensorChips, type LookSensor } from './look-sensor.ts';
+import { RADAR_BASELINE_LOOKS } from './monitoring-radar-look.ts';
+import { radarReferenceChips, type ReferenceChip } from './radar-reference.ts';
 
 /** What post-event detection needs besides the database. */
 export interface EventDeps {
@@ -85,6 +90,8 @@ interface ScoredLook {
   look: AcquisitionRef;
   sensor: LookSensor;
   ref: AcquisitionRef;
+  /** The pre-event looks the reference composites (radar), or [ref]. */
+  refLooks: AcquisitionRef[];
   chips: PairChipDetection[];
   /** Corroboration of each chip, in chip order. */
   co: ReturnType<Awaited<ReturnType<typeof corroboration>>>[];
@@ -96,8 +103,14 @@ export interface EventLook {
   acquisition: AcquisitionRef;
   /** Its sensor: radar looks are compared with a radar reference, optical with an optical one. */
   sensor: LookSensor;
-  /** The pre-event reference of its sensor, or null when the pre-event window has none (nothing scored). */
+  /**
+   * The pre-event reference of its sensor, or null when the pre-event window has none (nothing scored).
+   * For a radar look whose reference composites several looks, the one with the most usable chips among
+   * them (its detections and evidence tiles name it).
+   */
   reference: AcquisitionRef | null;
+  /** The pre-event looks whose composite was the reference, oldest first ([reference] for one look). */
+  referenceLooks: AcquisitionRef[];
   /** Chips scored against the reference. */
   scored: number;
   /** Chips not scored: under the valid minimum in either look (cloud, no data, outside the scene). */
@@ -138,19 +151,35 @@ async function chooseReference(
   return best;
 }
 
-/** The reference of each sensor among the pre-event acquisitions (chooseReference per sensor). */
+/** A sensor's pre-event reference: the look named as reference, and the looks its chips are made from. */
+interface SensorReference {
+  /** The look with the most usable chips (the latest on ties) among `looks`. */
+  ref: AcquisitionRef;
+  /** Optical: [ref]. Radar: the last RADAR_BASELINE_LOOKS pre-event radar looks, oldest first. */
+  looks: AcquisitionRef[];
+}
+
+/**
+ * The reference of each sensor among the pre-event acquisitions: optical, the look chooseReference picks;
+ * radar, the composite of the last RADAR_BASELINE_LOOKS radar looks (radar-reference.ts), as monitoring's
+ * radar baseline, named by the one chooseReference picks among them.
+ */
 async function sensorReferences(
   db: Db,
   areaId: string,
   preLooks: readonly AcquisitionRef[],
-): Promise<Map<LookSensor, AcquisitionRef>> {
+): Promise<Map<LookSensor, SensorReference>> {
   const bySensor = new Map<LookSensor, AcquisitionRef[]>();
   for (const l of preLooks) {
     const sensor = lookSensor(await getAcquisition(db, l.id));
     bySensor.set(sensor, [...(bySensor.get(sensor) ?? []), l]);
   }
-  const out = new Map<LookSensor, AcquisitionRef>();
-  for (const [sensor, list] of bySensor) out.set(sensor, (await chooseReference(db, areaId, list))!);
+  const out = new Map<LookSensor, SensorReference>();
+  for (const [sensor, list] of bySensor) {
+    const looks = sensor === 'radar' ? list.slice(-RADAR_BASELINE_LOOKS) : list;
+    const ref = (await chooseReference(db, areaId, looks))!;
+    out.set(sensor, { ref, looks: sensor === 'radar' ? looks : [ref] });
+  }
   return out;
 }
 
@@ -241,7 +270,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   const cells = areaCells(area);
   const minValidFraction = deps.minValidFraction ?? 0.5;
   const refs = await sensorReferences(db, area.id, preLooks);
-  const refChips = new Map<LookSensor, Chip[]>();
+  const refChips = new Map<LookSensor, ReferenceChip[]>();
   const chipIds = await chipIdsByKey(db, area.id);
   const cellOf = new Map(cells.map((c) => [c.key, c]));
   const box = gridBox(cells);
@@ -250,12 +279,13 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   for (const look of postLooks) {
     const acq = await getAcquisition(db, look.id);
     const sensor = lookSensor(acq);
-    const ref = refs.get(sensor);
-    if (!ref) {
+    const reference = refs.get(sensor);
+    if (!reference) {
       looks.push({
         acquisition: look,
         sensor,
         reference: null,
+        referenceLooks: [],
         scored: 0,
         unscored: cells.length,
         changed: 0,
@@ -263,10 +293,15 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       });
       continue;
     }
+    const { ref, looks: refLooks } = reference;
     let before = refChips.get(sensor);
     if (!before) {
-      const refAcq = await getAcquisition(db, ref.id);
-      before = sensorChips(refAcq, await read(refAcq, cells, area.grid, { minValidFraction }));
+      const reads: Chip[][] = [];
+      for (const l of refLooks) {
+        const refAcq = await getAcquisition(db, l.id);
+        reads.push(sensorChips(refAcq, await read(refAcq, cells, area.grid, { minValidFraction })));
+      }
+      before = radarReferenceChips(reads, minValidFraction);
       refChips.set(sensor, before);
     }
     const after = sensorChips(acq, await read(acq, cells, area.grid, { minValidFraction }));
@@ -281,6 +316,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       row: p.b.row,
       before: p.b.image,
       after: p.a.image,
+      beforeLooks: p.b.looks,
       driftZ: p.co.driftZ,
       promptDeltas: p.co.promptDeltas,
     }));
@@ -292,13 +328,13 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
     };
     const scene =
       sensor === 'radar' ? detectRadarPairScene(chipInputs, options) : detectPairScene(chipInputs, options);
-    scoredLooks.push({ look, sensor, ref, chips: scene.chips, co: pairs.map((p) => p.co) });
+    scoredLooks.push({ look, sensor, ref, refLooks, chips: scene.chips, co: pairs.map((p) => p.co) });
   }
   const fused = fuseLooks(
     scoredLooks.map((l) => ({ id: l.look.id, datetime: l.look.datetime, sensor: l.sensor, chips: l.chips })),
     input.fusionDays ?? area.fusionDays,
   );
-  for (const [k, { look, sensor, ref, co }] of scoredLooks.entries()) {
+  for (const [k, { look, sensor, ref, refLooks, co }] of scoredLooks.entries()) {
     const scene = { chips: fused[k]! };
     const coOf = new Map(scene.chips.map((d, i) => [d.key, co[i]!]));
     await db.transaction((tx) =>
@@ -380,6 +416,7 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       acquisition: look,
       sensor,
       reference: ref,
+      referenceLooks: refLooks,
       scored,
       unscored: cells.length - scored,
       changed: scene.chips.filter((c) => c.confidence !== null).length,
@@ -388,5 +425,5 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   }
   const order = new Map(postLooks.map((l, i) => [l.id, i]));
   looks.sort((a, b) => order.get(a.acquisition.id)! - order.get(b.acquisition.id)!);
-  return { reference: refs.get('optical') ?? refs.get('radar') ?? reference, looks };
+  return { reference: (refs.get('optical') ?? refs.get('radar'))?.ref ?? reference, looks };
 }

@@ -35,6 +35,7 @@ import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
 import { neighbourCells, pixelExtent } from './alert-extent.ts';
 import { areaCells, type AreaRecord } from './areas.ts';
 import { sensorChips } from './look-sensor.ts';
+import { withBands } from './radar-reference.ts';
 import type { PairCheckDeps } from './monitoring-pair-check.ts';
 import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
@@ -86,11 +87,6 @@ async function readLook(
     for (const c of chips) out.set(c.key, { image: c.image, usable: c.usable });
   }
   return out;
-}
-
-/** The image with only the named bands, in that order. */
-function withBands(image: ImageValue, bands: readonly string[]): ImageValue {
-  return { ...image, bands: [...bands], data: bands.map((b) => band(image, b)!) };
 }
 
 /** The radar pair detection in monitoring's per-chip shape. */
@@ -165,6 +161,7 @@ export async function detectRadarLook(
         row: s.row,
         before: radarComposite(composite),
         after: withBands(after.image, bands),
+        beforeLooks: composite.length,
       });
     }
     const scene = detectRadarPairScene(inputs, { threshold: input.threshold, minValid, keepMasks: true });

@@ -23,7 +23,11 @@ export function formatAssessment(
     ...(d?.reference ? [`  reference: ${d.reference.datetime.slice(0, 10)} (${d.reference.itemId})`] : []),
     ...(d?.looks ?? []).map(
       (l) =>
-        `  compared ${l.acquisition.datetime.slice(0, 10)} (${l.acquisition.itemId}): ${l.scored} chip(s) scored, ${l.unscored} not scored (too little valid data in either look), ${l.changed} changed`,
+        `  compared ${l.acquisition.datetime.slice(0, 10)} (${l.acquisition.itemId})${
+          (l.referenceLooks?.length ?? 0) > 1
+            ? ` with the composite of ${l.referenceLooks.length} pre-event looks (${l.referenceLooks.map((r) => r.datetime.slice(0, 10)).join(', ')})`
+            : ''
+        }: ${l.scored} chip(s) scored, ${l.unscored} not scored (too little valid data in either look), ${l.changed} changed`,
     ),
     ...(d?.reason ? [`  not compared: ${d.reason}`] : []),
     `  changed chips: ${a.changedChips.length}`,
