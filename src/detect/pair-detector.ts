@@ -4,7 +4,7 @@
  * values in, per-pixel and per-chip evidence out.
  *
  * Change (any kind). Per band, the after image is related to the before image by a relative radiometric
- * normalisation fitted on the whole scene's pseudo-invariant pixels (radiometric.ts; pixels showing new
+ * normalisation fitted on the scene's pseudo-invariant pixels (radiometric.ts; pixels showing new
  * water are left out of the fit, so a flood that covers much of a scene does not bend it); each pixel's
  * residual divided by the band's robust spread is z_b — a robust change-vector magnitude — and
  * Q = Σ_b z_b² over the B bands would be χ²(B) where nothing changed if the bands were independent.
@@ -12,8 +12,13 @@
  * the mean of Q over the 5 × 5 window (CONTEXT_RADIUS) around the pixel, so an isolated noisy pixel counts
  * half and a coherent patch counts fully.
  *
+ * The scene's parameters (the relations, the pixel threshold) are fitted from a bounded sample of its
+ * usable chips (PairSceneSampler: whole chips ranked by a hash of their key, PAIR_SAMPLE_PIXELS pixels at
+ * most), so that a scene of any size is scored batch by batch with bounded memory (scorePairChip, then
+ * finishPairScene); a scene within the cap, as every development pair is, is fitted from all its pixels.
+ *
  * Thresholds come from each scene's own distribution, never from constants fitted to some scenes:
- * - pixel threshold: Otsu's threshold of S over the scene's pixels, never below the floor, the value of S
+ * - pixel threshold: Otsu's threshold of S over the sample's pixels, never below the floor, the value of S
  *   where Q and Q̄ sit at the χ²(B) quantile 1 − PIXEL_FALSE_ALARM (a scene without change, whose S is
  *   unimodal, then keeps at most 0.1 % false alarms per pixel under the independent-band model; real
  *   residuals have heavier tails, so the floor is a lower bound and Otsu usually decides). Pixels beyond
@@ -56,6 +61,7 @@
  * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
+import { BoundedSample } from './bounded-sample.ts';
 import { chiSquareQuantile } from './chi-square.ts';
 import { reflectanceFactor } from '../spectral/cover.ts';
 import { CHANGE_PROMPTS, DEFAULT_ALERT_THRESHOLD, DRIFT_SIGMA_FLOOR, confidenceOf } from './detect-chip.ts';
@@ -130,6 +136,8 @@ export interface PairDetectorOptions {
   keepMasks?: boolean;
   /** The event the comparison is about: its evidence alone scores the chips (default: any change). */
   event?: EventKind;
+  /** Pixels of usable chips the scene is fitted from at most (default PAIR_SAMPLE_PIXELS). */
+  sampleCap?: number;
 }
 
 /** Per-chip evidence (statistics over the chip's valid pixels). */
@@ -217,9 +225,9 @@ export interface PairChipDetection {
 export interface PairSceneStats {
   /** Bands compared. */
   bands: string[];
-  /** Per band: the radiometric relation after ≈ offset + gain·before. */
+  /** Per band: the radiometric relation after ≈ offset + gain·before, fitted on the scene's sample. */
   relations: Record<string, BandRelation>;
-  /** Otsu's threshold of S over the scene (NaN when S has a single value). */
+  /** Otsu's threshold of S over the sample's pixels (NaN when S has a single value). */
   otsu: number;
   /** S where Q and Q̄ sit at the χ²(B) quantile 1 − PIXEL_FALSE_ALARM. */
   floor: number;
@@ -231,6 +239,10 @@ export interface PairSceneStats {
   chipThreshold: number;
   /** Valid pixels in the scene's usable chips. */
   pixels: number;
+  /** Valid pixels of the chips the scene was fitted from (PairSceneSampler; `pixels` within the cap). */
+  samplePixels: number;
+  /** Chips the scene was fitted from. */
+  sampleChips: number;
 }
 
 /** The detection of a scene. */
@@ -394,201 +406,370 @@ function checkInput(c: PairChipInput): void {
   }
 }
 
-/** The bands both images of every chip have, in the first chip's order. */
-function commonBands(chips: readonly PairChipInput[]): string[] {
-  const first = chips[0];
-  if (!first) return [];
-  return first.before.bands.filter((b) =>
-    chips.every((c) => c.before.bands.includes(b) && c.after.bands.includes(b)),
-  );
+/** One byte per pixel of a chip: 1 where both images are valid. */
+function jointMask(c: PairChipInput): Uint8Array {
+  const n = c.before.width * c.before.height;
+  const m = new Uint8Array(n);
+  for (let i = 0; i < n; i++) m[i] = c.before.mask[i] && c.after.mask[i] ? 1 : 0;
+  return m;
 }
 
-/** Scores every chip of a scene seen at two dates (see the module comment). */
+/** Whether a chip is scored: at least minValid of each image valid, and some pixel valid in both. */
+function isUsable(c: PairChipInput, joint: Uint8Array, minValid: number): boolean {
+  return share(c.before.mask) >= minValid && share(c.after.mask) >= minValid && share(joint) > 0;
+}
+
+/** The pixel statistic S of a usable chip under the scene's relations (NaN where not valid). */
+function pixelStatistic(
+  c: PairChipInput,
+  m: Uint8Array,
+  bands: readonly string[],
+  relations: Readonly<Record<string, BandRelation>>,
+): Float32Array {
+  const B = bands.length;
+  const n = m.length;
+  const q = new Float32Array(n);
+  for (const name of bands) {
+    const { offset, gain, sigma } = relations[name]!;
+    const pb = band(c.before, name)!;
+    const pa = band(c.after, name)!;
+    for (let p = 0; p < n; p++) q[p]! += ((pa[p]! - offset - gain * pb[p]!) / sigma) ** 2;
+  }
+  for (let p = 0; p < n; p++) if (!m[p] || !Number.isFinite(q[p]!)) q[p] = Number.NaN;
+  const qBar = windowMean(q, c.before.width, c.before.height, CONTEXT_RADIUS);
+  return Float32Array.from(q, (v, p) => 0.5 * (Math.log1p(v / B) + Math.log1p(qBar[p]! / B)));
+}
+
+/** Finite values of a map. */
+function finiteCount(map: Float32Array): number {
+  let n = 0;
+  for (let p = 0; p < map.length; p++) if (Number.isFinite(map[p]!)) n++;
+  return n;
+}
+
+/**
+ * Pixels of usable chips from which a scene is fitted at most (PairSceneSampler): 2^18, above every
+ * development scene (the largest, OSCD Rennes, has 563 × 339 = 190,857 pixels), so those are fitted from
+ * all their pixels; a larger scene's medians and Otsu cut come from a sample of this many pixels.
+ */
+export const PAIR_SAMPLE_PIXELS = 2 ** 18;
+
+/**
+ * A scene's parameters (PairSceneSampler.fit): everything scoring one of its chips needs besides the chip,
+ * apart from the chip threshold, which comes from every chip's statistic (finishPairScene).
+ */
+export interface PairSceneFit {
+  /** Bands compared: those both images of every chip of the scene have, in the first chip's order. */
+  bands: string[];
+  /** Per band: the radiometric relation after ≈ offset + gain·before, fitted on the sample. */
+  relations: Record<string, BandRelation>;
+  /** Otsu's threshold of S over the sample's pixels (NaN when S has a single value). */
+  otsu: number;
+  /** S where Q and Q̄ sit at the χ²(B) quantile 1 − PIXEL_FALSE_ALARM. */
+  floor: number;
+  /** The pixel threshold used: max(otsu, floor). */
+  pixelThreshold: number;
+  /** Valid pixels of the sample's chips (all the scene's usable pixels when it is within the cap). */
+  samplePixels: number;
+  /** Chips in the sample. */
+  sampleChips: number;
+}
+
+/**
+ * Gathers a scene chip by chip for its fit, holding a bounded sample of it, so that a scene of any size is
+ * scored with no more than the sample and one batch of chips in memory: the bands every chip has, and the
+ * usable chips of a BoundedSample (whole chips, ranked by a hash of their key, at most `sampleCap` pixels;
+ * whole chips, since S looks at each pixel's neighbours). A scene whose usable chips hold at most
+ * `sampleCap` pixels is fitted from all of them; a larger one from the same sample, with the same fit,
+ * whatever the order its chips come in.
+ */
+export class PairSceneSampler {
+  private readonly sample: BoundedSample<{ input: PairChipInput; mask: Uint8Array }>;
+  private readonly minValid: number;
+  private bands: string[] | undefined;
+  private noiseFloor = Number.NaN;
+
+  constructor(options: PairDetectorOptions = {}) {
+    this.minValid = options.minValid ?? PAIR_MIN_VALID;
+    this.sample = new BoundedSample(options.sampleCap ?? PAIR_SAMPLE_PIXELS);
+  }
+
+  /** Adds a chip of the scene; returns whether it is usable (one that is not is never scored). */
+  add(c: PairChipInput): boolean {
+    checkInput(c);
+    if (this.bands === undefined) {
+      this.bands = [...c.before.bands];
+      this.noiseFloor = NOISE_FLOOR / reflectanceFactor(c.before);
+    }
+    this.bands = this.bands.filter((b) => c.before.bands.includes(b) && c.after.bands.includes(b));
+    const mask = jointMask(c);
+    const usable = isUsable(c, mask, this.minValid);
+    if (usable) this.sample.offer(c.key, mask.length, { input: c, mask });
+    return usable;
+  }
+
+  /** Whether every usable chip added is in the sample (the scene is within the cap). */
+  get complete(): boolean {
+    return this.sample.leftOut === 0;
+  }
+
+  /** The usable chips of the sample, in the order they were added. */
+  chips(): PairChipInput[] {
+    return this.sample.items().map((s) => s.input);
+  }
+
+  /**
+   * The scene's fit: relations on the sample's pseudo-invariant pixels, then Otsu of S over its pixels. A
+   * complete sample is taken in the order its chips came (the fit of one call over the whole scene), one
+   * that left chips out in rank order, so that its sums do not depend on the order of the scene's chips.
+   */
+  fit(): PairSceneFit {
+    const sample = this.complete ? this.sample.items() : this.sample.ranked();
+    const bands = this.bands ?? [];
+    const B = bands.length;
+    const relations: Record<string, BandRelation> = {};
+    const total = sample.reduce((s, c) => s + c.mask.length, 0);
+    const joint = new Uint8Array(total);
+    {
+      let o = 0;
+      for (const { input: c, mask } of sample) {
+        const w = newWater(c.before, c.after, mask);
+        const fit = w
+          ? Uint8Array.from(mask, (v, p) => (v && !(w[p]! >= SIGNAL_THRESHOLDS.waterGain) ? 1 : 0))
+          : mask;
+        joint.set(fit, o);
+        o += mask.length;
+      }
+    }
+    // One pair of sample-long planes, refilled band after band (the fit keeps none of them).
+    const x = new Float32Array(total);
+    const y = new Float32Array(total);
+    for (const name of bands) {
+      let o = 0;
+      for (const { input: c, mask } of sample) {
+        x.set(band(c.before, name)!, o);
+        y.set(band(c.after, name)!, o);
+        o += mask.length;
+      }
+      relations[name] = fitBandRelation(x, y, joint, this.noiseFloor);
+    }
+    const stats = B > 0 ? sample.map((s) => pixelStatistic(s.input, s.mask, bands, relations)) : [];
+    const floor = B > 0 ? Math.log1p(chiSquareQuantile(1 - PIXEL_FALSE_ALARM, B) / B) : Number.NaN;
+    const samplePixels = stats.reduce((n, s) => n + finiteCount(s), 0);
+    const all = new Float32Array(samplePixels);
+    {
+      let o = 0;
+      for (const s of stats) for (let p = 0; p < s.length; p++) if (Number.isFinite(s[p]!)) all[o++] = s[p]!;
+    }
+    const otsu = otsuThreshold(all);
+    const pixelThreshold = Number.isFinite(otsu) ? Math.max(otsu, floor) : floor;
+    return { bands, relations, otsu, floor, pixelThreshold, samplePixels, sampleChips: sample.length };
+  }
+}
+
+/** A chip scored with its scene's fit, before the chip threshold is known (finishPairScene completes it). */
+export interface PairChipScore {
+  /** The chip's key. */
+  key: string;
+  /** Share of pixels valid in both images. */
+  validFraction: number;
+  /** The chip statistic (CHIP_QUANTILE of S); NaN when not scored or without a finite S. */
+  statistic: number;
+  /** Valid pixels of the chip with a finite S (0 when not scored). */
+  pixels: number;
+  /** What the chip threshold does not change, or null when the chip is not scored. */
+  scored: {
+    /** The chip's evidence. */
+    evidence: PairEvidence;
+    /** Its strengths; `change` is set by finishPairScene. */
+    strengths: PairStrengths;
+    /** The event whose evidence alone scores the chip (the option's, where the bands show it). */
+    event: 'flood' | 'burn' | undefined;
+    /** Per-pixel mask, with keepMasks. */
+    mask?: Uint8Array;
+  } | null;
+}
+
+/** The score of a chip that is not scored. */
+function unscored(key: string, validFraction: number): PairChipScore {
+  return { key, validFraction, statistic: Number.NaN, pixels: 0, scored: null };
+}
+
+/** The score of a chip that is not usable (PairSceneSampler.add said so): no fit needed. */
+export function unusablePairChip(c: PairChipInput): PairChipScore {
+  return unscored(c.key, share(jointMask(c)));
+}
+
+/** Scores one chip with its scene's fit (see the module comment), all but what the chip threshold decides. */
+export function scorePairChip(
+  c: PairChipInput,
+  fit: PairSceneFit,
+  options: PairDetectorOptions = {},
+): PairChipScore {
+  checkInput(c);
+  const m = jointMask(c);
+  const validFraction = share(m);
+  const { bands, pixelThreshold } = fit;
+  if (!isUsable(c, m, options.minValid ?? PAIR_MIN_VALID) || bands.length === 0) {
+    return unscored(c.key, validFraction);
+  }
+  const s = pixelStatistic(c, m, bands, fit.relations);
+  const valid = m.reduce((n, v) => n + v, 0);
+  const statistic = chipQuantile(s);
+  const change = statistic ?? 0;
+  const evidence: PairEvidence = {
+    change,
+    changedFraction: shareAtLeast(s, pixelThreshold + 1e-12, valid),
+  };
+  const water = newWater(c.before, c.after, m);
+  const burn = postFireDnbr(c.before, c.after, m);
+  const veg = ndviLoss(c.before, c.after, m);
+  const built = builtGain(c.before, c.after, m);
+  if (water) {
+    evidence.waterGain = chipQuantile(water) ?? 0;
+    evidence.waterFraction = shareAtLeast(water, SIGNAL_THRESHOLDS.waterGain, valid);
+  }
+  if (burn) {
+    evidence.dnbr = chipQuantile(burn) ?? 0;
+    evidence.dnbrClass = dnbrClass(evidence.dnbr);
+    evidence.burnFraction = shareAtLeast(burn, DNBR_BREAKS[0], valid);
+  }
+  if (veg) evidence.ndviLoss = chipQuantile(veg) ?? 0;
+  if (built) evidence.builtGain = chipQuantile(built) ?? 0;
+  const strengths: PairStrengths = {
+    change: 0,
+    water: strength(evidence.waterGain, SIGNAL_THRESHOLDS.waterGain),
+    burn: strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
+    construction: strength(evidence.builtGain, BUILT_GAIN),
+    vegetation: strength(evidence.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
+    drift: driftStrength(c.driftZ ?? null),
+    prompt: Math.max(
+      0,
+      ...Object.entries(c.promptDeltas ?? {})
+        .filter(([p]) => p in CHANGE_PROMPTS)
+        .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
+    ),
+  };
+  // An event whose evidence these bands cannot show (a burn without NBR, a flood without a water
+  // index: RGB imagery) scores any change, as without an event.
+  const event =
+    options.event === 'flood' && water ? 'flood' : options.event === 'burn' && burn ? 'burn' : undefined;
+  const scored: NonNullable<PairChipScore['scored']> = { evidence, strengths, event };
+  if (options.keepMasks) {
+    scored.mask = Uint8Array.from(s, (v, p) => {
+      if (!m[p]) return MASK_INVALID;
+      if (water && water[p]! >= SIGNAL_THRESHOLDS.waterGain) return MASK_WATER;
+      if (burn && burn[p]! >= DNBR_BREAKS[0]) return burnCode(burn[p]!);
+      if (!(v > pixelThreshold)) return MASK_UNCHANGED;
+      if (built && built[p]! >= BUILT_GAIN) return MASK_BUILT;
+      if (veg && veg[p]! >= SIGNAL_THRESHOLDS.ndviLoss) return MASK_VEGETATION_LOSS;
+      return MASK_CHANGED;
+    });
+  }
+  return { key: c.key, validFraction, statistic: statistic ?? Number.NaN, pixels: finiteCount(s), scored };
+}
+
+/** A chip's detection once the chip threshold is known. */
+function finishChip(c: PairChipScore, chipThreshold: number, threshold: number): PairChipDetection {
+  if (!c.scored) {
+    return {
+      key: c.key,
+      usable: false,
+      validFraction: c.validFraction,
+      score: 0,
+      kind: 'change',
+      confidence: null,
+      signals: [],
+      strengths: emptyStrengths(),
+      evidence: {},
+    };
+  }
+  const { evidence, event } = c.scored;
+  const change = evidence.change;
+  const st: PairStrengths = {
+    ...c.scored.strengths,
+    change: change > 0 ? 1 - Math.pow(2, -change / chipThreshold) : 0,
+  };
+  const base = eventStrength(st, event);
+  const w = PAIR_CORROBORATION_WEIGHT;
+  // Corroboration raises the score of a chip that alerts on its own evidence, never lifts one over.
+  const score = base < threshold ? base : 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
+  const signals: SignalName[] = [];
+  if (st.change >= 0.5) signals.push('change');
+  if (Math.max(st.water, st.burn, st.construction, st.vegetation) >= 0.5) signals.push('spectral');
+  if (st.drift >= 0.5) signals.push('drift');
+  if (st.prompt >= 0.5) signals.push('prompt');
+  const kind: ChangeKind =
+    event && base >= 0.5
+      ? event
+      : st.water >= 0.5
+        ? 'flood'
+        : st.burn >= 0.5
+          ? 'burn'
+          : st.construction >= 0.5
+            ? 'construction'
+            : st.vegetation >= 0.5
+              ? 'vegetation-loss'
+              : 'change';
+  const out: PairChipDetection = {
+    key: c.key,
+    usable: true,
+    validFraction: c.validFraction,
+    score,
+    kind,
+    confidence: confidenceOf(score, signals, threshold),
+    signals,
+    strengths: st,
+    evidence,
+  };
+  if (c.scored.mask) out.mask = c.scored.mask;
+  return out;
+}
+
+/**
+ * The scene's detection from its fit and every chip's score, in the order given: the chip threshold is
+ * Otsu's of the chips' statistics (one number per chip, so the whole scene's), never below the pixel
+ * threshold.
+ */
+export function finishPairScene(
+  scores: readonly PairChipScore[],
+  fit: PairSceneFit,
+  options: PairDetectorOptions = {},
+): PairSceneDetection {
+  const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
+  const { bands, relations, otsu, floor, pixelThreshold, samplePixels, sampleChips } = fit;
+  const chipOtsu = otsuThreshold(scores.map((c) => c.statistic));
+  const chipThreshold = Number.isFinite(chipOtsu) ? Math.max(pixelThreshold, chipOtsu) : pixelThreshold;
+  const chips = scores.map((c) => finishChip(c, chipThreshold, threshold));
+  const pixels = scores.reduce((n, c) => n + c.pixels, 0);
+  return {
+    chips,
+    scene: {
+      bands,
+      relations,
+      otsu,
+      floor,
+      pixelThreshold,
+      chipOtsu,
+      chipThreshold,
+      pixels,
+      samplePixels,
+      sampleChips,
+    },
+  };
+}
+
+/** Scores every chip of a scene seen at two dates (see the module comment), fitted from its sample. */
 export function detectPairScene(
   inputs: readonly PairChipInput[],
   options: PairDetectorOptions = {},
 ): PairSceneDetection {
-  const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
-  const minValid = options.minValid ?? PAIR_MIN_VALID;
-  inputs.forEach(checkInput);
-  const masks = inputs.map((c) => {
-    const n = c.before.width * c.before.height;
-    const m = new Uint8Array(n);
-    for (let i = 0; i < n; i++) m[i] = c.before.mask[i] && c.after.mask[i] ? 1 : 0;
-    return m;
-  });
-  const usable = inputs.map(
-    (c, i) => share(c.before.mask) >= minValid && share(c.after.mask) >= minValid && share(masks[i]!) > 0,
+  const sampler = new PairSceneSampler(options);
+  for (const c of inputs) sampler.add(c);
+  const fit = sampler.fit();
+  return finishPairScene(
+    inputs.map((c) => scorePairChip(c, fit, options)),
+    fit,
+    options,
   );
-  const bands = commonBands(inputs);
-  const waters = inputs.map((c, i) => (usable[i] ? newWater(c.before, c.after, masks[i]!) : undefined));
-  const B = bands.length;
-
-  // The scene's radiometric relation per band, fitted over every usable chip's valid pixels.
-  const total = inputs.reduce((s, c, i) => s + (usable[i] ? c.before.width * c.before.height : 0), 0);
-  const relations: Record<string, BandRelation> = {};
-  const joint = new Uint8Array(total);
-  {
-    let o = 0;
-    inputs.forEach((_, i) => {
-      if (!usable[i]) return;
-      const w = waters[i];
-      const fit = w
-        ? Uint8Array.from(masks[i]!, (v, p) => (v && !(w[p]! >= SIGNAL_THRESHOLDS.waterGain) ? 1 : 0))
-        : masks[i]!;
-      joint.set(fit, o);
-      o += masks[i]!.length;
-    });
-  }
-  // One pair of scene-long planes, refilled band after band (the fit keeps none of them).
-  const x = new Float32Array(total);
-  const y = new Float32Array(total);
-  for (const name of bands) {
-    let o = 0;
-    inputs.forEach((c, i) => {
-      if (!usable[i]) return;
-      x.set(band(c.before, name)!, o);
-      y.set(band(c.after, name)!, o);
-      o += masks[i]!.length;
-    });
-    const floor = NOISE_FLOOR / reflectanceFactor(inputs[0]!.before);
-    relations[name] = fitBandRelation(x, y, joint, floor);
-  }
-
-  // Pixel statistic S per usable chip.
-  const stats = inputs.map((c, i) => {
-    if (!usable[i] || B === 0) return undefined;
-    const m = masks[i]!;
-    const n = m.length;
-    const q = new Float32Array(n);
-    for (const name of bands) {
-      const { offset, gain, sigma } = relations[name]!;
-      const pb = band(c.before, name)!;
-      const pa = band(c.after, name)!;
-      for (let p = 0; p < n; p++) q[p]! += ((pa[p]! - offset - gain * pb[p]!) / sigma) ** 2;
-    }
-    for (let p = 0; p < n; p++) if (!m[p] || !Number.isFinite(q[p]!)) q[p] = Number.NaN;
-    const qBar = windowMean(q, c.before.width, c.before.height, CONTEXT_RADIUS);
-    return Float32Array.from(q, (v, p) => 0.5 * (Math.log1p(v / B) + Math.log1p(qBar[p]! / B)));
-  });
-  const floor = B > 0 ? Math.log1p(chiSquareQuantile(1 - PIXEL_FALSE_ALARM, B) / B) : Number.NaN;
-  let pixels = 0;
-  for (const s of stats) if (s) for (let p = 0; p < s.length; p++) if (Number.isFinite(s[p]!)) pixels++;
-  const all = new Float32Array(pixels);
-  {
-    let o = 0;
-    for (const s of stats)
-      if (s) for (let p = 0; p < s.length; p++) if (Number.isFinite(s[p]!)) all[o++] = s[p]!;
-  }
-  const otsu = otsuThreshold(all);
-  const pixelThreshold = Number.isFinite(otsu) ? Math.max(otsu, floor) : floor;
-
-  // Chip level: the scene's chips split into changed and unchanged by Otsu on their statistics.
-  const chipStats = stats.map((st) => (st ? (chipQuantile(st) ?? Number.NaN) : Number.NaN));
-  const chipOtsu = otsuThreshold(chipStats);
-  const chipThreshold = Number.isFinite(chipOtsu) ? Math.max(pixelThreshold, chipOtsu) : pixelThreshold;
-
-  const chips = inputs.map((c, i): PairChipDetection => {
-    const m = masks[i]!;
-    const validFraction = share(m);
-    const s = stats[i];
-    if (!s) {
-      return {
-        key: c.key,
-        usable: false,
-        validFraction,
-        score: 0,
-        kind: 'change',
-        confidence: null,
-        signals: [],
-        strengths: emptyStrengths(),
-        evidence: {},
-      };
-    }
-    const valid = m.reduce((n, v) => n + v, 0);
-    const change = chipQuantile(s) ?? 0;
-    const evidence: PairEvidence = {
-      change,
-      changedFraction: shareAtLeast(s, pixelThreshold + 1e-12, valid),
-    };
-    const water = waters[i];
-    const burn = postFireDnbr(c.before, c.after, m);
-    const veg = ndviLoss(c.before, c.after, m);
-    const built = builtGain(c.before, c.after, m);
-    if (water) {
-      evidence.waterGain = chipQuantile(water) ?? 0;
-      evidence.waterFraction = shareAtLeast(water, SIGNAL_THRESHOLDS.waterGain, valid);
-    }
-    if (burn) {
-      evidence.dnbr = chipQuantile(burn) ?? 0;
-      evidence.dnbrClass = dnbrClass(evidence.dnbr);
-      evidence.burnFraction = shareAtLeast(burn, DNBR_BREAKS[0], valid);
-    }
-    if (veg) evidence.ndviLoss = chipQuantile(veg) ?? 0;
-    if (built) evidence.builtGain = chipQuantile(built) ?? 0;
-
-    const st: PairStrengths = {
-      change: change > 0 ? 1 - Math.pow(2, -change / chipThreshold) : 0,
-      water: strength(evidence.waterGain, SIGNAL_THRESHOLDS.waterGain),
-      burn: strength(evidence.dnbr, SIGNAL_THRESHOLDS.dnbr),
-      construction: strength(evidence.builtGain, BUILT_GAIN),
-      vegetation: strength(evidence.ndviLoss, SIGNAL_THRESHOLDS.ndviLoss),
-      drift: driftStrength(c.driftZ ?? null),
-      prompt: Math.max(
-        0,
-        ...Object.entries(c.promptDeltas ?? {})
-          .filter(([p]) => p in CHANGE_PROMPTS)
-          .map(([, d]) => strength(d, SIGNAL_THRESHOLDS.promptDelta)),
-      ),
-    };
-    // An event whose evidence these bands cannot show (a burn without NBR, a flood without a water
-    // index: RGB imagery) scores any change, as without an event.
-    const event =
-      options.event === 'flood' && water ? 'flood' : options.event === 'burn' && burn ? 'burn' : undefined;
-    const base = eventStrength(st, event);
-    const w = PAIR_CORROBORATION_WEIGHT;
-    // Corroboration raises the score of a chip that alerts on its own evidence, never lifts one over.
-    const score = base < threshold ? base : 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
-    const signals: SignalName[] = [];
-    if (st.change >= 0.5) signals.push('change');
-    if (Math.max(st.water, st.burn, st.construction, st.vegetation) >= 0.5) signals.push('spectral');
-    if (st.drift >= 0.5) signals.push('drift');
-    if (st.prompt >= 0.5) signals.push('prompt');
-    const kind: ChangeKind =
-      event && base >= 0.5
-        ? event
-        : st.water >= 0.5
-          ? 'flood'
-          : st.burn >= 0.5
-            ? 'burn'
-            : st.construction >= 0.5
-              ? 'construction'
-              : st.vegetation >= 0.5
-                ? 'vegetation-loss'
-                : 'change';
-    const out: PairChipDetection = {
-      key: c.key,
-      usable: true,
-      validFraction,
-      score,
-      kind,
-      confidence: confidenceOf(score, signals, threshold),
-      signals,
-      strengths: st,
-      evidence,
-    };
-    if (options.keepMasks) {
-      out.mask = Uint8Array.from(s, (v, p) => {
-        if (!m[p]) return MASK_INVALID;
-        if (water && water[p]! >= SIGNAL_THRESHOLDS.waterGain) return MASK_WATER;
-        if (burn && burn[p]! >= DNBR_BREAKS[0]) return burnCode(burn[p]!);
-        if (!(v > pixelThreshold)) return MASK_UNCHANGED;
-        if (built && built[p]! >= BUILT_GAIN) return MASK_BUILT;
-        if (veg && veg[p]! >= SIGNAL_THRESHOLDS.ndviLoss) return MASK_VEGETATION_LOSS;
-        return MASK_CHANGED;
-      });
-    }
-    return out;
-  });
-  return { chips, scene: { bands, relations, otsu, floor, pixelThreshold, chipOtsu, chipThreshold, pixels } };
 }

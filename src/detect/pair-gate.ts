@@ -173,33 +173,57 @@ export interface LookCheckOptions {
   keepMasks?: boolean;
 }
 
+/** What checking one look did: the checked detections, in order, and the pair detector's masks. */
+export interface LookCheck {
+  /** The detections after their pair check, in the order given. */
+  detections: CheckedDetection[];
+  /** Counts of the outcomes. */
+  summary: PairCheckSummary;
+  /** Per confirmed chip key, its per-pixel mask (with keepMasks). */
+  masks: Map<string, Uint8Array>;
+  /** Per key of every chip scored, its per-pixel mask (with keepMasks). */
+  sceneMasks: Map<string, Uint8Array>;
+}
+
 /**
  * Checks every detection of one look: the chips read in both looks are scored as one scene by the pair
  * detector and each detection is checked against its chip's pair detection (checkWithPair), in order.
  * With keepMasks, the pair detector's per-pixel masks come back too (`masks`: the confirmed chips';
  * `sceneMasks`: every chip scored), so an alert's area and outline can be its changed pixels.
  */
-export function checkLook(
-  chips: readonly LookChip[],
-  options: LookCheckOptions,
-): {
-  detections: CheckedDetection[];
-  summary: PairCheckSummary;
-  masks: Map<string, Uint8Array>;
-  sceneMasks: Map<string, Uint8Array>;
-} {
-  const { threshold, minPixels, referenceId } = options;
+export function checkLook(chips: readonly LookChip[], options: LookCheckOptions): LookCheck {
   const read = chips.filter((c) => c.before && c.after);
   const scene = read.length
     ? detectPairScene(
         read.map((c) => ({ key: c.key, before: c.before!, after: c.after! })),
-        { threshold, minValid: options.minValid, keepMasks: options.keepMasks ?? false },
+        { threshold: options.threshold, minValid: options.minValid, keepMasks: options.keepMasks ?? false },
       )
     : { chips: [] };
+  return checkLookPairs(
+    chips.map((c) => ({
+      key: c.key,
+      detection: c.detection,
+      chipPixels: c.before ? c.before.width * c.before.height : 0,
+    })),
+    scene.chips,
+    options,
+  );
+}
+
+/**
+ * checkLook once the look's chips are scored: each detection is checked against the pair detection of
+ * its chip (by key; none where its chip was not read in both looks), in order.
+ */
+export function checkLookPairs(
+  chips: readonly { key: string; detection: ChipDetection; chipPixels: number }[],
+  scored: readonly PairChipDetection[],
+  options: LookCheckOptions,
+): LookCheck {
+  const { threshold, minPixels, referenceId } = options;
   const masks = new Map<string, Uint8Array>();
   const sceneMasks = new Map<string, Uint8Array>();
-  for (const p of scene.chips) if (p.mask) sceneMasks.set(p.key, p.mask);
-  const pairs = new Map(scene.chips.map((p) => [p.key, p]));
+  for (const p of scored) if (p.mask) sceneMasks.set(p.key, p.mask);
+  const pairs = new Map(scored.map((p) => [p.key, p]));
   const summary: PairCheckSummary = {
     referenceId: referenceId ?? null,
     confirmed: 0,
@@ -207,10 +231,9 @@ export function checkLook(
     unchecked: 0,
   };
   const detections = chips.map((c) => {
-    const chipPixels = c.before ? c.before.width * c.before.height : 0;
     const checked = checkWithPair(c.detection, pairs.get(c.key), {
       threshold,
-      chipPixels,
+      chipPixels: c.chipPixels,
       minPixels,
       referenceId,
     });

@@ -4,20 +4,24 @@
  * half the best usable share among them) are read again from the source on the area's grid — detection
  * runs on the I/O queue, which can reach the source; the database holds no pixels — scored as one scene
  * by the pair detector, and every alerting detection of a checked kind is confirmed or capped by it, with
- * the area's own minimum mapping unit. The masks of the confirmed chips come back, so that an alert of
+ * the area's own minimum mapping unit. The looks are read in batches of cells and scored in two passes
+ * (detect/pair-batches.ts: the scene's fit from a bounded sample of its chips, then every chip with that
+ * fit), so the memory the check takes does not grow with the area; an area within the sample's cap is
+ * read once. The masks of the confirmed chips come back, so that an alert of
  * confirmed chips gets its area and outline from its changed pixels, as a post-event assessment's does.
  * Nothing is read when no chip would alert.
  */
 import type { ChipDetection } from '../detect/detect-types.ts';
 import { mmuPixels } from '../detect/mapping-unit.ts';
+import { detectPairSceneInBatches } from '../detect/pair-batches.ts';
+import type { PairChipDetection, PairChipInput } from '../detect/pair-detector.ts';
 import {
-  checkLook,
+  checkLookPairs,
   chooseReferenceLook,
   needsPairCheck,
   type LookCover,
   type PairCheckSummary,
 } from '../detect/pair-gate.ts';
-import type { ImageValue } from '../imagery/image.ts';
 import {
   readChips as defaultReadChips,
   type Acquisition,
@@ -65,21 +69,31 @@ export function lookCovers(
 const PAIR_READ_BATCH = 64;
 
 /**
- * Reads the look's chips over the cells in batches of PAIR_READ_BATCH and keeps only their pixels, by key:
- * the pair detector scores the whole scene, so the pixels of every chip are needed at once, but nothing
- * else of a chip is (its RGB rendering, the reader's per-call state).
+ * The chips of both looks over the cells, batch by batch (PAIR_READ_BATCH cells): only the pixels of the
+ * chips read in both looks, not the reader's whole answer (their RGB rendering, its per-call
+ * state). Records each chip's pixel count in `chipPixels`.
  */
-async function readImages(
+async function* readPairs(
   read: NonNullable<PairCheckDeps['readChips']>,
-  look: Acquisition,
+  looks: { before: Acquisition; after: Acquisition },
   cells: readonly GridCell[],
   area: AreaRecord,
   options: ChipOptions,
-  into: Map<string, ImageValue>,
-): Promise<void> {
+  chipPixels: Map<string, number>,
+): AsyncGenerator<PairChipInput[]> {
   for (let i = 0; i < cells.length; i += PAIR_READ_BATCH) {
-    for (const c of await read(look, cells.slice(i, i + PAIR_READ_BATCH), area.grid, options))
-      into.set(c.key, c.image);
+    const batch = cells.slice(i, i + PAIR_READ_BATCH);
+    const before = new Map(
+      (await read(looks.before, batch, area.grid, options)).map((c) => [c.key, c.image]),
+    );
+    const pairs: PairChipInput[] = [];
+    for (const c of await read(looks.after, batch, area.grid, options)) {
+      const image = before.get(c.key);
+      if (!image) continue;
+      chipPixels.set(c.key, image.width * image.height);
+      pairs.push({ key: c.key, before: image, after: c.image });
+    }
+    yield pairs;
   }
 }
 
@@ -117,27 +131,35 @@ export async function pairCheckLook(
   }
   const reference = chooseReferenceLook(current, earlier);
   const minValid = deps.minValidFraction ?? 0.5;
-  const before = new Map<string, ImageValue>();
-  const after = new Map<string, ImageValue>();
+  const chipPixels = new Map<string, number>();
+  let scored: PairChipDetection[] = [];
   if (reference) {
     const read = deps.readChips ?? defaultReadChips;
-    const cells = areaCells(area);
+    // The cells of the detections, in their order: the order the pair detector fits a scene within its
+    // sample's cap in (a larger one is fitted in an order of its own).
+    const order = new Map(detections.map((d, i) => [d.key, i]));
+    const cells = areaCells(area)
+      .filter((c) => order.has(c.key))
+      .sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+    const looks = {
+      before: await getAcquisition(db, reference.id),
+      after: await getAcquisition(db, current.id),
+    };
     const opts = { minValidFraction: minValid };
-    await readImages(read, await getAcquisition(db, reference.id), cells, area, opts, before);
-    await readImages(read, await getAcquisition(db, current.id), cells, area, opts, after);
+    const scene = await detectPairSceneInBatches(
+      () => readPairs(read, looks, cells, area, opts, chipPixels),
+      { threshold, minValid, keepMasks: true },
+    );
+    scored = scene.chips;
   }
   const {
     detections: checked,
     summary,
     masks,
     sceneMasks,
-  } = checkLook(
-    detections.map((d) => ({
-      key: d.key,
-      detection: d.detection,
-      before: before.get(d.key),
-      after: after.get(d.key),
-    })),
+  } = checkLookPairs(
+    detections.map((d) => ({ key: d.key, detection: d.detection, chipPixels: chipPixels.get(d.key) ?? 0 })),
+    scored,
     {
       threshold,
       minValid,
