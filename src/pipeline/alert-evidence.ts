@@ -59,6 +59,21 @@ export interface AlertEvidenceInput {
   grid: { minCol: number; maxRow: number; cols: number; rows: number };
 }
 
+/** writeAlertEvidence for each alert a look raised or updated, over the same cells and grid. */
+export async function writeLookAlertsEvidence(
+  db: Queryable,
+  evidence: EvidenceStore,
+  look: Omit<AlertEvidenceInput, 'alertId' | 'members'>,
+  raised: readonly { candidate: { chipKeys: readonly string[] }; ref: { id: number } }[],
+): Promise<void> {
+  for (const { candidate, ref } of raised)
+    await writeAlertEvidence(db, evidence, {
+      ...look,
+      alertId: ref.id,
+      members: new Set(candidate.chipKeys),
+    });
+}
+
 /** The box of grid cells that evidence heat-maps cover: first column, last (northern) row and size. */
 export function gridBox(cells: readonly { col: number; row: number }[]): AlertEvidenceInput['grid'] {
   const cols = cells.map((c) => c.col);

@@ -159,6 +159,24 @@ export function pixelExtent(
   return extent;
 }
 
+/**
+ * pixelExtent of `members`, with the mask `maskAt` gives for each neighbouring chip (where it has one) as
+ * context: the step monitoring's optical and radar looks share once a candidate's chips are masked.
+ */
+export function extentWithNeighbours(
+  kind: string,
+  members: readonly ChipMask[],
+  maskAt: (col: number, row: number) => Uint8Array | undefined,
+  grid: GridSpec,
+  mmuHa: number,
+): AlertExtent | null {
+  const context = neighbourCells(members).flatMap((c) => {
+    const values = maskAt(c.col, c.row);
+    return values ? [{ col: c.col, row: c.row, values }] : [];
+  });
+  return pixelExtent(kind, members, grid, mmuHa, context);
+}
+
 /** Chips whose cell touches one of `cells` (8-neighbours), not among them. */
 export function neighbourCells(
   cells: readonly { col: number; row: number }[],

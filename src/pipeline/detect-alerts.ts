@@ -29,7 +29,7 @@ import { getAcquisition } from './acquisitions.ts';
 import { lookSensor, processedLookSensors } from './look-sensor.ts';
 import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
 import { detectRadarLook } from './monitoring-radar-look.ts';
-import { gridBox, writeAlertEvidence, type CellImage } from './alert-evidence.ts';
+import { gridBox, writeLookAlertsEvidence, type CellImage } from './alert-evidence.ts';
 import { areaCells, getArea, type AreaRecord } from './areas.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
 import type { PairCheckSummary } from '../detect/pair-gate.ts';
@@ -39,7 +39,7 @@ import {
   type PairCheckDeps,
   type PairCheckOutcome,
 } from './monitoring-pair-check.ts';
-import { neighbourCells, pixelExtent, type AlertExtent } from './alert-extent.ts';
+import { extentWithNeighbours, type AlertExtent } from './alert-extent.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
 
 export { upsertAlert, type AlertRef } from './upsert-alert.ts';
@@ -195,12 +195,11 @@ function checkedExtent(
   if (members.some((m) => !m.d || !m.mask)) return undefined;
   const chipMasks = members.map((m) => ({ col: m.d!.col, row: m.d!.row, values: m.mask! }));
   const byCell = new Map(detections.map((d) => [`${d.col}/${d.row}`, d.key]));
-  const context = neighbourCells(chipMasks).flatMap((c) => {
-    const key = byCell.get(`${c.col}/${c.row}`);
-    const mask = key === undefined ? undefined : checked.sceneMasks.get(key);
-    return mask ? [{ col: c.col, row: c.row, values: mask }] : [];
-  });
-  return pixelExtent(candidate.kind, chipMasks, area.grid, area.mmuHa, context) ?? undefined;
+  const maskAt = (col: number, row: number) => {
+    const key = byCell.get(`${col}/${row}`);
+    return key === undefined ? undefined : checked.sceneMasks.get(key);
+  };
+  return extentWithNeighbours(candidate.kind, chipMasks, maskAt, area.grid, area.mmuHa) ?? undefined;
 }
 
 /** Cluster: changed chips into candidates, each raised as an alert or continuing an open one. */
@@ -237,7 +236,6 @@ async function evidenceOf(
   raised: readonly { candidate: AlertCandidate; ref: AlertRef }[],
 ): Promise<void> {
   if (raised.length === 0) return;
-  const grid = gridBox(areaCells(area));
   const cells = detections.map((d) => ({
     key: d.key,
     col: d.col,
@@ -246,17 +244,18 @@ async function evidenceOf(
     before: d.baseline,
     after: d.current,
   }));
-  for (const { candidate, ref } of raised) {
-    await writeAlertEvidence(db, store, {
-      alertId: ref.id,
+  await writeLookAlertsEvidence(
+    db,
+    store,
+    {
       acquisitionId: input.acquisitionId,
       acquisitionDatetime: acquisition.datetime,
       chipPx: area.grid.chipPx,
       cells,
-      members: new Set(candidate.chipKeys),
-      grid,
-    });
-  }
+      grid: gridBox(areaCells(area)),
+    },
+    raised,
+  );
 }
 
 /**

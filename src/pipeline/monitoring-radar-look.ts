@@ -20,7 +20,12 @@
  */
 import { DEFAULT_BASELINE_SIZE } from '../detect/baseline.ts';
 import { emptyDetection } from '../detect/detect-chip.ts';
-import { clusterAlerts, type ChipDetection, type GridDetection } from '../detect/index.ts';
+import {
+  clusterAlerts,
+  type AlertCandidate,
+  type ChipDetection,
+  type GridDetection,
+} from '../detect/index.ts';
 import { radarComposite } from '../detect/radar-composite.ts';
 import { detectRadarPairScene, type RadarPairChipInput } from '../detect/radar-pair.ts';
 import type { PairChipDetection } from '../detect/pair-detector.ts';
@@ -31,8 +36,8 @@ import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import type { ChipSeries } from '../store/observations.ts';
 import { getAcquisition } from './acquisitions.ts';
-import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
-import { neighbourCells, pixelExtent } from './alert-extent.ts';
+import { gridBox, writeLookAlertsEvidence } from './alert-evidence.ts';
+import { extentWithNeighbours } from './alert-extent.ts';
 import { areaCells, type AreaRecord } from './areas.ts';
 import { sensorChips } from './look-sensor.ts';
 import { withBands } from './radar-reference.ts';
@@ -208,49 +213,56 @@ export async function detectRadarLook(
       })),
     ),
   );
-  const alerts: AlertRef[] = [];
-  const candidates = clusterAlerts(grid, { threshold: input.threshold });
+  const raised: { candidate: AlertCandidate; ref: AlertRef }[] = [];
   const maskAt = new Map(
     grid.flatMap((g) => {
       const mask = detections.get(g.key)?.mask;
       return mask ? [[`${g.col}/${g.row}`, mask] as const] : [];
     }),
   );
-  const shaAt = (s: ChipSeries, id: number) => s.states.find((st) => st.acquisitionId === id)?.rgbSha256;
-  const box = gridBox(areaCells(area));
-  for (const candidate of candidates) {
-    const last = baseline.at(-1)!.ref; // a chip alerts only against a baseline
+  for (const candidate of clusterAlerts(grid, { threshold: input.threshold })) {
     const members = new Set(candidate.chipKeys);
     const masks = grid
       .filter((g) => members.has(g.key))
       .map((g) => ({ col: g.col, row: g.row, values: maskAt.get(`${g.col}/${g.row}`)! }));
-    const context = neighbourCells(masks).flatMap((c) => {
-      const mask = maskAt.get(`${c.col}/${c.row}`);
-      return mask ? [{ col: c.col, row: c.row, values: mask }] : [];
-    });
-    const extent = pixelExtent(candidate.kind, masks, area.grid, area.mmuHa, context);
+    const extent = extentWithNeighbours(
+      candidate.kind,
+      masks,
+      (col, row) => maskAt.get(`${col}/${row}`),
+      area.grid,
+      area.mmuHa,
+    );
     if (!extent) continue; // no group of its pixels reaches the minimum mapping unit
-    const ref = await upsertAlert(db, area.id, input.acquisitionId, t, candidate, area.grid, extent);
-    alerts.push(ref);
-    await writeAlertEvidence(db, store, {
-      alertId: ref.id,
-      acquisitionId: input.acquisitionId,
-      acquisitionDatetime: t,
-      chipPx: area.grid.chipPx,
-      cells: seen.map((s, i) => ({
-        key: s.key,
-        col: s.col,
-        row: s.row,
-        score: grid[i]!.detection.score,
-        before: { sha: shaAt(s, last.id), datetime: last.datetime },
-        after: { sha: shaAt(s, input.acquisitionId), datetime: t },
-      })),
-      members,
-      grid: box,
+    raised.push({
+      candidate,
+      ref: await upsertAlert(db, area.id, input.acquisitionId, t, candidate, area.grid, extent),
     });
   }
+  if (raised.length > 0) {
+    const last = baseline.at(-1)!.ref; // a chip alerts only against a baseline
+    const shaAt = (s: ChipSeries, id: number) => s.states.find((st) => st.acquisitionId === id)?.rgbSha256;
+    await writeLookAlertsEvidence(
+      db,
+      store,
+      {
+        acquisitionId: input.acquisitionId,
+        acquisitionDatetime: t,
+        chipPx: area.grid.chipPx,
+        cells: seen.map((s, i) => ({
+          key: s.key,
+          col: s.col,
+          row: s.row,
+          score: grid[i]!.detection.score,
+          before: { sha: shaAt(s, last.id), datetime: last.datetime },
+          after: { sha: shaAt(s, input.acquisitionId), datetime: t },
+        })),
+        grid: gridBox(areaCells(area)),
+      },
+      raised,
+    );
+  }
   await confirmRadar(db, area.id, look, radarBefore, scoreAgainst);
-  return { scored: seen.length, alerts };
+  return { scored: seen.length, alerts: raised.map((r) => r.ref) };
 }
 
 /**
