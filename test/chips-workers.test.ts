@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCog } from '../src/demo-data/index.ts';
 import { RasterError } from '../src/errors.ts';
+import { ChipWorkerPool, type ChipJob } from '../src/imagery/chip-pool.ts';
 import { batchBounds } from '../src/imagery/chips.ts';
 import {
   gridCell,
@@ -128,6 +129,63 @@ describe('readChips on worker threads', () => {
     expect(inline).toBeInstanceOf(RasterError);
     expect(worker).toBeInstanceOf((inline as Error).constructor);
     expect((worker as Error).message).toBe((inline as Error).message);
+  });
+
+  describe('aborting', () => {
+    const job = (of: GridCell[]): ChipJob => ({ acquisition: acq, cells: of, grid: GRID, options: {} });
+
+    it('rejects a batch aborted while its worker reads it with the signal reason, and that worker reads the next batch', async () => {
+      const pool = new ChipWorkerPool(1);
+      const ctrl = new AbortController();
+      const reason = new Error('stop reading');
+      const first = pool.read(job(cells.slice(0, 11)), ctrl.signal);
+      const second = pool.read(job(cells.slice(11, 22)));
+      ctrl.abort(reason);
+      await expect(first).rejects.toBe(reason);
+      const next = bytesOf(await second);
+      const inline = bytesOf(await readChips(acq, cells.slice(11, 22), GRID, { workers: 0 }));
+      expect(next.keys).toEqual(cells.slice(11, 22).map((c) => c.key));
+      expect(next.fractions).toEqual(inline.fractions);
+      expect(next.bytes.equals(inline.bytes)).toBe(true);
+    });
+
+    it('rejects a queued batch as soon as its signal aborts, before the running batch ends, which ends unchanged', async () => {
+      const pool = new ChipWorkerPool(1);
+      const ctrl = new AbortController();
+      const reason = new Error('stop waiting');
+      const settled: string[] = [];
+      const running = pool.read(job(cells.slice(0, 11))).then((chips) => {
+        settled.push('running resolved');
+        return chips;
+      });
+      const queued = pool.read(job(cells.slice(11, 22)), ctrl.signal).catch((err: unknown) => {
+        settled.push('queued rejected');
+        return err;
+      });
+      ctrl.abort(reason);
+      expect(await queued).toBe(reason);
+      const chips = bytesOf(await running);
+      expect(settled).toEqual(['queued rejected', 'running resolved']);
+      const inline = bytesOf(await readChips(acq, cells.slice(0, 11), GRID, { workers: 0 }));
+      expect(chips.keys).toEqual(inline.keys);
+      expect(chips.bytes.equals(inline.bytes)).toBe(true);
+    });
+
+    it('rejects readChips on workers with the reason of a signal aborted before or during the read, and the pool reads on', async () => {
+      const before = new AbortController();
+      const early = new Error('aborted before');
+      before.abort(early);
+      await expect(readChips(acq, cells, GRID, { workers: 2, signal: before.signal })).rejects.toBe(early);
+      const during = new AbortController();
+      const late = new Error('aborted during');
+      const read = readChips(acq, cells, GRID, { workers: 2, signal: during.signal });
+      during.abort(late);
+      await expect(read).rejects.toBe(late);
+      const again = bytesOf(await readChips(acq, cells, GRID, { workers: 2 }));
+      const inline = bytesOf(await readChips(acq, cells, GRID, { workers: 0 }));
+      expect(again.keys).toEqual(inline.keys);
+      expect(again.bytes.equals(inline.bytes)).toBe(true);
+    });
   });
 
   it('cuts the cells into one batch per worker at the grid row nearest to equal shares', () => {

@@ -57,6 +57,8 @@ interface Pending {
   signal?: AbortSignal;
   resolve: (chips: Chip[]) => void;
   reject: (err: unknown) => void;
+  /** Rejects the batch while it waits in the queue. */
+  onQueuedAbort?: () => void;
 }
 
 interface Running extends Pending {
@@ -87,7 +89,18 @@ export class ChipWorkerPool {
         reject(signal.reason);
         return;
       }
-      this.queue.push({ job, signal, resolve, reject });
+      const pending: Pending = { job, signal, resolve, reject };
+      if (signal) {
+        // A batch aborted while it waits leaves the queue at once, not when a worker frees up.
+        pending.onQueuedAbort = () => {
+          const i = this.queue.indexOf(pending);
+          if (i < 0) return;
+          this.queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', pending.onQueuedAbort, { once: true });
+      }
+      this.queue.push(pending);
       this.dispatch();
     });
   }
@@ -98,6 +111,7 @@ export class ChipWorkerPool {
       if (!w && this.workers.length < this.size) w = this.start();
       if (!w) return;
       const next = this.queue.shift()!;
+      if (next.onQueuedAbort) next.signal?.removeEventListener('abort', next.onQueuedAbort);
       if (next.signal?.aborted) {
         next.reject(next.signal.reason);
         continue;

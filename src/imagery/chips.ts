@@ -17,7 +17,7 @@ import { transformBounds } from './crs.ts';
 import type { GridCell, GridSpec } from './grid.ts';
 import type { HttpOptions } from './http.ts';
 import type { Bbox, ImageValue } from './image.ts';
-import { validFraction as fractionValid } from './image.ts';
+import { andMask, clearFlagged, countValid, zeroInvalid } from './mask-words.ts';
 import { offsetStillPresent } from './offset-check.ts';
 import { planetaryComputerSigner } from './planetary-computer.ts';
 import { passItems } from './passes.ts';
@@ -65,18 +65,20 @@ function workerCount(requested: number | undefined, cells: number): number {
 /** SCL classes that make a pixel invalid. */
 export const INVALID_SCL = new Set([0, 1, 3, 8, 9, 10]);
 
-/** INVALID_SCL as a table over the byte values (1: invalid). */
-const INVALID_SCL_TABLE = Uint8Array.from({ length: 256 }, (_, v) => (INVALID_SCL.has(v) ? 1 : 0));
-
-function invalidScl(v: number): boolean {
-  return v >= 0 && v < 256 && (v | 0) === v ? INVALID_SCL_TABLE[v] === 1 : INVALID_SCL.has(v);
+/** What an SCL value means for validity: bit 1 an invalid class (INVALID_SCL), bit 2 cloud or shadow (CLOUD_SCL). */
+function sclCodeOf(v: number): number {
+  return (INVALID_SCL.has(v) ? 1 : 0) | (CLOUD_SCL.has(v) ? 2 : 0);
 }
 
-/** CLOUD_SCL as a table over the byte values (1: cloud or shadow). */
-const CLOUD_SCL_TABLE = Uint8Array.from({ length: 256 }, (_, v) => (CLOUD_SCL.has(v) ? 1 : 0));
+/** sclCodeOf over the byte values. */
+const SCL_CODE = Uint8Array.from({ length: 256 }, (_, v) => sclCodeOf(v));
 
-function cloudScl(v: number): boolean {
-  return v >= 0 && v < 256 && (v | 0) === v ? CLOUD_SCL_TABLE[v] === 1 : CLOUD_SCL.has(v);
+function sclCode(v: number): number {
+  return v >= 0 && v < 256 && (v | 0) === v ? SCL_CODE[v]! : sclCodeOf(v);
+}
+
+function invalidScl(v: number): boolean {
+  return (sclCode(v) & 1) === 1;
 }
 
 /** The open files of one item of the acquisition. */
@@ -337,7 +339,7 @@ async function readCell(
     const layer = layers[0]!;
     data = stackBands.map((b) => layer.planes.get(b)!);
     mask = layer.mask;
-    for (let i = 0; i < n; i++) if (mask[i] === 0) for (const plane of data) plane[i] = 0;
+    zeroInvalid(data, mask);
   } else {
     data = stackBands.map(() => new Float32Array(n));
     mask = new Uint8Array(n);
@@ -360,7 +362,8 @@ async function readCell(
     bounds: [...cell.bounds] as Bbox,
     scale: layers.some((l) => l.display) ? 'display' : 'reflectance',
   };
-  const vf = fractionValid(image);
+  // As image.ts's validFraction, a word at a time.
+  const vf = n === 0 ? 0 : countValid(mask) / n;
   return {
     key: cell.key,
     epsg: cell.epsg,
@@ -395,7 +398,9 @@ async function readLayer(
   // cell masks its halo inside it; the window is then cut back to the cell.
   const res = (cell.bounds[2] - cell.bounds[0]) / size;
   const pad = cloudBufferPixels(res);
-  const cloudNear = new Uint8Array(n);
+  // Pixels of the cell that SCL makes invalid: an invalid class, or within the buffer of a cloud or
+  // shadow; set when SCL is read with its buffer.
+  let sclBad: Uint8Array | null = null;
   const readScl = async (f: FileRead, bands: string[]): Promise<ImageValue> => {
     const [x0, y0, x1, y1] = cell.bounds;
     const d = pad * res;
@@ -410,15 +415,30 @@ async function readLayer(
     const w = wide.width;
     // Plain loops over typed arrays: typed-array `from` with a mapping callback was the costliest step
     // of the whole read (most of the main thread's time on a Sentinel-2 scene).
+    // Each value classified once (sclCode), cloud and shadow flagged where the window is valid.
+    const codes = new Uint8Array(scl.length);
     const flags = new Uint8Array(scl.length);
-    for (let i = 0; i < scl.length; i++) if (wide.mask[i] && cloudScl(scl[i]!)) flags[i] = 1;
-    const near = dilateFlags(flags, w, wide.height, pad);
-    const inner = cutWindow(wide, pad, size);
+    const wideMask = wide.mask;
+    let clouds = 0;
+    for (let i = 0; i < scl.length; i++) {
+      const code = sclCode(scl[i]!);
+      codes[i] = code;
+      if ((code & 2) !== 0 && wideMask[i]) {
+        flags[i] = 1;
+        clouds++;
+      }
+    }
+    // Without a cloud or shadow pixel in the grown window there is nothing to buffer.
+    const near = clouds > 0 ? dilateFlags(flags, w, wide.height, pad) : null;
+    const bad = new Uint8Array(n);
     for (let r = 0; r < size; r++) {
       const from = (r + pad) * w + pad;
-      for (let c = 0; c < size; c++) if (near[from + c]) cloudNear[r * size + c] = 1;
+      const to = r * size;
+      if (near) for (let c = 0; c < size; c++) bad[to + c] = (codes[from + c]! & 1) | near[from + c]!;
+      else for (let c = 0; c < size; c++) bad[to + c] = codes[from + c]! & 1;
     }
-    return inner;
+    sclBad = bad;
+    return cutWindow(wide, pad, size);
   };
   // Every file's window at once, so their fetches and decoding overlap.
   const jobs: Array<Promise<ImageValue>> = [];
@@ -438,18 +458,14 @@ async function readLayer(
   }
   for (const img of parts) {
     if (img.scale === 'display') display = true;
-    const m = img.mask;
-    for (let i = 0; i < n; i++) mask[i]! &= m[i]!;
+    andMask(mask, img.mask);
     img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
   }
   const scl = planes.get('scl');
   applyQaBands(planes, mask);
-  let valid = 0;
-  for (let i = 0; i < n; i++) {
-    if (scl && mask[i] === 1 && (invalidScl(scl[i]!) || cloudNear[i])) mask[i] = 0;
-    valid += mask[i]!;
-  }
-  return { planes, mask, valid, display };
+  if (sclBad) clearFlagged(mask, sclBad);
+  else if (scl) for (let i = 0; i < n; i++) if (mask[i] === 1 && invalidScl(scl[i]!)) mask[i] = 0;
+  return { planes, mask, valid: countValid(mask), display };
 }
 
 /** The size×size window at (pad, pad) of a (size + 2·pad)² image. */

@@ -24,6 +24,9 @@ export function cloudBufferPixels(resolutionM: number, bufferM: number = CLOUD_B
   return Math.max(1, Math.round(bufferM / resolutionM));
 }
 
+/** Farther than any radius from every row (and small enough that y ± FAR fits an int32). */
+const FAR = 1 << 30;
+
 /**
  * `flags` (1: cloud or shadow) grown by `radius` pixels in every direction (a square of side
  * 2·radius + 1, computed as two running-maximum passes, so the cost does not grow with the radius).
@@ -33,32 +36,43 @@ export function dilateFlags(flags: Uint8Array, width: number, height: number, ra
     throw new RangeError(`flags hold ${flags.length} values, not ${width}×${height}`);
   }
   if (radius <= 0) return Uint8Array.from(flags);
+  // Pixels are fewer than `width` (`height`) apart along a row (a column), so a larger radius reaches
+  // as far as that does; FAR stands for "no flag yet" in int32 arithmetic.
+  const across = Math.min(radius, width);
   const rows = new Uint8Array(flags.length);
   for (let y = 0; y < height; y++) {
     const o = y * width;
     // Distance to the last flagged pixel to the left, then to the right.
-    let last = -Infinity;
+    let last = -FAR;
     for (let x = 0; x < width; x++) {
       if (flags[o + x]) last = x;
-      if (x - last <= radius) rows[o + x] = 1;
+      if (x - last <= across) rows[o + x] = 1;
     }
-    last = Infinity;
+    last = FAR;
     for (let x = width - 1; x >= 0; x--) {
       if (flags[o + x]) last = x;
-      if (last - x <= radius) rows[o + x] = 1;
+      if (last - x <= across) rows[o + x] = 1;
     }
   }
+  // The same two sweeps down the columns, run a row at a time over every column (row-major memory
+  // order), with the last flagged row of each column kept in `last`.
+  const reach = Math.min(radius, height);
   const out = new Uint8Array(flags.length);
-  for (let x = 0; x < width; x++) {
-    let last = -Infinity;
-    for (let y = 0; y < height; y++) {
-      if (rows[y * width + x]) last = y;
-      if (y - last <= radius) out[y * width + x] = 1;
+  const last = new Int32Array(width);
+  last.fill(-FAR);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      if (rows[o + x]) last[x] = y;
+      if (y - last[x]! <= reach) out[o + x] = 1;
     }
-    last = Infinity;
-    for (let y = height - 1; y >= 0; y--) {
-      if (rows[y * width + x]) last = y;
-      if (last - y <= radius) out[y * width + x] = 1;
+  }
+  last.fill(FAR);
+  for (let y = height - 1; y >= 0; y--) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      if (rows[o + x]) last[x] = y;
+      if (last[x]! - y <= reach) out[o + x] = 1;
     }
   }
   return out;

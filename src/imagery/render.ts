@@ -45,6 +45,19 @@ const STRETCH_LUT = (() => {
   return lut;
 })();
 
+/** stretchReflectance through the lookup table where it is exact. */
+function stretchByte(r: number): number {
+  if (!(r > 0)) return 0;
+  if (r >= RGB_MAX_REFLECTANCE) return 255;
+  const e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
+  return e < 0 ? stretchReflectance(r) : e;
+}
+
+/** A display value clipped to 0…255 and rounded. */
+function displayByte(v: number): number {
+  return Math.round(Math.min(255, Math.max(0, v)));
+}
+
 /** Renders the image's red, green and blue bands with the fixed stretch. */
 export function renderRgb(image: ImageValue): RgbImage {
   const n = image.width * image.height;
@@ -63,27 +76,22 @@ export function renderRgb(image: ImageValue): RgbImage {
       throw new InputError(`band plane of ${p.length} values does not match ${image.width}×${image.height}`);
   }
   const out = new Uint8Array(n * 3);
-  const display = image.scale === 'display';
+  const [r, g, b] = planes as [Float32Array, Float32Array, Float32Array];
   const mask = image.mask;
-  for (let c = 0; c < 3; c++) {
-    const plane = planes[c]!;
-    if (display) {
-      for (let i = 0; i < n; i++) {
-        if (mask[i] !== 0) out[i * 3 + c] = Math.round(Math.min(255, Math.max(0, plane[i]!)));
-      }
-      continue;
-    }
+  // One pass over the pixels, the three channels of each written together.
+  if (image.scale === 'display') {
     for (let i = 0; i < n; i++) {
       if (mask[i] === 0) continue;
-      const r = plane[i]!;
-      let e: number;
-      if (!(r > 0)) e = 0;
-      else if (r >= RGB_MAX_REFLECTANCE) e = 255;
-      else {
-        e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
-        if (e < 0) e = stretchReflectance(r);
-      }
-      out[i * 3 + c] = e;
+      out[i * 3] = displayByte(r[i]!);
+      out[i * 3 + 1] = displayByte(g[i]!);
+      out[i * 3 + 2] = displayByte(b[i]!);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) continue;
+      out[i * 3] = stretchByte(r[i]!);
+      out[i * 3 + 1] = stretchByte(g[i]!);
+      out[i * 3 + 2] = stretchByte(b[i]!);
     }
   }
   return { width: image.width, height: image.height, data: out };

@@ -109,6 +109,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
         rows,
         bilinear && scalings[b]!.kind !== 'class',
         scalings[b]!,
+        raw.length === 1,
       );
     }
   } else {
@@ -223,7 +224,11 @@ function axisSamples(
   return out;
 }
 
-/** One band over a separable mapping; marks nodata pixels invalid. */
+/**
+ * One band over a separable mapping; marks nodata pixels invalid. `ownMask`: the mask holds this band
+ * alone (a single-band read, all 1 before), so a row read nearest from the same source row as the row
+ * above is a copy of it (a 20 m band read nearest onto a 10 m grid reads each source row twice).
+ */
 function resampleSeparable(
   plane: ArrayLike<number>,
   out: Float32Array,
@@ -232,6 +237,7 @@ function resampleSeparable(
   rows: AxisSamples,
   bilinear: boolean,
   s: BandScaling,
+  ownMask: boolean,
 ): void {
   const width = cols.inside.length;
   const height = rows.inside.length;
@@ -246,16 +252,31 @@ function resampleSeparable(
     if (cols.near[i] !== cols.near[0]! + i) contiguous = false;
     if (cols.step[i] !== 0) noStep = false;
   }
+  // Every column inside with a horizontal pair inside the window: bilinear rows can be computed in
+  // two passes (HorizontalPairs).
+  let pairsEverywhere = bilinear && allInside;
+  for (let i = 0; i < width && pairsEverywhere; i++)
+    if (cols.step[i] === 0 || cols.pairInside[i] === 0) pairsEverywhere = false;
+  const pairs = pairsEverywhere ? new HorizontalPairs(plane, cols, nd) : null;
+  // Source offset of the previous row when it was read nearest into a mask of its own, else -1.
+  let copyable = -1;
   for (let j = 0; j < height; j++) {
     const row = j * width;
     if (rows.inside[j] === 0) {
       mask.fill(0, row, row + width);
+      copyable = -1;
       continue;
     }
     const nearRow = rows.near[j]!;
     const dyk = rows.step[j]!;
     if (!(bilinear && rows.pairInside[j] === 1) || (dyk === 0 && noStep)) {
       // Nearest for the whole row (also where the bilinear pairs coincide with the centres).
+      if (nearRow === copyable) {
+        out.copyWithin(row, row - width, row);
+        mask.copyWithin(row, row - width, row);
+        continue;
+      }
+      copyable = ownMask ? nearRow : -1;
       if (allInside && contiguous) {
         const src = nearRow + cols.near[0]!;
         for (let i = 0; i < width; i++) {
@@ -281,8 +302,28 @@ function resampleSeparable(
       }
       continue;
     }
+    copyable = -1;
     const baseRow = rows.base[j]!;
     const ty = rows.t[j]!;
+    if (pairs && dyk !== 0) {
+      const upper = pairs.row(baseRow);
+      const lower = pairs.row(baseRow + dyk);
+      if (upper.clean && lower.clean) {
+        // Neither source row holds NaN or nodata: the horizontal pairs of both rows, then between
+        // them; the same products and sums in the same order as the per-pixel formula below.
+        const h0 = upper.value;
+        const h1 = lower.value;
+        const ty0 = 1 - ty;
+        for (let i = 0; i < width; i++) {
+          const val = h0[i]! * ty0 + h1[i]! * ty;
+          if (val !== val || val === nd) {
+            mask[row + i] = 0;
+            out[row + i] = 0;
+          } else out[row + i] = val * scale + offset;
+        }
+        continue;
+      }
+    }
     for (let i = 0; i < width; i++) {
       const k = row + i;
       if (cols.inside[i] === 0) {
@@ -320,6 +361,59 @@ function resampleSeparable(
         out[k] = 0;
       } else out[k] = val * scale + offset;
     }
+  }
+}
+
+/** The horizontal half of bilinear sampling along one source row. */
+interface PairRow {
+  /** Source offset of the row, or -1 for an empty slot. */
+  key: number;
+  /** a00·(1 − tx) + a10·tx per target column. */
+  value: Float64Array;
+  /** Whether no pair of the row holds NaN or nodata. */
+  clean: boolean;
+}
+
+/**
+ * Horizontal pairs of source rows for a mapping where every column has its pair inside the window, the
+ * two most recently used rows kept: target rows run down the source rows, so each source row is
+ * computed once, not once for every target row that samples it.
+ */
+class HorizontalPairs {
+  /** slots[0] is the most recently used. */
+  private readonly slots: [PairRow, PairRow];
+
+  constructor(
+    private readonly plane: ArrayLike<number>,
+    private readonly cols: AxisSamples,
+    private readonly nd: number,
+  ) {
+    const width = cols.inside.length;
+    const slot = (): PairRow => ({ key: -1, value: new Float64Array(width), clean: false });
+    this.slots = [slot(), slot()];
+  }
+
+  /** The pairs of the source row that starts at `offset`. */
+  row(offset: number): PairRow {
+    const [recent, older] = this.slots;
+    if (recent.key === offset) return recent;
+    this.slots[0] = older;
+    this.slots[1] = recent;
+    if (older.key === offset) return older;
+    const { plane, cols, nd } = this;
+    const value = older.value;
+    let clean = true;
+    for (let i = 0; i < value.length; i++) {
+      const k00 = offset + cols.base[i]!;
+      const tx = cols.t[i]!;
+      const a00 = plane[k00]!;
+      const a10 = plane[k00 + cols.step[i]!]!;
+      if (a00 !== a00 || a10 !== a10 || a00 === nd || a10 === nd) clean = false;
+      value[i] = a00 * (1 - tx) + a10 * tx;
+    }
+    older.key = offset;
+    older.clean = clean;
+    return older;
   }
 }
 
