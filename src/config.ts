@@ -3,6 +3,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { Secret } from './secret.ts';
 
 /** Log levels of the Temporal core runtime. */
 export const TEMPORAL_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -40,6 +41,10 @@ export interface DriftwatchConfig {
   temporalLogLevel: TemporalLogLevel;
   /** Print the stack of a failing command (`DRIFTWATCH_DEBUG` set to anything but the empty string). */
   debug: boolean;
+  /** Planetary Computer subscription key sent to its SAS token API (`PC_SDK_SUBSCRIPTION_KEY`, as PC's own SDK names it); printed redacted. */
+  pcSubscriptionKey?: Secret;
+  /** NASA Earthdata user token sent as a bearer token to Earthdata hosts over https (`EARTHDATA_TOKEN`); printed redacted. */
+  earthdataToken?: Secret;
 }
 
 /** A variable's text, trimmed; unset or blank → undefined. */
@@ -103,6 +108,8 @@ const envSchema = z.object({
       : undefined,
   ),
   DRIFTWATCH_DEBUG: z.string().optional(),
+  PC_SDK_SUBSCRIPTION_KEY: text,
+  EARTHDATA_TOKEN: text,
 });
 
 /** Every environment variable loadConfig reads (README's table documents each). */
@@ -130,6 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DriftwatchConf
     retryBudgetS: e.DRIFTWATCH_RETRY_BUDGET_S ?? 60,
     temporalLogLevel: e.TEMPORAL_LOG_LEVEL ?? 'WARN',
     debug: debugEnabled(env),
+    pcSubscriptionKey:
+      e.PC_SDK_SUBSCRIPTION_KEY === undefined ? undefined : new Secret(e.PC_SDK_SUBSCRIPTION_KEY),
+    earthdataToken: e.EARTHDATA_TOKEN === undefined ? undefined : new Secret(e.EARTHDATA_TOKEN),
   };
 }
 

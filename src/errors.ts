@@ -36,6 +36,9 @@ export class CrsError extends RasterError {}
 /** An imagery source (STAC API, HTTP server, file) answered with a client error or bad metadata. */
 export class SourceError extends DriftwatchError {}
 
+/** A source refused access: a credential it needs is missing or was refused (not retried: the same request fails again). */
+export class AccessError extends SourceError {}
+
 /**
  * A source is unavailable (5xx, timeout, connection reset): retried with backoff while the source's retry
  * budget lasts; `retryable: false` once the budget is spent or the connection is refused outright.
@@ -88,6 +91,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'OutsideRasterError',
   'CrsError',
   'SourceError',
+  'AccessError',
   'ModelError',
   'DimensionMismatchError',
   'InputError',
@@ -104,6 +108,7 @@ const ERROR_CLASSES: Record<string, new (message: string) => DriftwatchError> = 
   OutsideRasterError,
   CrsError,
   SourceError,
+  AccessError,
   SourceUnavailableError,
   ModelError,
   DimensionMismatchError,

@@ -1,5 +1,6 @@
 /** The one configuration loader: defaults, a ConfigError naming each bad value, and README naming each variable. */
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
@@ -46,6 +47,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DRIFTWATCH_PROVIDER: 'tpu' })).toThrow(
       'DRIFTWATCH_PROVIDER is "tpu"; expected auto, cpu, cuda or webgpu',
     );
+  });
+
+  it('reads the service credentials as secrets that print redacted', () => {
+    const c = loadConfig({ PC_SDK_SUBSCRIPTION_KEY: ' pc-secret-1 ', EARTHDATA_TOKEN: 'edl-secret-2' });
+    expect(c.pcSubscriptionKey?.reveal()).toBe('pc-secret-1');
+    expect(c.earthdataToken?.reveal()).toBe('edl-secret-2');
+    expect(JSON.parse(JSON.stringify(c))).toMatchObject({
+      pcSubscriptionKey: '[redacted]',
+      earthdataToken: '[redacted]',
+    });
+    expect(`${c.earthdataToken}`).toBe('[redacted]');
+    const printed = inspect(c) + JSON.stringify(c);
+    expect(printed.includes('pc-secret-1') || printed.includes('edl-secret-2')).toBe(false);
+    const blank = loadConfig({ PC_SDK_SUBSCRIPTION_KEY: ' ', EARTHDATA_TOKEN: '' });
+    expect([blank.pcSubscriptionKey, blank.earthdataToken]).toEqual([undefined, undefined]);
   });
 
   it("is documented: README's table of variables names exactly the variables it reads", () => {

@@ -1,9 +1,14 @@
 /**
  * HTTP with retries: 5xx, 429, timeouts and connection errors are retried with exponential backoff while
  * the source's retry budget lasts (see `retry-budget.ts`) and finally become SourceUnavailableError;
- * other 4xx become SourceError at once. Both name the URL.
+ * other 4xx become SourceError at once. Both name the URL. Redirects are followed here (at most 10), not
+ * by fetch, so that the Earthdata token goes only where earthdata.ts allows and a redirect to the
+ * Earthdata login becomes an AccessError rather than a login page read as data.
  */
+import { loadConfig } from '../config.ts';
 import { SourceError, SourceUnavailableError } from '../errors.ts';
+import type { Secret } from '../secret.ts';
+import { EARTHDATA_HOSTS, earthdataLoginError, isEarthdataLogin, sendsEarthdataToken } from './earthdata.ts';
 import {
   announceRetry,
   budgetLeft,
@@ -33,10 +38,12 @@ export interface HttpOptions {
   refusedIsFinal?: boolean;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /** Domains (with their subdomains) that get the Earthdata token (default EARTHDATA_HOSTS). */
+  earthdataHosts?: readonly string[];
 }
 
 /** Default policy; tests and the CLI may lower timeouts through options. */
-export const DEFAULT_HTTP: Required<Omit<HttpOptions, 'headers' | 'refusedIsFinal'>> = {
+export const DEFAULT_HTTP: Required<Omit<HttpOptions, 'headers' | 'refusedIsFinal' | 'earthdataHosts'>> = {
   timeoutMs: 20_000,
   retries: 3,
   backoffMs: 250,
@@ -70,6 +77,8 @@ export async function httpRequest(
   const budgetMs = options.budgetMs ?? DEFAULT_HTTP.budgetMs;
   const key = sourceKey(url);
   const request = `${init.method ?? 'GET'} ${url}`;
+  // Read from this process's environment at each call: never stored, never passed on.
+  const earthdataToken = loadConfig().earthdataToken;
   let lastProblem = '';
   let allRefused = true;
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -80,10 +89,11 @@ export async function httpRequest(
     const startedAt = Date.now();
     try {
       httpStats.requests++;
-      const response = await fetch(url, {
-        ...init,
+      const response = await send(url, init, signal, {
+        request,
         headers: { ...options.headers, ...(init.headers as Record<string, string>) },
-        signal,
+        earthdataToken,
+        earthdataHosts: options.earthdataHosts ?? EARTHDATA_HOSTS,
       });
       if (response.ok || init.acceptStatus?.includes(response.status)) {
         const body = await response.arrayBuffer();
@@ -137,6 +147,56 @@ export async function httpRequest(
       { retryable: false },
     );
   throw new SourceUnavailableError(`${request} unavailable after ${retries + 1} attempts: ${lastProblem}`);
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
+/**
+ * One fetch, following redirects: the Earthdata token is sent where sendsEarthdataToken allows and kept
+ * only while the redirects stay on its origin; 303 (and 301/302 of a POST) continue as a GET without body.
+ */
+async function send(
+  url: string,
+  init: RequestInit,
+  signal: AbortSignal,
+  ctx: {
+    request: string;
+    headers: Record<string, string>;
+    earthdataToken: Secret | undefined;
+    earthdataHosts: readonly string[];
+  },
+): Promise<Response> {
+  let current = new URL(url);
+  let method = init.method ?? 'GET';
+  let body = init.body;
+  let bearer = ctx.earthdataToken !== undefined && sendsEarthdataToken(current, ctx.earthdataHosts);
+  let tokenSent = false;
+  for (let hop = 0; ; hop++) {
+    const headers = bearer
+      ? { ...ctx.headers, Authorization: `Bearer ${ctx.earthdataToken!.reveal()}` }
+      : ctx.headers;
+    tokenSent ||= bearer;
+    const response = await fetch(current, { ...init, method, body, headers, signal, redirect: 'manual' });
+    const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null;
+    if (location === null) return response;
+    await response.body?.cancel();
+    const next = new URL(location, current);
+    if (isEarthdataLogin(next)) throw earthdataLoginError(ctx.request, tokenSent);
+    if (hop === MAX_REDIRECTS)
+      throw new SourceError(
+        `${ctx.request} was redirected more than ${MAX_REDIRECTS} times (last to ${next.href})`,
+      );
+    if (
+      response.status === 303 ||
+      (method === 'POST' && (response.status === 301 || response.status === 302))
+    ) {
+      method = 'GET';
+      body = undefined;
+    }
+    bearer &&= next.origin === current.origin;
+    current = next;
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,9 +1,13 @@
 /**
  * Microsoft Planetary Computer SAS signing: one token per collection, shared by all readers, fetched from
  * the token endpoint and refreshed five minutes before `msft:expiry`. Concurrent callers share one fetch.
+ * The token request carries the subscription key of `PC_SDK_SUBSCRIPTION_KEY` (header
+ * `Ocp-Apim-Subscription-Key`) when it is set, read from this process's environment at each fetch; some
+ * collections' endpoints (`sentinel-1-rtc`) answer only requests that carry one.
  */
 import { z } from 'zod';
-import { SourceError } from '../errors.ts';
+import { loadConfig } from '../config.ts';
+import { AccessError, SourceError } from '../errors.ts';
 import { httpRequest, type HttpOptions } from './http.ts';
 
 const tokenResponse = z.object({ token: z.string().min(1), 'msft:expiry': z.string() });
@@ -28,7 +32,24 @@ export async function sasToken(
     if (tokens.get(tokenUrl) !== cached) return sasToken(tokenUrl, options);
   }
   const fresh = (async () => {
-    const { body } = await httpRequest(tokenUrl, { method: 'GET' }, options);
+    const key = loadConfig().pcSubscriptionKey;
+    const { response, body } = await httpRequest(
+      tokenUrl,
+      {
+        method: 'GET',
+        acceptStatus: [401, 403],
+        ...(key ? { headers: { 'Ocp-Apim-Subscription-Key': key.reveal() } } : {}),
+      },
+      options,
+    );
+    if (response.status === 401 || response.status === 403)
+      throw new AccessError(
+        `SAS token endpoint ${tokenUrl} refused access (HTTP ${response.status}): ${
+          key
+            ? 'it refused the Planetary Computer subscription key in PC_SDK_SUBSCRIPTION_KEY'
+            : 'it needs a Planetary Computer subscription key in PC_SDK_SUBSCRIPTION_KEY'
+        }`,
+      );
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(body));
