@@ -12,6 +12,7 @@ import { AccessError } from '../src/errors.ts';
 import { HttpByteSource } from '../src/imagery/byte-source.ts';
 import { sendsEarthdataToken } from '../src/imagery/earthdata.ts';
 import { sasToken } from '../src/imagery/planetary-computer.ts';
+import { shownUrl } from '../src/imagery/shown-url.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 
 const HTTP = { retries: 2, backoffMs: 1, timeoutMs: 5000 };
@@ -156,6 +157,27 @@ describe('imagery credentials', () => {
     expect(seen).toEqual([
       { server: 'earthdata', path: '/protected.tif' },
       { server: 'earthdata', path: '/protected.tif', authorization: 'Bearer expired-token' },
+    ]);
+  });
+
+  it('errors name a signed asset URL without its signature', async () => {
+    const url = `${other.url}/missing.tif?sv=2024-05-04&se=2999-01-01&sp=rl&sig=SECRET%2Bsig`;
+    const err = await new HttpByteSource(url, HTTP).fetch(0, 16).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `GET ${other.url}/missing.tif?sv=2024-05-04&se=2999-01-01&sp=rl&sig=[redacted] failed with HTTP 404: not found`,
+    );
+    expect(
+      [
+        'https://a.blob.core.windows.net/c/x.tif?st=1&sig=abc&sp=r#frag',
+        'https://b.s3.amazonaws.com/x.tif?X-Amz-Credential=AK%2F1&X-Amz-Signature=f00&X-Amz-Expires=3600',
+        'https://example.com/x.tif?signature=kept&sigma=2',
+        'https://example.com/x.tif',
+      ].map(shownUrl),
+    ).toEqual([
+      'https://a.blob.core.windows.net/c/x.tif?st=1&sig=[redacted]&sp=r#frag',
+      'https://b.s3.amazonaws.com/x.tif?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]&X-Amz-Expires=3600',
+      'https://example.com/x.tif?signature=kept&sigma=2',
+      'https://example.com/x.tif',
     ]);
   });
 

@@ -3,6 +3,7 @@
  * over HTTP range requests (with retries) or local files, plus a block cache that merges neighbouring
  * ranges into one request and serves repeated reads from memory.
  */
+import { shownUrl } from './shown-url.ts';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RasterError, SourceError } from '../errors.ts';
 import { httpRequest, type HttpOptions } from './http.ts';
@@ -61,7 +62,7 @@ export class HttpByteSource implements ByteSource {
       this.total = body.byteLength;
       return body.slice(offset, offset + length);
     }
-    throw new SourceError(`GET ${this.href} answered HTTP ${response.status} to a range request`);
+    throw new SourceError(`GET ${shownUrl(this.href)} answered HTTP ${response.status} to a range request`);
   }
 
   async close(): Promise<void> {}
@@ -86,7 +87,7 @@ export class FileByteSource implements ByteSource {
         this.total = size;
         return { fh, size };
       } catch (err) {
-        throw new RasterError(`cannot open raster file ${this.href}: ${(err as Error).message}`, {
+        throw new RasterError(`cannot open raster file ${shownUrl(this.href)}: ${(err as Error).message}`, {
           cause: err,
         });
       }
@@ -246,6 +247,6 @@ export function openByteSource(href: string, options: HttpOptions & { sign?: Url
   if (/^https?:\/\//i.test(href)) return new HttpByteSource(href, options);
   if (/^file:\/\//i.test(href)) return new FileByteSource(decodeURIComponent(new URL(href).pathname));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href))
-    throw new SourceError(`unsupported URL scheme in ${href} (use http(s) or a file path)`);
+    throw new SourceError(`unsupported URL scheme in ${shownUrl(href)} (use http(s) or a file path)`);
   return new FileByteSource(href);
 }

@@ -8,6 +8,7 @@
 import { loadConfig } from '../config.ts';
 import { SourceError, SourceUnavailableError } from '../errors.ts';
 import type { Secret } from '../secret.ts';
+import { shownUrl } from './shown-url.ts';
 import { EARTHDATA_HOSTS, earthdataLoginError, isEarthdataLogin, sendsEarthdataToken } from './earthdata.ts';
 import {
   announceRetry,
@@ -76,7 +77,7 @@ export async function httpRequest(
   const backoffMs = options.backoffMs ?? DEFAULT_HTTP.backoffMs;
   const budgetMs = options.budgetMs ?? DEFAULT_HTTP.budgetMs;
   const key = sourceKey(url);
-  const request = `${init.method ?? 'GET'} ${url}`;
+  const request = `${init.method ?? 'GET'} ${shownUrl(url)}`;
   // Read from this process's environment at each call: never stored, never passed on.
   const earthdataToken = loadConfig().earthdataToken;
   let lastProblem = '';
@@ -185,7 +186,7 @@ async function send(
     if (isEarthdataLogin(next)) throw earthdataLoginError(ctx.request, tokenSent);
     if (hop === MAX_REDIRECTS)
       throw new SourceError(
-        `${ctx.request} was redirected more than ${MAX_REDIRECTS} times (last to ${next.href})`,
+        `${ctx.request} was redirected more than ${MAX_REDIRECTS} times (last to ${shownUrl(next)})`,
       );
     if (
       response.status === 303 ||

@@ -4,6 +4,7 @@
  * pixel is narrower than it is tall away from the equator; no detail is invented), rounded to two
  * significant digits (300.04 m → 300, 10 m → 10, 0.5 m → 0.5) so that a scene's chip keys are round numbers.
  */
+import { shownUrl } from './shown-url.ts';
 import { RasterError } from '../errors.ts';
 import { transformer, type CrsRef } from './crs.ts';
 import type { RasterInfo } from './raster-reader.ts';
@@ -21,7 +22,7 @@ export function nativeResolutionM(info: RasterInfo, gridCrs: CrsRef): number {
   const [dx, dy] = t(cx, cy - ry);
   const size = Math.max(Math.hypot(bx - ax, by - ay), Math.hypot(dx - ax, dy - ay));
   if (!(Number.isFinite(size) && size > 0)) {
-    throw new RasterError(`raster ${info.href} has no measurable pixel size in ${String(gridCrs)}`);
+    throw new RasterError(`raster ${shownUrl(info.href)} has no measurable pixel size in ${String(gridCrs)}`);
   }
   return Number(size.toPrecision(2));
 }

@@ -3,6 +3,7 @@
  * info, windowed reads warped onto any target grid (`part`), and whole-raster previews from overviews.
  * Only the tiles a window needs are fetched. Corrupt or truncated files raise RasterError naming the href.
  */
+import { shownUrl } from './shown-url.ts';
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { CrsError, DriftwatchError, RasterError } from '../errors.ts';
 import { guessBandNames } from './band-names.ts';
@@ -178,7 +179,8 @@ class GeoTiffReader implements RasterReader {
       crs = crsId(crsFromGeoKeys(keys));
       assertKnownCrs(crs);
     } catch (err) {
-      if (err instanceof CrsError) throw new CrsError(`raster ${this.href}: ${err.message}`, { cause: err });
+      if (err instanceof CrsError)
+        throw new CrsError(`raster ${shownUrl(this.href)}: ${err.message}`, { cause: err });
       throw err;
     }
     const samples = image.getSamplesPerPixel();
@@ -196,7 +198,7 @@ class GeoTiffReader implements RasterReader {
     const bands = this.options.bandNames ?? guessBandNames(samples, descriptions, photometric === 2);
     if (bands.length !== samples) {
       throw new RasterError(
-        `raster ${this.href} has ${samples} bands but ${bands.length} names were given (${bands.join(', ')})`,
+        `raster ${shownUrl(this.href)} has ${samples} bands but ${bands.length} names were given (${bands.join(', ')})`,
       );
     }
     const format = Number(image.getSampleFormat(0) ?? 1);
@@ -238,13 +240,17 @@ class GeoTiffReader implements RasterReader {
     return this.guard(async () => {
       const { width, height } = options;
       if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-        throw new RasterError(`window size ${width}×${height} for ${this.href} must be positive integers`);
+        throw new RasterError(
+          `window size ${width}×${height} for ${shownUrl(this.href)} must be positive integers`,
+        );
       }
       const bandNames = options.bands ?? info.bands;
       const samples = bandNames.map((b) => {
         const i = info.bands.indexOf(b);
         if (i < 0)
-          throw new RasterError(`raster ${this.href} has no band "${b}" (bands: ${info.bands.join(', ')})`);
+          throw new RasterError(
+            `raster ${shownUrl(this.href)} has no band "${b}" (bands: ${info.bands.join(', ')})`,
+          );
         return i;
       });
       return warpWindow({
@@ -287,7 +293,7 @@ class GeoTiffReader implements RasterReader {
       if (err instanceof Error && err.name === 'AbortError') throw err;
       if (err instanceof DOMException) throw err;
       const msg = err instanceof Error ? err.message : String(err);
-      throw new RasterError(`raster ${this.href} is unreadable (corrupt or truncated?): ${msg}`, {
+      throw new RasterError(`raster ${shownUrl(this.href)} is unreadable (corrupt or truncated?): ${msg}`, {
         cause: err,
       });
     }
