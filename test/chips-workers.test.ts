@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCog } from '../src/demo-data/index.ts';
-import { RasterError } from '../src/errors.ts';
+import { RasterError, SourceUnavailableError } from '../src/errors.ts';
 import { ChipWorkerPool, type ChipJob } from '../src/imagery/chip-pool.ts';
 import { batchBounds } from '../src/imagery/chips.ts';
+import { DEFAULT_HTTP } from '../src/imagery/http.ts';
 import {
   gridCell,
   readChips,
@@ -14,6 +15,7 @@ import {
   type GridCell,
   type GridSpec,
 } from '../src/imagery/index.ts';
+import { startRangeServer } from './helpers/range-server.ts';
 
 /** 64 px chips at 10 m: 640 m cells. */
 const GRID: GridSpec = { epsg: 32633, chipPx: 64, resolutionM: 10 };
@@ -129,6 +131,26 @@ describe('readChips on worker threads', () => {
     expect(inline).toBeInstanceOf(RasterError);
     expect(worker).toBeInstanceOf((inline as Error).constructor);
     expect((worker as Error).message).toBe((inline as Error).message);
+  });
+
+  it("reads over HTTP on a worker with the calling thread's retry policy (DEFAULT_HTTP as the CLI sets it)", async () => {
+    const server = await startRangeServer(dir);
+    const saved = { ...DEFAULT_HTTP };
+    try {
+      const remote = {
+        ...acq,
+        assets: Object.fromEntries(Object.keys(acq.assets).map((b) => [b, `${server.url}/${b}.tif`])),
+      };
+      server.faults.set('/red.tif', { status: 503 });
+      Object.assign(DEFAULT_HTTP, { retries: 1, backoffMs: 1, timeoutMs: 5000 });
+      const err = await readChips(remote, cells.slice(0, 1), GRID, { workers: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SourceUnavailableError);
+      expect((err as Error).message).toBe(`GET ${server.url}/red.tif unavailable after 2 attempts: HTTP 503`);
+      expect(server.requests.get('/red.tif')).toBe(2);
+    } finally {
+      Object.assign(DEFAULT_HTTP, saved);
+      await server.close();
+    }
   });
 
   describe('aborting', () => {

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { errorFromType, SourceUnavailableError } from '../errors.ts';
 import type { Chip } from './chip.ts';
 import type { GridCell, GridSpec } from './grid.ts';
-import type { HttpOptions } from './http.ts';
+import { DEFAULT_HTTP, type HttpOptions } from './http.ts';
 import type { Acquisition } from './source.ts';
 import type { Resampling } from './warp.ts';
 
@@ -135,7 +135,10 @@ export class ChipWorkerPool {
       signal.addEventListener('abort', running.onAbort, { once: true });
     }
     try {
-      w.worker.postMessage({ id, ...pending.job });
+      // A worker thread has its own copy of the HTTP defaults: the job carries the calling thread's (the
+      // retry budget and policy the CLI set from the configuration), under the job's own options.
+      const http = { ...DEFAULT_HTTP, ...pending.job.options.http };
+      w.worker.postMessage({ id, ...pending.job, options: { ...pending.job.options, http } });
     } catch (err) {
       // A job that cannot be cloned (e.g. an acquisition holding functions) fails alone.
       this.finish(w, id);
