@@ -59,7 +59,7 @@ describe('pair detector on a sample of its scene', () => {
     const chips = changedScene();
     const full = detectPairScene(chips, { keepMasks: true, sampleCap: Number.MAX_SAFE_INTEGER });
     const atCap = detectPairScene(chips, { keepMasks: true, sampleCap: 16 * 256 });
-    expect(PAIR_SAMPLE_PIXELS).toBe(262_144);
+    expect(PAIR_SAMPLE_PIXELS).toBe(2_097_152);
     expect(detectPairScene(chips, { keepMasks: true })).toEqual(full);
     expect(atCap).toEqual(full);
     expect(full.scene).toMatchObject({ pixels: 4096, samplePixels: 4096, sampleChips: 16 });

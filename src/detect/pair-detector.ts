@@ -448,11 +448,13 @@ function finiteCount(map: Float32Array): number {
 }
 
 /**
- * Pixels of usable chips from which a scene is fitted at most (PairSceneSampler): 2^18, above every
- * development scene (the largest, OSCD Rennes, has 563 × 339 = 190,857 pixels), so those are fitted from
- * all their pixels; a larger scene's medians and Otsu cut come from a sample of this many pixels.
+ * Pixels of usable chips from which a scene is fitted at most (PairSceneSampler): 2^21. That is above
+ * every development scene (the largest, OSCD Rennes, has 563 × 339 = 190,857 pixels) and every city of
+ * the OSCD kind (the largest are near 1.3 M pixels), so such pairs are fitted from all their pixels, as
+ * they were evaluated; a larger scene's medians and Otsu cut come from a sample of this many pixels
+ * (2,048 chips of 32 px, 32 of 256 px; both looks' bands of the sample ≈ 100 MiB at six bands).
  */
-export const PAIR_SAMPLE_PIXELS = 2 ** 18;
+export const PAIR_SAMPLE_PIXELS = 2 ** 21;
 
 /**
  * A scene's parameters (PairSceneSampler.fit): everything scoring one of its chips needs besides the chip,
