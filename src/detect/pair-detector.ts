@@ -394,6 +394,21 @@ export function eventStrength(st: PairStrengths, event: EventKind | undefined): 
   return Math.max(st.change, st.water, st.burn);
 }
 
+/** The detection of a chip that is not scored (too little valid in either image): no score, no alert. */
+export function unusableChip(key: string, validFraction: number): PairChipDetection {
+  return {
+    key,
+    usable: false,
+    validFraction,
+    score: 0,
+    kind: 'change',
+    confidence: null,
+    signals: [],
+    strengths: emptyStrengths(),
+    evidence: {},
+  };
+}
+
 /** Every strength 0 (a chip that was not scored). */
 export function emptyStrengths(): PairStrengths {
   return { change: 0, water: 0, burn: 0, construction: 0, vegetation: 0, drift: 0, prompt: 0 };
@@ -673,19 +688,7 @@ export function scorePairChip(
 
 /** A chip's detection once the chip threshold is known. */
 function finishChip(c: PairChipScore, chipThreshold: number, threshold: number): PairChipDetection {
-  if (!c.scored) {
-    return {
-      key: c.key,
-      usable: false,
-      validFraction: c.validFraction,
-      score: 0,
-      kind: 'change',
-      confidence: null,
-      signals: [],
-      strengths: emptyStrengths(),
-      evidence: {},
-    };
-  }
+  if (!c.scored) return unusableChip(c.key, c.validFraction);
   const { evidence, event } = c.scored;
   const change = evidence.change;
   const st: PairStrengths = {

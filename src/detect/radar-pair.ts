@@ -38,6 +38,7 @@ import { MASK_INVALID, MASK_UNCHANGED, MASK_VEGETATION_LOSS, MASK_WATER } from '
 import {
   CHIP_QUANTILE,
   emptyStrengths,
+  unusableChip,
   eventStrength,
   PAIR_CORROBORATION_WEIGHT,
   PAIR_MIN_VALID,
@@ -180,19 +181,7 @@ export function detectRadarPairScene(
   const chips = inputs.map((c, k): PairChipDetection => {
     const m = joint[k]!;
     const validFraction = count(m) / n;
-    if (!usable[k] || !change) {
-      return {
-        key: c.key,
-        usable: false,
-        validFraction,
-        score: 0,
-        kind: 'change',
-        confidence: null,
-        signals: [],
-        strengths: emptyStrengths(),
-        evidence: {},
-      };
-    }
+    if (!usable[k] || !change) return unusableChip(c.key, validFraction);
     const x0 = (c.col - layout.col0) * px;
     const y0 = (layout.rowTop - c.row) * px;
     const codes = new Uint8Array(n);
