@@ -173,6 +173,25 @@ describe.each(backends)('bad input is refused in one line and stores nothing ($n
     );
   });
 
+  it('re-adding an area with another minimum mapping unit', async () => {
+    await refused(
+      [
+        'area',
+        'add',
+        'valley',
+        file('valley.geojson', VALLEY),
+        '--source',
+        folder,
+        '--chip-size',
+        '32',
+        '--mmu-ha',
+        '0.5',
+      ],
+      'driftwatch: AreaError: area "valley" already exists with minimum mapping unit 0.1 ha, not the 0.5 ha given; remove it first or choose another id\n',
+      2,
+    );
+  });
+
   it('a chip size that is not a number', async () => {
     await refused(
       ['area', 'add', 'odd', file('odd.geojson', VALLEY), '--source', folder, '--chip-size', 'abc'],

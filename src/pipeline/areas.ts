@@ -136,6 +136,7 @@ export async function addArea(db: Queryable, input: NewArea): Promise<AreaRecord
       resolutionM,
       source,
       start: input.start,
+      mmuHa: input.mmuHa,
       fusionDays: input.fusionDays,
     };
     const conflict = areaConflict(stored, requested);
@@ -171,6 +172,8 @@ function areaConflict(
     resolutionM: number;
     source: SourceConfig;
     start?: string;
+    /** The minimum mapping unit asked for, when one was given. */
+    mmuHa?: number;
     /** The fusion window asked for, when one was given. */
     fusionDays?: number;
   },
@@ -186,6 +189,8 @@ function areaConflict(
     return `source settings ${canonical(stored.source)}, not the ${canonical(req.source)} given`;
   if ((stored.start ?? null) !== (req.start ?? null))
     return `start ${stored.start ?? 'none'}, not the ${req.start ?? 'none'} given`;
+  if (req.mmuHa !== undefined && stored.mmuHa !== req.mmuHa)
+    return `minimum mapping unit ${stored.mmuHa} ha, not the ${req.mmuHa} ha given`;
   if (req.fusionDays !== undefined && stored.fusionDays !== req.fusionDays)
     return `fusion window ${stored.fusionDays} days, not the ${req.fusionDays} given`;
   return undefined;
