@@ -10,6 +10,7 @@ import { openDb } from '../src/store/open.ts';
 import {
   backfillMonitor,
   describeSpec,
+  listMonitors,
   monitorHandle,
   setMonitorPaused,
   startMonitor,
@@ -66,7 +67,7 @@ describe('monitor schedules on a real Temporal server', () => {
     );
   });
 
-  it("a schedule's runs carry the fusion window it was started with; a window outside 0…60 days is refused", async () => {
+  it("a schedule's runs carry the fusion window it was started with, which listMonitors shows (null once restarted without one); a window outside 0…60 days is refused", async () => {
     const handle = await startMonitor(env.client, 'valley', { every: '1d', paused: true, fusionDays: 5 });
     const args = async () => ((await handle.describe()).action as { args?: unknown[] }).args;
     expect(await args()).toEqual([{ areaId: 'valley', fusionDays: 5 }]);
@@ -74,6 +75,20 @@ describe('monitor schedules on a real Temporal server', () => {
       startMonitor(env.client, 'valley', { every: '1d', paused: true, fusionDays: 2.5 }),
     ).rejects.toThrow(new InputError('--fusion-days 2.5 is not a whole number of days from 0 to 60'));
     expect(await args()).toEqual([{ areaId: 'valley', fusionDays: 5 }]);
+    const listed = async () =>
+      (await listMonitors(env.client)).find((r) => r.scheduleId === 'monitor/valley');
+    // Intervals are counted from the epoch: a daily schedule runs next at the coming UTC midnight.
+    const midnight = new Date(Math.ceil(Date.now() / 86_400_000) * 86_400_000).toISOString();
+    expect(await listed()).toEqual({
+      scheduleId: 'monitor/valley',
+      paused: true,
+      spec: 'every 1d',
+      nextRun: midnight,
+      runs: 0,
+      fusionDays: 5,
+    });
+    await startMonitor(env.client, 'valley', { every: '1d', paused: true });
+    expect((await listed())?.fusionDays).toBe(null);
   });
 
   it('a backfill replays the past in order: each run processes what was acquired up to its scheduled time', async () => {

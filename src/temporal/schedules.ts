@@ -133,6 +133,42 @@ export function describeSpec(spec: {
   return parts.join(', ') || 'no spec';
 }
 
+/** One area's monitor schedule, as `monitor list` shows it. */
+export interface MonitorRow {
+  /** The schedule id (`monitor/<area>`). */
+  scheduleId: string;
+  /** Whether it is paused. */
+  paused: boolean;
+  /** Its spec in words (describeSpec). */
+  spec: string;
+  /** Its next run (ISO 8601), when one is planned. */
+  nextRun?: string;
+  /** Runs started so far. */
+  runs: number;
+  /** The fusion window its runs use, in days; null: the area's at each run. */
+  fusionDays: number | null;
+}
+
+/** Every monitor schedule, in the order the server lists them. */
+export async function listMonitors(client: Client): Promise<MonitorRow[]> {
+  const rows: MonitorRow[] = [];
+  for await (const s of client.schedule.list()) {
+    if (!s.scheduleId.startsWith('monitor/')) continue;
+    const d = await client.schedule.getHandle(s.scheduleId).describe();
+    const args = (d.action as { args?: { fusionDays?: unknown }[] }).args;
+    const fusionDays = args?.[0]?.fusionDays;
+    rows.push({
+      scheduleId: s.scheduleId,
+      paused: d.state.paused,
+      spec: describeSpec(d.spec as Parameters<typeof describeSpec>[0]),
+      ...(d.info.nextActionTimes[0] ? { nextRun: d.info.nextActionTimes[0].toISOString() } : {}),
+      runs: d.info.numActionsTaken,
+      fusionDays: typeof fusionDays === 'number' ? fusionDays : null,
+    });
+  }
+  return rows;
+}
+
 /** The area's schedule, or an InputError naming the area when it has none. */
 export async function monitorHandle(client: Client, areaId: string): Promise<ScheduleHandle> {
   const handle = client.schedule.getHandle(scheduleId(areaId));

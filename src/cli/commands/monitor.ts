@@ -7,7 +7,7 @@ import type { Db } from '../../store/db.ts';
 import { getArea } from '../../pipeline/areas.ts';
 import {
   backfillMonitor,
-  describeSpec,
+  listMonitors,
   monitorHandle,
   setMonitorPaused,
   scheduleId,
@@ -210,26 +210,14 @@ export function register(program: Command): void {
     .action(async (o) => {
       await withRuntime(async (rt) => {
         const t = await rt.temporal();
-        const rows: { scheduleId: string; paused: boolean; spec: string; nextRun?: string; runs: number }[] =
-          [];
-        for await (const s of t.client.schedule.list()) {
-          if (!s.scheduleId.startsWith('monitor/')) continue;
-          const d = await t.client.schedule.getHandle(s.scheduleId).describe();
-          rows.push({
-            scheduleId: s.scheduleId,
-            paused: d.state.paused,
-            spec: describeSpec(d.spec as Parameters<typeof describeSpec>[0]),
-            nextRun: d.info.nextActionTimes[0]?.toISOString(),
-            runs: d.info.numActionsTaken,
-          });
-        }
+        const rows = await listMonitors(t.client);
         output(rows, o.json, (list) =>
           list.length === 0
             ? 'no schedules'
             : list
                 .map(
                   (r) =>
-                    `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\t${r.spec}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}`,
+                    `${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\t${r.spec}\tnext ${r.nextRun ?? '-'}\truns ${r.runs}\tfusion ${r.fusionDays === null ? "the area's" : `${r.fusionDays} d`}`,
                 )
                 .join('\n'),
         );
