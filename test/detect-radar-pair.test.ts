@@ -10,7 +10,7 @@ import { scoreEvent } from '../src/detect/series-eval.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 import { toBackscatter } from '../src/imagery/radar-image.ts';
 import { readDatedFolder } from '../src/imagery/series-folder.ts';
-import { RADAR_BASELINE_LOOKS } from '../src/pipeline/monitoring-radar-look.ts';
+import { RADAR_BASELINE_LOOKS } from '../src/pipeline/radar-reference.ts';
 import { noise } from './helpers/series-fixture.ts';
 
 const SERIES = join(

@@ -52,8 +52,7 @@ import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
 import type { EmbedDeps } from './embed-chips.ts';
 import { lookSensor, sensorChips, type LookSensor } from './look-sensor.ts';
-import { RADAR_BASELINE_LOOKS } from './monitoring-radar-look.ts';
-import { radarReferenceChips, type ReferenceChip } from './radar-reference.ts';
+import { RADAR_BASELINE_LOOKS, radarReferenceChips, type ReferenceChip } from './radar-reference.ts';
 
 /** What post-event detection needs besides the database. */
 export interface EventDeps {

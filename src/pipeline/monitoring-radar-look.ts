@@ -18,7 +18,6 @@
  * - Confirmation: the look is a later look of the area's provisional alerts (of either sensor), judged
  *   against the radar baseline from before each alert's first look (confirmRadar).
  */
-import { DEFAULT_BASELINE_SIZE } from '../detect/baseline.ts';
 import { emptyDetection } from '../detect/detect-chip.ts';
 import {
   clusterAlerts,
@@ -40,15 +39,12 @@ import { gridBox, writeLookAlertsEvidence } from './alert-evidence.ts';
 import { extentWithNeighbours } from './alert-extent.ts';
 import { areaCells, type AreaRecord } from './areas.ts';
 import { sensorChips } from './look-sensor.ts';
-import { withBands } from './radar-reference.ts';
+import { RADAR_BASELINE_LOOKS, withBands } from './radar-reference.ts';
 import type { PairCheckDeps } from './monitoring-pair-check.ts';
 import { fuseMonitoringLook, type SensorLook } from './monitoring-fusion.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
 import { advanceConfirmationsWith } from './confirm-alerts.ts';
 import { provisionalAlerts } from '../store/alerts.ts';
-
-/** Earlier radar looks composited into a chip's radar baseline. */
-export const RADAR_BASELINE_LOOKS = DEFAULT_BASELINE_SIZE;
 
 /** Cells read per call of the chip reader (as the monitoring pair check reads). */
 const READ_BATCH = 64;

@@ -5,9 +5,13 @@
  * pre-event radar reference is made here from the pre-event radar looks, as monitoring's radar baseline is
  * from the earlier radar looks (monitoring-radar-look.ts).
  */
+import { DEFAULT_BASELINE_SIZE } from '../detect/baseline.ts';
 import { radarComposite } from '../detect/radar-composite.ts';
 import type { Chip } from '../imagery/chip.ts';
 import { band, type ImageValue } from '../imagery/image.ts';
+
+/** Radar looks composited into a reference: monitoring's radar baseline and assessment's pre-event one. */
+export const RADAR_BASELINE_LOOKS = DEFAULT_BASELINE_SIZE;
 
 /** The image with only the named bands, in that order. */
 export function withBands(image: ImageValue, bands: readonly string[]): ImageValue {
