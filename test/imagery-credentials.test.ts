@@ -52,6 +52,10 @@ describe('imagery credentials', () => {
         res.writeHead(307, { Location: `${other.url}/asset.bin?signed=1` }).end();
         return true;
       }
+      if (path === '/denied.tif') {
+        res.writeHead(401).end('unauthorized');
+        return true;
+      }
       if (path === '/protected.tif') {
         res.writeHead(302, { Location: LOGIN }).end('<html>login</html>');
         return true;
@@ -157,6 +161,27 @@ describe('imagery credentials', () => {
     expect(seen).toEqual([
       { server: 'earthdata', path: '/protected.tif' },
       { server: 'earthdata', path: '/protected.tif', authorization: 'Bearer expired-token' },
+    ]);
+  });
+
+  it('a 401 from an Earthdata host is an AccessError saying whether a token was sent; from another host a SourceError', async () => {
+    const url = `${earthdata.url}/denied.tif`;
+    vi.stubEnv('EARTHDATA_TOKEN', undefined);
+    const without = await new HttpByteSource(url, asEarthdata()).fetch(0, 16).catch((e: unknown) => e);
+    expect(without).toBeInstanceOf(AccessError);
+    expect((without as Error).message).toBe(
+      `GET ${url} answered HTTP 401 from NASA Earthdata: it needs a NASA Earthdata user token in EARTHDATA_TOKEN (sent only over https to Earthdata hosts)`,
+    );
+    vi.stubEnv('EARTHDATA_TOKEN', 'revoked-token');
+    await expect(new HttpByteSource(url, asEarthdata()).fetch(0, 16)).rejects.toThrow(
+      new AccessError(
+        `GET ${url} answered HTTP 401 from NASA Earthdata: the Earthdata token in EARTHDATA_TOKEN was refused (expired, revoked, or without access to this collection?)`,
+      ),
+    );
+    const plain = await new HttpByteSource(url, HTTP).fetch(0, 16).catch((e: unknown) => e);
+    expect([plain instanceof AccessError, (plain as Error).message]).toEqual([
+      false,
+      `GET ${url} failed with HTTP 401: unauthorized`,
     ]);
   });
 

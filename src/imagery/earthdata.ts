@@ -33,3 +33,12 @@ export function earthdataLoginError(request: string, tokenSent: boolean): Access
       : `${request} was redirected to the NASA Earthdata login (${EARTHDATA_LOGIN_HOST}): it needs a NASA Earthdata user token in EARTHDATA_TOKEN (sent only over https to Earthdata hosts)`,
   );
 }
+
+/** The error of an Earthdata host answering 401 or 403: the token is missing or was refused. */
+export function earthdataRefusedError(request: string, status: number, tokenSent: boolean): AccessError {
+  return new AccessError(
+    tokenSent
+      ? `${request} answered HTTP ${status} from NASA Earthdata: the Earthdata token in EARTHDATA_TOKEN was refused (expired, revoked, or without access to this collection?)`
+      : `${request} answered HTTP ${status} from NASA Earthdata: it needs a NASA Earthdata user token in EARTHDATA_TOKEN (sent only over https to Earthdata hosts)`,
+  );
+}

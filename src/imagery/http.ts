@@ -9,7 +9,13 @@ import { loadConfig } from '../config.ts';
 import { SourceError, SourceUnavailableError } from '../errors.ts';
 import type { Secret } from '../secret.ts';
 import { shownUrl } from './shown-url.ts';
-import { EARTHDATA_HOSTS, earthdataLoginError, isEarthdataLogin, sendsEarthdataToken } from './earthdata.ts';
+import {
+  EARTHDATA_HOSTS,
+  earthdataLoginError,
+  earthdataRefusedError,
+  isEarthdataLogin,
+  sendsEarthdataToken,
+} from './earthdata.ts';
 import {
   announceRetry,
   budgetLeft,
@@ -108,6 +114,12 @@ export async function httpRequest(
         lastProblem = `HTTP ${response.status}`;
       } else {
         noteSuccess(key); // the server answered: it is up
+        const hosts = options.earthdataHosts ?? EARTHDATA_HOSTS;
+        if (
+          (response.status === 401 || response.status === 403) &&
+          sendsEarthdataToken(new URL(response.url || url), hosts)
+        )
+          throw earthdataRefusedError(request, response.status, earthdataToken !== undefined);
         throw new SourceError(
           `${request} failed with HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
         );
