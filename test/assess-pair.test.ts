@@ -72,6 +72,8 @@ describe('assessment of one pre-event and one post-event image', () => {
         scored: 16,
         unscored: 0,
         changed: 2,
+        // The one pre-event look is the reference of every chip.
+        referenceLooks: [{ id: 1, itemId: 'S2-fixture-2024-04-01', datetime: '2024-04-01T10:00:00.000Z' }],
       },
     ]);
     expect(a.changedChips.map((c) => [c.key, c.kind])).toEqual([
