@@ -86,6 +86,7 @@ export async function httpRequest(
   const request = `${init.method ?? 'GET'} ${shownUrl(url)}`;
   // Read from this process's environment at each call: never stored, never passed on.
   const earthdataToken = loadConfig().earthdataToken;
+  const earthdataHosts = options.earthdataHosts ?? EARTHDATA_HOSTS;
   let lastProblem = '';
   let allRefused = true;
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -100,7 +101,7 @@ export async function httpRequest(
         request,
         headers: { ...options.headers, ...(init.headers as Record<string, string>) },
         earthdataToken,
-        earthdataHosts: options.earthdataHosts ?? EARTHDATA_HOSTS,
+        earthdataHosts,
       });
       if (response.ok || init.acceptStatus?.includes(response.status)) {
         const body = await response.arrayBuffer();
@@ -114,10 +115,9 @@ export async function httpRequest(
         lastProblem = `HTTP ${response.status}`;
       } else {
         noteSuccess(key); // the server answered: it is up
-        const hosts = options.earthdataHosts ?? EARTHDATA_HOSTS;
         if (
           (response.status === 401 || response.status === 403) &&
-          sendsEarthdataToken(new URL(response.url || url), hosts)
+          sendsEarthdataToken(new URL(response.url || url), earthdataHosts)
         )
           throw earthdataRefusedError(request, response.status, earthdataToken !== undefined);
         throw new SourceError(

@@ -175,9 +175,13 @@ async function sensorReferences(
   }
   const out = new Map<LookSensor, SensorReference>();
   for (const [sensor, list] of bySensor) {
-    const looks = sensor === 'radar' ? list.slice(-RADAR_BASELINE_LOOKS) : list;
-    const ref = (await chooseReference(db, areaId, looks))!;
-    out.set(sensor, { ref, looks: sensor === 'radar' ? looks : [ref] });
+    if (sensor === 'radar') {
+      const looks = list.slice(-RADAR_BASELINE_LOOKS);
+      out.set(sensor, { ref: (await chooseReference(db, areaId, looks))!, looks });
+    } else {
+      const ref = (await chooseReference(db, areaId, list))!;
+      out.set(sensor, { ref, looks: [ref] });
+    }
   }
   return out;
 }
