@@ -39,11 +39,16 @@ function raster(kind: 'reflectance' | 'class'): { info: RasterInfo; pixels: Uint
   return { info, pixels };
 }
 
+/** How the level hands over the window: copied into an array of its own, or in place in the raster's plane. */
+type Layout = 'copied' | 'in-place';
+const LAYOUTS: Layout[] = ['copied', 'in-place'];
+
 async function warp(
   kind: 'reflectance' | 'class',
   bbox: Bbox,
   size: number,
   resampling: Resampling,
+  layout: Layout = 'copied',
 ): Promise<{ data: Float32Array; mask: Uint8Array; pixels: Uint16Array }> {
   const { info, pixels } = raster(kind);
   const img = await warpWindow({
@@ -54,10 +59,12 @@ async function warp(
         width: SIZE,
         height: SIZE,
         read: async ([x0, y0, x1, y1]) => {
+          // In place: the whole raster, as a window inside one stored tile is read from the tile.
+          if (layout === 'in-place') return { planes: [pixels], stride: SIZE, offset: y0 * SIZE + x0 };
           const out = new Uint16Array((x1 - x0) * (y1 - y0));
           for (let y = y0; y < y1; y++)
             for (let x = x0; x < x1; x++) out[(y - y0) * (x1 - x0) + x - x0] = pixels[y * SIZE + x]!;
-          return [out];
+          return { planes: [out], stride: x1 - x0, offset: 0 };
         },
       },
     ],
@@ -122,14 +129,17 @@ describe('separable warps of a 20 m band onto a 10 m grid', () => {
   const inside: Bbox = [OX + 100, OY - 400, OX + 400, OY - 100];
   const corner: Bbox = [OX - 100, OY - 200, OX + 200, OY + 100];
 
-  it('bilinear gives the per-pixel formula on every pixel, nearest next to nodata, inside and across the edge', async () => {
-    for (const bbox of [inside, corner]) {
-      const { data, mask, pixels } = await warp('reflectance', bbox, 30, 'bilinear');
-      const want = expected(pixels, bbox, 30, true, 1e-4);
-      expect(Array.from(data)).toEqual(want.data);
-      expect(Array.from(mask)).toEqual(want.mask);
-    }
-  });
+  it.each(LAYOUTS)(
+    'bilinear gives the per-pixel formula on every pixel, nearest next to nodata, inside and across the edge (window %s)',
+    async (layout) => {
+      for (const bbox of [inside, corner]) {
+        const { data, mask, pixels } = await warp('reflectance', bbox, 30, 'bilinear', layout);
+        const want = expected(pixels, bbox, 30, true, 1e-4);
+        expect(Array.from(data)).toEqual(want.data);
+        expect(Array.from(mask)).toEqual(want.mask);
+      }
+    },
+  );
 
   it('the nodata pixels fall in the window, so some rows take the per-pixel fallback', async () => {
     const { mask } = await warp('reflectance', inside, 30, 'bilinear');
@@ -148,12 +158,15 @@ describe('separable warps of a 20 m band onto a 10 m grid', () => {
     ]);
   });
 
-  it('nearest (a class band) gives each source pixel to its 2 × 2 target pixels, rows read once and copied', async () => {
-    for (const bbox of [inside, corner]) {
-      const { data, mask, pixels } = await warp('class', bbox, 30, 'nearest');
-      const want = expected(pixels, bbox, 30, false, 1);
-      expect(Array.from(data)).toEqual(want.data);
-      expect(Array.from(mask)).toEqual(want.mask);
-    }
-  });
+  it.each(LAYOUTS)(
+    'nearest (a class band) gives each source pixel to its 2 × 2 target pixels, rows read once and copied (window %s)',
+    async (layout) => {
+      for (const bbox of [inside, corner]) {
+        const { data, mask, pixels } = await warp('class', bbox, 30, 'nearest', layout);
+        const want = expected(pixels, bbox, 30, false, 1);
+        expect(Array.from(data)).toEqual(want.data);
+        expect(Array.from(mask)).toEqual(want.mask);
+      }
+    },
+  );
 });

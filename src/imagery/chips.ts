@@ -402,6 +402,10 @@ async function readLayer(
   // shadow; set when SCL is read with its buffer.
   let sclBad: Uint8Array | null = null;
   const readScl = async (f: FileRead, bands: string[]): Promise<ImageValue> => {
+    if (bands.length === 1) {
+      const blocks = await sclInBlocks(f, cell, grid, pad, options.signal);
+      if (blocks) return blocks;
+    }
     const [x0, y0, x1, y1] = cell.bounds;
     const d = pad * res;
     const wide = await f.reader.part([x0 - d, y0 - d, x1 + d, y1 + d], crs, {
@@ -438,7 +442,13 @@ async function readLayer(
       else for (let c = 0; c < size; c++) bad[to + c] = codes[from + c]! & 1;
     }
     sclBad = bad;
-    return cutWindow(wide, pad, size);
+    // The SCL plane itself is not kept (its classes are in sclBad); other mask bands are.
+    const keep = wide.bands.flatMap((b, k) => (b === 'scl' ? [] : [k]));
+    return cutWindow(
+      { ...wide, bands: keep.map((k) => wide.bands[k]!), data: keep.map((k) => wide.data[k]!) },
+      pad,
+      size,
+    );
   };
   // Every file's window at once, so their fetches and decoding overlap.
   const jobs: Array<Promise<ImageValue>> = [];
@@ -466,6 +476,80 @@ async function readLayer(
   if (sclBad) clearFlagged(mask, sclBad);
   else if (scl) for (let i = 0; i < n; i++) if (mask[i] === 1 && invalidScl(scl[i]!)) mask[i] = 0;
   return { planes, mask, valid: countValid(mask), display };
+}
+
+/**
+ * The cell's validity from a file holding SCL alone whose pixels are k × k blocks of the grid's pixels
+ * (Sentinel-2's 20 m SCL on a 10 m grid, k = 2), aligned with the cell grown by the buffer, with a
+ * buffer of whole blocks; null otherwise. SCL read nearest onto the grid gives every grid pixel of a
+ * block the block's class, and a square buffer of k·r grid pixels around whole blocks covers exactly the
+ * blocks within r of them, so classifying and buffering the blocks and giving each grid pixel its
+ * block's result is the same mask as doing it on the grid, on a k²-th of the pixels. The result holds
+ * no band, only the mask (0 where SCL is missing, invalid or within the buffer of a cloud or shadow).
+ */
+async function sclInBlocks(
+  f: FileRead,
+  cell: GridCell,
+  grid: GridSpec,
+  pad: number,
+  signal: AbortSignal | undefined,
+): Promise<ImageValue | null> {
+  const size = grid.chipPx;
+  const [x0, y0, x1, y1] = cell.bounds;
+  const res = (x1 - x0) / size;
+  const crs = `EPSG:${grid.epsg}`;
+  if (f.info.crs !== crs) return null;
+  const [rx, ry] = f.info.resolution;
+  const k = Math.round(rx / res);
+  const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.abs(b);
+  if (k < 2 || !near(rx, k * res) || !near(ry, rx) || pad % k !== 0 || size % k !== 0) return null;
+  const d = pad * res;
+  const gx = (x0 - d - f.info.bounds[0]) / rx;
+  const gy = (f.info.bounds[3] - (y1 + d)) / ry;
+  if (Math.abs(gx - Math.round(gx)) > 1e-6 || Math.abs(gy - Math.round(gy)) > 1e-6) return null;
+  const w = (size + 2 * pad) / k;
+  const r = pad / k;
+  const blocks = await f.reader.part([x0 - d, y0 - d, x1 + d, y1 + d], crs, {
+    width: w,
+    height: w,
+    bands: ['scl'],
+    signal,
+    resampling: 'nearest',
+  });
+  const scl = blocks.data[0]!;
+  const present = blocks.mask;
+  const flags = new Uint8Array(w * w);
+  // Per block: 1 where the grid pixels are valid before the buffer (SCL present, class not invalid).
+  const ok = new Uint8Array(w * w);
+  let clouds = 0;
+  for (let i = 0; i < scl.length; i++) {
+    const code = sclCode(scl[i]!);
+    if (present[i] === 0) continue;
+    if ((code & 1) === 0) ok[i] = 1;
+    if ((code & 2) !== 0) {
+      flags[i] = 1;
+      clouds++;
+    }
+  }
+  const buffered = clouds > 0 ? dilateFlags(flags, w, w, r) : null;
+  const mask = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    const from = ((y / k) | 0) * w + r * w + r;
+    const to = y * size;
+    for (let x = 0; x < size; x++) {
+      const b = from + ((x / k) | 0);
+      mask[to + x] = ok[b]! & (buffered ? buffered[b]! ^ 1 : 1);
+    }
+  }
+  return {
+    ...blocks,
+    width: size,
+    height: size,
+    bands: [],
+    data: [],
+    mask,
+    bounds: [...cell.bounds] as Bbox,
+  };
 }
 
 /** The size×size window at (pad, pad) of a (size + 2·pad)² image. */

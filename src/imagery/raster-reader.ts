@@ -162,13 +162,16 @@ class GeoTiffReader implements RasterReader {
       width: image.getWidth(),
       height: image.getHeight(),
       read: async (window, samples, signal) =>
-        (await tiles.read(window, samples, signal)) ??
-        ((await image.readRasters({
-          window,
-          samples,
-          interleave: false,
-          signal,
-        })) as unknown as ArrayLike<number>[]),
+        (await tiles.read(window, samples, signal)) ?? {
+          planes: (await image.readRasters({
+            window,
+            samples,
+            interleave: false,
+            signal,
+          })) as unknown as ArrayLike<number>[],
+          stride: window[2] - window[0],
+          offset: 0,
+        },
     };
   }
 

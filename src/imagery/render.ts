@@ -32,25 +32,86 @@ const LUT_BUCKETS = 65_536;
 const LUT_SCALE = LUT_BUCKETS / RGB_MAX_REFLECTANCE;
 
 /**
- * stretchReflectance per bucket of reflectance where the stretch is constant over the bucket widened by
- * half a bucket on each side (so rounding of r × LUT_SCALE cannot leave it), else -1 (computed exactly).
- * The stretch is monotonic, so a constant value at both ends holds in between.
+ * STRETCH_AT[k]: the smallest reflectance whose byte is at least k (k = 1…255; 0 below, none above),
+ * found by bisection over doubles, so that r's byte is the largest k with STRETCH_AT[k] ≤ r. That is
+ * stretchReflectance itself wherever stretchReflectance does not decrease between neighbouring values
+ * (test imagery-render checks every float32 value around each step and a sweep of the whole range).
  */
-const STRETCH_LUT = (() => {
-  const lut = new Int16Array(LUT_BUCKETS + 2);
+const STRETCH_AT = (() => {
+  const at = new Float64Array(257);
+  at[0] = -Infinity;
+  at[256] = Infinity;
+  for (let k = 1; k < 256; k++) {
+    let lo = 0;
+    let hi = RGB_MAX_REFLECTANCE;
+    for (;;) {
+      const mid = (lo + hi) / 2;
+      if (mid <= lo || mid >= hi) break;
+      if (stretchReflectance(mid) >= k) hi = mid;
+      else lo = mid;
+    }
+    at[k] = hi;
+  }
+  return at;
+})();
+
+/**
+ * A lower bound of the byte of every reflectance in each bucket: the byte at the start of the bucket
+ * before it (r × LUT_SCALE may round up into the next bucket, never by a whole bucket).
+ */
+const BUCKET_FLOOR = Uint8Array.from({ length: LUT_BUCKETS + 1 }, (_, k) =>
+  stretchReflectance(Math.max(0, (k - 1) / LUT_SCALE)),
+);
+
+/** stretchReflectance from the bucket's lower bound and the steps above it. */
+function stretchByte(r: number): number {
+  if (!(r > 0)) return 0;
+  if (r >= RGB_MAX_REFLECTANCE) return 255;
+  let e = BUCKET_FLOOR[(r * LUT_SCALE) | 0]!;
+  while (r >= STRETCH_AT[e + 1]!) e++;
+  return e;
+}
+
+/** Bits of a float32 (the float32 value with the bits of the index of a Uint32Array). */
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+F32[0] = RGB_MAX_REFLECTANCE;
+/** Bits of the float32 nearest to RGB_MAX_REFLECTANCE: a non-negative float32 below it has smaller bits. */
+const TOP_BITS = U32[0]!;
+/** Float32 values per bucket of BITS_LUT (2^13, the low mantissa bits dropped). */
+const BITS_SHIFT = 13;
+
+/**
+ * The byte of every float32 from 0 up to the top of the stretch by its bits: non-negative float32
+ * values order as their bits do, so bits >>> 13 buckets them in order; the byte, or -1 where it changes
+ * within the bucket (255 of 128 205 buckets; those are computed by stretchByte).
+ */
+const BITS_LUT = (() => {
+  const lut = new Int16Array((TOP_BITS >>> BITS_SHIFT) + 1);
   for (let k = 0; k < lut.length; k++) {
-    const lo = stretchReflectance((k - 0.5) / LUT_SCALE);
-    lut[k] = lo === stretchReflectance((k + 1.5) / LUT_SCALE) ? lo : -1;
+    U32[0] = k << BITS_SHIFT;
+    const lo = stretchByte(F32[0]!);
+    U32[0] = Math.min(TOP_BITS - 1, ((k + 1) << BITS_SHIFT) - 1);
+    lut[k] = lo === stretchByte(F32[0]!) ? lo : -1;
   }
   return lut;
 })();
 
-/** stretchReflectance through the lookup table where it is exact. */
-function stretchByte(r: number): number {
-  if (!(r > 0)) return 0;
-  if (r >= RGB_MAX_REFLECTANCE) return 255;
-  const e = STRETCH_LUT[(r * LUT_SCALE) | 0]!;
-  return e < 0 ? stretchReflectance(r) : e;
+/** The byte of pixel i of a float32 plane, `bits` the plane's Uint32Array view. */
+function planeByte(plane: Float32Array, bits: Uint32Array, i: number): number {
+  const b = bits[i]!;
+  if (b < TOP_BITS) {
+    const e = BITS_LUT[b >>> BITS_SHIFT]!;
+    return e >= 0 ? e : stretchByte(plane[i]!);
+  }
+  // Negative, NaN, or at least the top of the stretch.
+  return plane[i]! >= RGB_MAX_REFLECTANCE ? 255 : 0;
+}
+
+/** The byte of each reflectance as renderRgb writes it from a float32 plane (tests pin it to stretchReflectance). */
+export function renderedByte(r: number): number {
+  const plane = Float32Array.of(r);
+  return planeByte(plane, new Uint32Array(plane.buffer), 0);
 }
 
 /** A display value clipped to 0…255 and rounded. */
@@ -87,12 +148,28 @@ export function renderRgb(image: ImageValue): RgbImage {
       out[i * 3 + 2] = displayByte(b[i]!);
     }
   } else {
-    for (let i = 0; i < n; i++) {
-      if (mask[i] === 0) continue;
-      out[i * 3] = stretchByte(r[i]!);
-      out[i * 3 + 1] = stretchByte(g[i]!);
-      out[i * 3 + 2] = stretchByte(b[i]!);
-    }
+    stretchPlanes(r, g, b, mask, out);
   }
   return { width: image.width, height: image.height, data: out };
+}
+
+/** The stretch of three float32 planes into interleaved bytes, through their bits (BITS_LUT). */
+function stretchPlanes(
+  r: Float32Array,
+  g: Float32Array,
+  b: Float32Array,
+  mask: Uint8Array,
+  out: Uint8Array,
+): void {
+  const bitsOf = (p: Float32Array): Uint32Array => new Uint32Array(p.buffer, p.byteOffset, p.length);
+  const rb = bitsOf(r);
+  const gb = bitsOf(g);
+  const bb = bitsOf(b);
+  const n = mask.length;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    if (mask[i] === 0) continue;
+    out[o] = planeByte(r, rb, i);
+    out[o + 1] = planeByte(g, gb, i);
+    out[o + 2] = planeByte(b, bb, i);
+  }
 }

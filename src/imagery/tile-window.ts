@@ -51,6 +51,18 @@ interface TileRef {
   length: number;
 }
 
+/**
+ * A window of samples: sample (x, y) of the window, counted from its top-left pixel, is
+ * `planes[k][offset + y * stride + x]`. A window that lies within one tile is the decoded tile itself
+ * (its row length and the window's start in it, no copy); others are assembled (stride the window's
+ * width, offset 0). The planes are shared with the tile cache: read them, never write.
+ */
+export interface SampleWindow {
+  planes: SampleArray[];
+  stride: number;
+  offset: number;
+}
+
 /** Reads windows of one image; `read` returns null for layouts it does not handle. */
 export class TileWindowReader {
   private layout: Promise<Layout | null> | null = null;
@@ -66,12 +78,12 @@ export class TileWindowReader {
     private readonly maxTiles?: number,
   ) {}
 
-  /** The window [x0, y0, x1, y1) of the given samples, one array per sample, or null when unsupported. */
+  /** The window [x0, y0, x1, y1) of the given samples, one plane per sample, or null when unsupported. */
   async read(
     window: [number, number, number, number],
     samples: number[],
     signal?: AbortSignal,
-  ): Promise<SampleArray[] | null> {
+  ): Promise<SampleWindow | null> {
     this.layout ??= this.describe();
     const layout = await this.layout;
     if (!layout) return null;
@@ -79,7 +91,6 @@ export class TileWindowReader {
     const ww = x1 - x0;
     const wh = y1 - y0;
     const { tileWidth: tw, tileHeight: th, samplesPerPixel: spp } = layout;
-    const out = samples.map(() => layout.arrayOf(ww * wh));
     const tx0 = Math.max(0, Math.floor(x0 / tw));
     const tx1 = Math.min(layout.across, Math.ceil(x1 / tw));
     const ty0 = Math.max(0, Math.floor(y0 / th));
@@ -91,6 +102,27 @@ export class TileWindowReader {
         for (let tx = tx0; tx < tx1; tx++)
           wanted.push(plane * layout.across * layout.down + ty * layout.across + tx);
     const decoded = await this.tilesOf(layout, wanted, signal);
+    // A window inside one tile of one-sample planes is read from the decoded tile in place.
+    const oneSample = layout.planar === 2 || spp === 1;
+    if (
+      oneSample &&
+      tx1 - tx0 === 1 &&
+      ty1 - ty0 === 1 &&
+      x0 >= tx0 * tw &&
+      y0 >= ty0 * th &&
+      x1 <= Math.min((tx0 + 1) * tw, this.image.getWidth()) &&
+      y1 <= Math.min(ty0 * th + this.image.getBlockHeight(ty0), this.image.getHeight())
+    ) {
+      const rows = this.image.getBlockHeight(ty0);
+      const tiles = layout.planar === 2 ? decoded : samples.map(() => decoded[0]!);
+      for (const tile of tiles)
+        if (tile.length < rows * tw)
+          throw new Error(
+            `tile ${tx0}, ${ty0} decodes to ${tile.length} samples, fewer than its ${tw}×${rows} pixels`,
+          );
+      return { planes: tiles, stride: tw, offset: (y0 - ty0 * th) * tw + (x0 - tx0 * tw) };
+    }
+    const out = samples.map(() => layout.arrayOf(ww * wh));
     let k = 0;
     for (let p = 0; p < planes.length; p++) {
       for (let ty = ty0; ty < ty1; ty++) {
@@ -153,7 +185,7 @@ export class TileWindowReader {
         }
       }
     }
-    return out;
+    return { planes: out, stride: ww, offset: 0 };
   }
 
   /** The decoded tiles, from the cache or fetched (adjacent ones in one request) and decoded. */

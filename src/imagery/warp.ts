@@ -14,7 +14,18 @@ import type { BandScaling, RasterInfo } from './raster-reader.ts';
 /** nearest or bilinear. */
 export type Resampling = 'nearest' | 'bilinear';
 
-/** One image level: its size and how to read a window of it (one array per sample). */
+/**
+ * Samples of a window [x0, y0, x1, y1) of a level: sample (x, y), counted from the window's top-left
+ * pixel, is `planes[k][offset + y * stride + x]` (stride x1 − x0 and offset 0 for a window of its own;
+ * a window inside one stored tile is that tile, read in place).
+ */
+export interface LevelWindow {
+  planes: ArrayLike<number>[];
+  stride: number;
+  offset: number;
+}
+
+/** One image level: its size and how to read a window of it (one plane per sample). */
 export interface WarpLevel {
   width: number;
   height: number;
@@ -22,7 +33,7 @@ export interface WarpLevel {
     window: [number, number, number, number],
     samples: number[],
     signal?: AbortSignal,
-  ): Promise<ArrayLike<number>[]>;
+  ): Promise<LevelWindow>;
 }
 
 /** Inputs of warpWindow. */
@@ -90,16 +101,25 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   const y0 = clamp(Math.floor(vmin * sy - 0.5 + SNAP), 0, level.height - 1);
   const x1 = clamp(Math.ceil(umax * sx - 0.5 - SNAP) + 1, x0 + 1, level.width);
   const y1 = clamp(Math.ceil(vmax * sy - 0.5 - SNAP) + 1, y0 + 1, level.height);
-  const raw = await level.read([x0, y0, x1, y1], p.samples, p.signal);
+  const { planes: raw, stride, offset } = await level.read([x0, y0, x1, y1], p.samples, p.signal);
 
   const mask = new Uint8Array(n).fill(1);
   const data: Float32Array[] = p.samples.map(() => new Float32Array(n));
   const scalings = p.samples.map((s) => info.scaling[s]!);
-  const win: Window = { x0, y0, ww: x1 - x0, wh: y1 - y0, lw: level.width, lh: level.height };
+  const win: Window = {
+    x0,
+    y0,
+    ww: x1 - x0,
+    wh: y1 - y0,
+    lw: level.width,
+    lh: level.height,
+    stride,
+    offset,
+  };
   const bilinear = p.resampling === 'bilinear';
   if (separable) {
-    const cols = axisSamples(u, x0, win.ww, level.width, 1);
-    const rows = axisSamples(v, y0, win.wh, level.height, win.ww);
+    const cols = axisSamples(u, x0, win.ww, level.width, 1, 0);
+    const rows = axisSamples(v, y0, win.wh, level.height, stride, offset);
     for (let b = 0; b < raw.length; b++) {
       resampleSeparable(
         raw[b]!,
@@ -134,7 +154,7 @@ export async function warpWindow(p: WarpParams): Promise<ImageValue> {
   };
 }
 
-/** The window read from the chosen level: origin, size, and the level's size. */
+/** The window read from the chosen level: origin, size, the level's size, and where its samples lie (LevelWindow). */
 interface Window {
   x0: number;
   y0: number;
@@ -142,6 +162,8 @@ interface Window {
   wh: number;
   lw: number;
   lh: number;
+  stride: number;
+  offset: number;
 }
 
 /** Smallest and largest u and v over the pixels where both are finite. */
@@ -177,9 +199,10 @@ function finiteRange(a: Float64Array): [number, number] {
 
 /**
  * Per target column (or row) of a separable mapping: whether the centre lies inside the level and the
- * window (`inside`), the nearest source offset (`near`, times `stride`), the bilinear base offset
- * (`base`, times stride), its weight `t`, the neighbour step (`step`: 0 or stride) and whether the
- * bilinear pair lies inside the window (`pairInside`). The same arithmetic as the per-pixel path.
+ * window (`inside`), the nearest source offset (`near`, times `stride`, plus `start`), the bilinear base
+ * offset (`base`, times stride, plus start), its weight `t`, the neighbour step (`step`: 0 or stride)
+ * and whether the bilinear pair lies inside the window (`pairInside`). The same arithmetic as the
+ * per-pixel path.
  */
 interface AxisSamples {
   inside: Uint8Array;
@@ -196,6 +219,7 @@ function axisSamples(
   size: number,
   levelSize: number,
   stride: number,
+  start: number,
 ): AxisSamples {
   const m = c.length;
   const out: AxisSamples = {
@@ -210,14 +234,14 @@ function axisSamples(
     const cc = c[i]!;
     const nearest = Math.floor(cc) - origin;
     out.inside[i] = cc >= 0 && cc < levelSize && nearest >= 0 && nearest < size ? 1 : 0;
-    out.near[i] = nearest * stride;
+    out.near[i] = nearest * stride + start;
     let f = cc - 0.5 - origin;
     const r = Math.round(f);
     if (Math.abs(f - r) < SNAP) f = r;
     const b = Math.floor(f);
     const t = f - b;
     out.t[i] = t;
-    out.base[i] = b * stride;
+    out.base[i] = b * stride + start;
     out.step[i] = t === 0 ? 0 : stride;
     out.pairInside[i] = b >= 0 && b + (t === 0 ? 0 : 1) < size ? 1 : 0;
   }
@@ -428,7 +452,7 @@ function resampleGeneral(
   bilinearWanted: boolean,
   scalings: BandScaling[],
 ): void {
-  const { x0, y0, ww, wh } = win;
+  const { x0, y0, ww, wh, stride, offset } = win;
   const nodatas = scalings.map((s) => s.nodata);
   const isNodata = (b: number, val: number): boolean =>
     Number.isNaN(val) || (nodatas[b] !== null && val === nodatas[b]);
@@ -465,10 +489,10 @@ function resampleGeneral(
       ty = fy - by;
       // A neighbour is only needed along an axis with a fractional offset.
       dxk = tx === 0 ? 0 : 1;
-      dyk = ty === 0 ? 0 : ww;
+      dyk = ty === 0 ? 0 : stride;
       if (dxk === 0 && dyk === 0) useBilinear = false;
       else if (bx < 0 || by < 0 || bx + (dxk ? 1 : 0) >= ww || by + (dyk ? 1 : 0) >= wh) useBilinear = false;
-      k00 = by * ww + bx;
+      k00 = offset + by * stride + bx;
     }
     for (let b = 0; b < raw.length; b++) {
       const plane = raw[b]!;
@@ -480,12 +504,12 @@ function resampleGeneral(
         const a01 = plane[k00 + dyk]!;
         const a11 = plane[k00 + dyk + dxk]!;
         if (isNodata(b, a00) || isNodata(b, a10) || isNodata(b, a01) || isNodata(b, a11)) {
-          val = plane[ny * ww + nx]!;
+          val = plane[offset + ny * stride + nx]!;
         } else {
           val = (a00 * (1 - tx) + a10 * tx) * (1 - ty) + (a01 * (1 - tx) + a11 * tx) * ty;
         }
       } else {
-        val = plane[ny * ww + nx]!;
+        val = plane[offset + ny * stride + nx]!;
       }
       if (isNodata(b, val)) {
         mask[i] = 0;
