@@ -169,4 +169,21 @@ describe('separable warps of a 20 m band onto a 10 m grid', () => {
       }
     },
   );
+
+  it.each(LAYOUTS)(
+    "on the raster's own pixels every target pixel is its source pixel scaled, nodata invalid and 0 (window %s)",
+    async (layout) => {
+      // 20 × 20 target pixels of 20 m from source column 10, row 10: source pixel (13, 17) is nodata.
+      const own: Bbox = [OX + 200, OY - 600, OX + 600, OY - 200];
+      for (const resampling of ['bilinear', 'nearest'] as const) {
+        const { data, mask, pixels } = await warp('reflectance', own, 20, resampling, layout);
+        const want: number[] = [];
+        for (let j = 0; j < 20; j++)
+          for (let i = 0; i < 20; i++) want.push(Math.fround(pixels[(10 + j) * SIZE + 10 + i]! * 1e-4));
+        expect(Array.from(data)).toEqual(want);
+        expect(Array.from(mask.keys()).filter((k) => mask[k] === 0)).toEqual([7 * 20 + 3]);
+        expect(data[7 * 20 + 3]).toBe(0);
+      }
+    },
+  );
 });

@@ -81,18 +81,42 @@ const TOP_BITS = U32[0]!;
 /** Float32 values per bucket of BITS_LUT (2^13, the low mantissa bits dropped). */
 const BITS_SHIFT = 13;
 
+/** Where the byte steps within a bucket of BITS_LUT: the bits of the first float32 of the higher byte. */
+const STEP_BITS: number[] = [];
+/** The byte below that step. */
+const STEP_LOW: number[] = [];
+
 /**
  * The byte of every float32 from 0 up to the top of the stretch by its bits: non-negative float32
- * values order as their bits do, so bits >>> 13 buckets them in order; the byte, or -1 where it changes
- * within the bucket (255 of 128 205 buckets; those are computed by stretchByte).
+ * values order as their bits do, so bits >>> 13 buckets them in order. An entry is the bucket's byte;
+ * where the byte steps once within the bucket, −2 − t for STEP_BITS[t] and STEP_LOW[t]; where it
+ * steps more than once (the buckets nearest 0), −1: computed by stretchByte.
  */
 const BITS_LUT = (() => {
   const lut = new Int16Array((TOP_BITS >>> BITS_SHIFT) + 1);
+  const byteAt = (bits: number): number => {
+    U32[0] = bits;
+    return stretchByte(F32[0]!);
+  };
   for (let k = 0; k < lut.length; k++) {
-    U32[0] = k << BITS_SHIFT;
-    const lo = stretchByte(F32[0]!);
-    U32[0] = Math.min(TOP_BITS - 1, ((k + 1) << BITS_SHIFT) - 1);
-    lut[k] = lo === stretchByte(F32[0]!) ? lo : -1;
+    const first = k << BITS_SHIFT;
+    const last = Math.min(TOP_BITS - 1, ((k + 1) << BITS_SHIFT) - 1);
+    const lo = byteAt(first);
+    const hi = byteAt(last);
+    if (lo === hi) lut[k] = lo;
+    else if (hi === lo + 1) {
+      // The first float32 of the bucket with the higher byte, by bisection over the bits.
+      let below = first;
+      let at = last;
+      while (at - below > 1) {
+        const mid = below + ((at - below) >>> 1);
+        if (byteAt(mid) > lo) at = mid;
+        else below = mid;
+      }
+      lut[k] = -2 - STEP_BITS.length;
+      STEP_BITS.push(at);
+      STEP_LOW.push(lo);
+    } else lut[k] = -1;
   }
   return lut;
 })();
@@ -102,7 +126,12 @@ function planeByte(plane: Float32Array, bits: Uint32Array, i: number): number {
   const b = bits[i]!;
   if (b < TOP_BITS) {
     const e = BITS_LUT[b >>> BITS_SHIFT]!;
-    return e >= 0 ? e : stretchByte(plane[i]!);
+    if (e >= 0) return e;
+    if (e < -1) {
+      const t = -2 - e;
+      return STEP_LOW[t]! + (b >= STEP_BITS[t]! ? 1 : 0);
+    }
+    return stretchByte(plane[i]!);
   }
   // Negative, NaN, or at least the top of the stretch.
   return plane[i]! >= RGB_MAX_REFLECTANCE ? 255 : 0;
