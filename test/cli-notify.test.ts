@@ -84,7 +84,8 @@ describe('notify subscriptions through the CLI', () => {
     const none = await cli('notify', 'redeliver', 'delta', '--since', '2026-01-01');
     expect([none.stdout, none.status]).toEqual(['re-queued 0 failed deliveries of delta\n', 0]);
     await db.query('DELETE FROM notify_subscriptions WHERE id = $1', [ridge]);
-  });
+    // Eight CLI processes in turn: room for a loaded machine, where each can take several seconds to start.
+  }, 240_000);
 
   it('adds a subscription, prints its secret once, lists and removes it', async () => {
     const added = await cli(

@@ -263,9 +263,12 @@ describe.skipIf(!gdal)('COG reading and chips over HTTP', () => {
       });
       expect(f).toContain('flaky.tif');
       server.faults.set('/flaky.tif', { status: 500, times: 2 });
-      const img = await openRaster(`${server.url}/flaky.tif`, { http: FAST }).preview({ maxSize: 64 });
+      const reader = openRaster(`${server.url}/flaky.tif`, { http: FAST });
+      const img = await reader.preview({ maxSize: 64 });
       expect(img.data[0]![0]).toBe(Math.fround(0.1234));
       expect(server.requests.get('/flaky.tif')).toBe(3);
+      // The reader counts every request it sent, the two that failed with it.
+      expect(reader.requests).toBe(server.requests.get('/flaky.tif'));
     });
 
     it('a server failing with 500 every time is SourceUnavailableError (retryable) after the retries', async () => {

@@ -134,6 +134,8 @@ describe('imagery credentials', () => {
     vi.stubEnv('EARTHDATA_TOKEN', 'edl-token-xyz');
     const source = new HttpByteSource(`${earthdata.url}/to-other.bin`, asEarthdata());
     expect([...new Uint8Array(await source.fetch(0, 4))]).toEqual([1, 2, 3, 4]);
+    // The read and its redirect are two requests.
+    expect(source.requests).toBe(2);
     expect(seen).toEqual([
       { server: 'earthdata', path: '/to-other.bin', authorization: 'Bearer edl-token-xyz' },
       { server: 'other', path: '/asset.bin' },

@@ -16,7 +16,7 @@ export interface ByteSource {
   fetch(offset: number, length: number, options?: { signal?: AbortSignal }): Promise<ArrayBuffer>;
   /** File size when known. */
   size(): number | null;
-  /** Requests (HTTP requests or file reads) made so far. */
+  /** Requests made so far: HTTP requests sent (each attempt and each redirect hop), or file reads. */
   readonly requests: number;
   close(): Promise<void>;
 }
@@ -45,11 +45,10 @@ export class HttpByteSource implements ByteSource {
     if (this.total !== null) length = Math.min(length, this.total - offset);
     if (length <= 0) return new ArrayBuffer(0);
     const url = this.options.sign ? await this.options.sign(this.href, signal) : this.href;
-    this.requests++;
     const { response, body } = await httpRequest(
       url,
       { headers: { Range: `bytes=${offset}-${offset + length - 1}` }, acceptStatus: [416] },
-      { ...this.options, signal },
+      { ...this.options, signal, counter: this },
     );
     if (response.status === 416) return new ArrayBuffer(0);
     if (response.status === 206) {

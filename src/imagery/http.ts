@@ -57,8 +57,13 @@ export const DEFAULT_HTTP: Required<Omit<HttpOptions, 'headers' | 'refusedIsFina
   budgetMs: DEFAULT_RETRY_BUDGET_MS,
 };
 
-/** Counts of requests made, for benchmarks. */
+/** Counts of requests made, for benchmarks: every request sent (each attempt and each redirect hop). */
 export const httpStats = { requests: 0, bytes: 0 };
+
+/** Where httpRequest also counts the requests it sends (each attempt and each redirect hop). */
+export interface RequestCounter {
+  requests: number;
+}
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -76,7 +81,7 @@ function refused(err: unknown): boolean {
 export async function httpRequest(
   url: string,
   init: RequestInit & { acceptStatus?: number[] },
-  options: HttpOptions & { signal?: AbortSignal } = {},
+  options: HttpOptions & { signal?: AbortSignal; counter?: RequestCounter } = {},
 ): Promise<{ response: Response; body: ArrayBuffer }> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP.timeoutMs;
   const retries = options.retries ?? DEFAULT_HTTP.retries;
@@ -96,8 +101,8 @@ export async function httpRequest(
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const startedAt = Date.now();
     try {
-      httpStats.requests++;
       const response = await send(url, init, signal, {
+        counter: options.counter,
         request,
         headers: { ...options.headers, ...(init.headers as Record<string, string>) },
         earthdataToken,
@@ -174,6 +179,7 @@ async function send(
   init: RequestInit,
   signal: AbortSignal,
   ctx: {
+    counter: RequestCounter | undefined;
     request: string;
     headers: Record<string, string>;
     earthdataToken: Secret | undefined;
@@ -190,6 +196,8 @@ async function send(
       ? { ...ctx.headers, Authorization: `Bearer ${ctx.earthdataToken!.reveal()}` }
       : ctx.headers;
     tokenSent ||= bearer;
+    httpStats.requests++;
+    if (ctx.counter) ctx.counter.requests++;
     const response = await fetch(current, { ...init, method, body, headers, signal, redirect: 'manual' });
     const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null;
     if (location === null) return response;
