@@ -222,13 +222,16 @@ function axisSamples(
   start: number,
 ): AxisSamples {
   const m = c.length;
+  // One buffer for the six arrays (8-byte values first, then 4-byte, then bytes): a warp makes two of
+  // these per chip, and fewer buffers are less for the collector to track.
+  const buf = new ArrayBuffer(m * (8 + 3 * 4 + 2));
   const out: AxisSamples = {
-    inside: new Uint8Array(m),
-    near: new Int32Array(m),
-    base: new Int32Array(m),
-    t: new Float64Array(m),
-    step: new Int32Array(m),
-    pairInside: new Uint8Array(m),
+    t: new Float64Array(buf, 0, m),
+    near: new Int32Array(buf, 8 * m, m),
+    base: new Int32Array(buf, 12 * m, m),
+    step: new Int32Array(buf, 16 * m, m),
+    inside: new Uint8Array(buf, 20 * m, m),
+    pairInside: new Uint8Array(buf, 21 * m, m),
   };
   for (let i = 0; i < m; i++) {
     const cc = c[i]!;
