@@ -388,7 +388,6 @@ async function readLayer(
   const size = grid.chipPx;
   const n = size * size;
   const planes = new Map<string, Float32Array>();
-  const mask = new Uint8Array(n).fill(1);
   let display = false;
   const crs = `EPSG:${grid.epsg}`;
   if (!reads.every((f) => covers(f, cell, grid))) return null;
@@ -466,9 +465,11 @@ async function readLayer(
     if (err instanceof OutsideRasterError) return null;
     throw err;
   }
+  // The first window's mask (a fresh array of the cell's size) becomes the layer's; the others are merged in.
+  const mask = parts[0]?.mask ?? new Uint8Array(n).fill(1);
   for (const img of parts) {
     if (img.scale === 'display') display = true;
-    andMask(mask, img.mask);
+    if (img.mask !== mask) andMask(mask, img.mask);
     img.bands.forEach((b, k) => planes.set(b, img.data[k]!));
   }
   const scl = planes.get('scl');
