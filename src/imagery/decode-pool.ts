@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { getDecoder } from 'geotiff';
+import './zlib-deflate.ts';
 
 /** What geotiff.js's decoders need besides the bytes (its `BaseDecoderParameters`). */
 export interface DecoderParameters {
@@ -47,13 +48,17 @@ export function tileDecoder(size: number = defaultDecodeWorkers()): TileDecoder 
   return pool;
 }
 
-const inlineDecoder: TileDecoder = {
-  size: 0,
-  async decode(compression, parameters, buffer) {
-    const decoder = await getDecoder(compression, parameters);
-    return (await decoder.decode(buffer)) as ArrayBuffer;
-  },
-};
+/** One tile decoded on this thread by geotiff.js's decoder for its compression (DEFLATE: zlib-deflate.ts). */
+export async function decodeTile(
+  compression: number,
+  parameters: DecoderParameters,
+  buffer: ArrayBuffer,
+): Promise<ArrayBuffer> {
+  const decoder = await getDecoder(compression, parameters);
+  return (await decoder.decode(buffer)) as ArrayBuffer;
+}
+
+const inlineDecoder: TileDecoder = { size: 0, decode: decodeTile };
 
 interface Job {
   resolve: (b: ArrayBuffer) => void;

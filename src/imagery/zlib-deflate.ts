@@ -1,12 +1,36 @@
 /**
  * DEFLATE tiles decoded with node:zlib instead of geotiff.js's pako (the same bytes, a native inflater
- * several times faster), registered for every geotiff.js reader of the process. decode-worker.mjs
- * registers the same decoder in the worker threads.
+ * several times faster), their horizontal predictor undone by horizontal-predictor.ts, registered for
+ * every geotiff.js reader of the process, the decode workers' (decode-worker.mjs) included.
  */
 import { inflateSync } from 'node:zlib';
 import { addDecoder, BaseDecoder } from 'geotiff';
+import { undoHorizontalPredictor } from './horizontal-predictor.ts';
+
+/** What geotiff.js gives a decoder (its BaseDecoderParameters). */
+interface Parameters {
+  tileWidth: number;
+  predictor: number;
+  bitsPerSample: number | ArrayLike<number>;
+  planarConfiguration: number;
+}
 
 class ZlibDeflateDecoder extends BaseDecoder {
+  override async decode(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+    const { tileWidth, predictor, bitsPerSample, planarConfiguration } = this
+      .parameters as unknown as Parameters;
+    if (predictor === 2) {
+      const bits = typeof bitsPerSample === 'number' ? [bitsPerSample] : Array.from(bitsPerSample);
+      if (bits.every((b) => b === bits[0])) {
+        const decoded = this.decodeBlock(buffer);
+        const stride = planarConfiguration === 2 ? 1 : bits.length;
+        if (undoHorizontalPredictor(decoded, tileWidth, bits[0]!, stride)) return decoded;
+        return super.decode(buffer);
+      }
+    }
+    return super.decode(buffer);
+  }
+
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
     const out = inflateSync(new Uint8Array(buffer));
     return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
