@@ -8,8 +8,9 @@
  *   horizontal predictor, one overview; the 15 × 15 chips that lie wholly inside it.
  * For each: chips/s of readChips on the main thread (1 core, decoding inline) and on a chip worker per
  * core (each reading a batch of consecutive cells with files of its own), with the speed-up, against the
- * rate of fetching and decoding the same COGs whole with geotiff.js on one thread (no warping, masking
- * or rendering), in chip-equivalents (scene area ÷ chip area) per second, measured in the same run;
+ * rate of fetching and decoding the same COGs whole with geotiff.js's readRasters on one thread, through
+ * the decoders the project registers (node:zlib and its own predictor loop, as the chip path; no
+ * warping, masking or rendering), in chip-equivalents (scene area ÷ chip area) per second, measured in the same run;
  * HTTP requests per chip and bytes read per chip against the bytes the chip's pixels need. The load
  * average and the cores' headroom (coreHeadroom) are printed at the start and after each scene's runs:
  * on a shared machine they bound what the cores can give.
@@ -299,7 +300,7 @@ async function measure(scene: Scene): Promise<void> {
   const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
   console.log(`scene ${scene.title}, ${GRID.chipPx} px chips over local HTTP`);
   console.log(
-    `  baseline (fetch + decode whole COGs with geotiff.js, one thread): ${base.seconds.toFixed(3)} s = ${baseRate.toFixed(1)} chip-equivalents/s`,
+    `  baseline (fetch + decode whole COGs with geotiff.js readRasters and the project's decoders, one thread): ${base.seconds.toFixed(3)} s = ${baseRate.toFixed(1)} chip-equivalents/s`,
   );
   console.log(
     `  readChips, 1 core (on the main thread): ${one.seconds.toFixed(3)} s = ${oneRate.toFixed(1)} chips/s`,
