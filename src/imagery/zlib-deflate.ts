@@ -10,6 +10,7 @@ import { undoHorizontalPredictor } from './horizontal-predictor.ts';
 /** What geotiff.js gives a decoder (its BaseDecoderParameters). */
 interface Parameters {
   tileWidth: number;
+  tileHeight: number;
   predictor: number;
   bitsPerSample: number | ArrayLike<number>;
   planarConfiguration: number;
@@ -32,7 +33,17 @@ class ZlibDeflateDecoder extends BaseDecoder {
   }
 
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const out = inflateSync(new Uint8Array(buffer));
+    // Inflated into one buffer of the block's decoded size (node:zlib otherwise fills 16 KiB chunks and
+    // concatenates them); a block that inflates to more still decodes, in more chunks.
+    const { tileWidth, tileHeight, bitsPerSample, planarConfiguration } = this
+      .parameters as unknown as Parameters;
+    const bits = typeof bitsPerSample === 'number' ? [bitsPerSample] : Array.from(bitsPerSample);
+    const pixelBytes = planarConfiguration === 2 ? bits[0]! / 8 : bits.reduce((a, b) => a + b, 0) / 8;
+    const size = Math.ceil(tileWidth * tileHeight * pixelBytes);
+    const out = inflateSync(
+      new Uint8Array(buffer),
+      Number.isFinite(size) && size >= 64 ? { chunkSize: size } : {},
+    );
     return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
       ? out.buffer
       : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
