@@ -97,11 +97,22 @@ export function outlineMaskKeys(
   return keys;
 }
 
-/** Cells read per call of the chip reader: the reader's whole answer (chips with their RGB) stays this small. */
+/** Cells read per call of the chip reader at most: the reader's whole answer (chips with their RGB) stays this small. */
 const PAIR_READ_BATCH = 64;
+/**
+ * Pixels of one look read per call of the chip reader at most (2^20: 64 chips of 128 px, 16 of 256 px),
+ * so that a batch of both looks holds ≈ 50 MiB of bands and masks whatever the chip size; at least one
+ * cell is read per call.
+ */
+export const PAIR_READ_PIXELS = 2 ** 20;
+
+/** Cells per call of the chip reader for chips of `chipPx` pixels a side (PAIR_READ_BATCH, PAIR_READ_PIXELS). */
+export function pairReadCells(chipPx: number): number {
+  return Math.max(1, Math.min(PAIR_READ_BATCH, Math.floor(PAIR_READ_PIXELS / (chipPx * chipPx))));
+}
 
 /**
- * The chips of both looks over the cells, batch by batch (PAIR_READ_BATCH cells): only the pixels of the
+ * The chips of both looks over the cells, batch by batch (pairReadCells): only the pixels of the
  * chips read in both looks, not the reader's whole answer (their RGB rendering, its per-call
  * state). Records each chip's pixel count in `chipPixels`.
  */
@@ -113,8 +124,9 @@ async function* readPairs(
   options: ChipOptions,
   chipPixels: Map<string, number>,
 ): AsyncGenerator<PairChipInput[]> {
-  for (let i = 0; i < cells.length; i += PAIR_READ_BATCH) {
-    const batch = cells.slice(i, i + PAIR_READ_BATCH);
+  const size = pairReadCells(area.grid.chipPx);
+  for (let i = 0; i < cells.length; i += size) {
+    const batch = cells.slice(i, i + size);
     const before = new Map(
       (await read(looks.before, batch, area.grid, options)).map((c) => [c.key, c.image]),
     );

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDetection } from '../src/detect/detect-chip.ts';
 import type { ChangeKind } from '../src/detect/detect-types.ts';
-import { outlineMaskKeys, type KeyedDetection } from '../src/pipeline/monitoring-pair-check.ts';
+import {
+  outlineMaskKeys,
+  PAIR_READ_PIXELS,
+  pairReadCells,
+  type KeyedDetection,
+} from '../src/pipeline/monitoring-pair-check.ts';
 
 /** A 4 × 3 grid of cells (cols 0…3, rows 0…2), keyed `col/row`. */
 const cells = Array.from({ length: 12 }, (_, i) => ({
@@ -18,7 +23,7 @@ function detections(given: Record<string, { score: number; kind: ChangeKind }>):
   }));
 }
 
-describe('masks the monitoring pair check keeps', () => {
+describe('pair masks the monitoring pair check keeps', () => {
   it('names the chips it can confirm and their neighbours on the grid', () => {
     const keys = outlineMaskKeys(cells, detections({ '0/0': { score: 0.8, kind: 'flood' } }), 0.5);
     expect([...keys].sort()).toEqual(['0/0', '0/1', '1/0', '1/1']);
@@ -59,5 +64,12 @@ describe('masks the monitoring pair check keeps', () => {
       '2/1',
       '2/2',
     ]);
+  });
+});
+
+describe('cells the monitoring pair check reads per call', () => {
+  it('reads at most 2^20 pixels of a look per call, 64 cells at most and one at least', () => {
+    expect(PAIR_READ_PIXELS).toBe(1_048_576);
+    expect([16, 32, 128, 160, 256, 1024, 2048].map(pairReadCells)).toEqual([64, 64, 64, 40, 16, 1, 1]);
   });
 });
