@@ -17,6 +17,7 @@ import { readChips } from '../../src/imagery/index.ts';
 import type { PairCheckDeps } from '../../src/pipeline/monitoring-pair-check.ts';
 import { embedAcquisitionChips } from '../../src/pipeline/embed-chips.ts';
 import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
+import type { EvidenceStore } from '../../src/store/evidence-store.ts';
 import { dbConfigFromEnv, openDb } from '../../src/store/open.ts';
 
 /** What the parent passes, as one JSON argument after the step's name. */
@@ -98,6 +99,7 @@ const reader: PairCheckDeps = probing
         if (reads++ === 0) mark('pair check: reading');
         const chips = await readChips(...args);
         readsPeak = Math.max(readsPeak, sampler!.since());
+        phase = 'after the last read (fit, scoring, persisting, clustering)';
         return chips;
       },
     }
@@ -113,6 +115,21 @@ if (step === 'prepare') {
   await db.close();
 } else {
   const evidence = new DbEvidenceStore(db);
+  // The probe marks the first evidence read of a look whose pair check ran: the alerts' evidence tiles.
+  let tiles = false;
+  const detectEvidence: EvidenceStore = probing
+    ? {
+        description: evidence.description,
+        get: (sha) => {
+          if (reads > 0 && !tiles) {
+            tiles = true;
+            mark('alert evidence');
+          }
+          return evidence.get(sha);
+        },
+        put: (bytes, mediaType) => evidence.put(bytes, mediaType),
+      }
+    : evidence;
   const embedder = new SpectralEmbedder();
   const area = await getArea(db, 'bench');
   const pending = await discoverAcquisitions(db, openSource(area.source), area, {
@@ -140,10 +157,11 @@ if (step === 'prepare') {
     out.chips += embedded.chips;
     mark(`detect ${i + 1}`);
     reads = 0;
+    tiles = false;
     t = performance.now();
     const detected = await detectAcquisition(
       db,
-      evidence,
+      detectEvidence,
       { areaId: 'bench', acquisitionId: acq.id, modelId: embedder.id },
       reader,
     );
@@ -151,7 +169,6 @@ if (step === 'prepare') {
       process.stderr.write(
         `probe: pair check: ${reads} reads, peak ${readsPeak} MiB until the last one ended\n`,
       );
-      phase = 'after the last read (fit, scoring, persisting, alerts)';
       readsPeak = 0;
     }
     out.detectMs += performance.now() - t;
