@@ -9,11 +9,10 @@
 // detectAcquisition's injectable chip reader) and after each detection, with the main thread's heap.
 import { Worker } from 'node:worker_threads';
 import { SpectralEmbedder } from '../../src/embed/spectral.ts';
-import { openSource } from '../../src/imagery/index.ts';
+import { openSource, readChips } from '../../src/imagery/index.ts';
 import { discoverAcquisitions, markAcquisition } from '../../src/pipeline/acquisitions.ts';
 import { addArea, getArea } from '../../src/pipeline/areas.ts';
 import { detectAcquisition } from '../../src/pipeline/detect-alerts.ts';
-import { readChips } from '../../src/imagery/index.ts';
 import type { PairCheckDeps } from '../../src/pipeline/monitoring-pair-check.ts';
 import { embedAcquisitionChips } from '../../src/pipeline/embed-chips.ts';
 import { DbEvidenceStore } from '../../src/store/db-evidence-store.ts';
