@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedSample, keyRank } from '../src/detect/bounded-sample.ts';
 import { detectPairSceneInBatches } from '../src/detect/pair-batches.ts';
-import { detectPairScene, PAIR_SAMPLE_PIXELS, type PairChipInput } from '../src/detect/pair-detector.ts';
+import {
+  detectPairScene,
+  MASK_WATER,
+  PAIR_SAMPLE_PIXELS,
+  type PairChipInput,
+} from '../src/detect/pair-detector.ts';
 import { ROOF, WATER, scene } from './helpers/pair-scene.ts';
 
 /** The kept keys of a sample offered `keys` (each of weight `weight(key)`) in the order given. */
@@ -105,5 +110,33 @@ describe('pair detector on a sample of its scene', () => {
     expect(sampled.passes).toBe(2);
     expect({ chips: sampled.chips, scene: sampled.scene }).toEqual(detectPairScene(chips, over));
     expect(sampled.scene).toMatchObject({ pixels: 15 * 256, samplePixels: 1024, sampleChips: 4 });
+  });
+
+  it('keeps the masks of the chips keepMasks names alone, with the same detection otherwise', async () => {
+    const chips = changedScene();
+    const named = new Set(['c2', 'c3', 'c9']);
+    for (const sampleCap of [undefined, 1024]) {
+      const all = await detectPairSceneInBatches(batchesOf(chips, 3), { keepMasks: true, sampleCap });
+      const some = await detectPairSceneInBatches(batchesOf(chips, 3), {
+        keepMasks: (key) => named.has(key),
+        sampleCap,
+      });
+      expect(some.chips.filter((c) => c.mask).map((c) => c.key)).toEqual(['c2', 'c3', 'c9']);
+      expect(some.chips.map((c) => c.mask)).toEqual(
+        all.chips.map((c) => (named.has(c.key) ? c.mask : undefined)),
+      );
+      const strip = (d: typeof all) => d.chips.map(({ mask: _, ...c }) => c);
+      expect(strip(some)).toEqual(strip(all));
+      expect(some.scene).toEqual(all.scene);
+      expect(some.passes).toBe(sampleCap ? 2 : 1);
+    }
+    // c2's mask: its first 96 pixels are new water (MASK_WATER), the rest unchanged.
+    const c2 = (await detectPairSceneInBatches(batchesOf(chips, 3), { keepMasks: (key) => key === 'c2' }))
+      .chips[2]!.mask!;
+    expect([
+      c2.length,
+      c2.filter((v) => v === MASK_WATER).length,
+      c2.slice(0, 96).every((v) => v === MASK_WATER),
+    ]).toEqual([256, 96, true]);
   });
 });

@@ -265,6 +265,8 @@ for (const backend of backends()) {
           ],
         },
       ]);
+      // Read one chip per query (consecutive chip ids), the series are the same.
+      expect(await loadSeries(db, 'strip', after, 'm3', AFTER.datetime, 1)).toEqual(series);
     });
 
     it('updates chip signals in place when they are written again', async () => {

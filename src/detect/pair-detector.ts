@@ -132,8 +132,11 @@ export interface PairDetectorOptions {
   threshold?: number;
   /** Minimum valid share of a chip in both images (default PAIR_MIN_VALID). */
   minValid?: number;
-  /** Keep each chip's per-pixel change mask with the kind of each changed pixel (default false). */
-  keepMasks?: boolean;
+  /**
+   * Keep each chip's per-pixel change mask with the kind of each changed pixel (default false), or, as a
+   * function of the chip's key, only the masks of the chips it names (the rest are not kept at all).
+   */
+  keepMasks?: boolean | ((key: string) => boolean);
   /** The event the comparison is about: its evidence alone scores the chips (default: any change). */
   event?: EventKind;
   /** Pixels of usable chips the scene is fitted from at most (default PAIR_SAMPLE_PIXELS). */
@@ -672,7 +675,8 @@ export function scorePairChip(
   const event =
     options.event === 'flood' && water ? 'flood' : options.event === 'burn' && burn ? 'burn' : undefined;
   const scored: NonNullable<PairChipScore['scored']> = { evidence, strengths, event };
-  if (options.keepMasks) {
+  const keep = typeof options.keepMasks === 'function' ? options.keepMasks(c.key) : options.keepMasks;
+  if (keep) {
     scored.mask = Uint8Array.from(s, (v, p) => {
       if (!m[p]) return MASK_INVALID;
       if (water && water[p]! >= SIGNAL_THRESHOLDS.waterGain) return MASK_WATER;

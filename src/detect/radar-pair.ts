@@ -259,7 +259,8 @@ export function detectRadarPairScene(
       strengths: st,
       evidence,
     };
-    if (options.keepMasks) out.mask = codes;
+    const keep = typeof options.keepMasks === 'function' ? options.keepMasks(c.key) : options.keepMasks;
+    if (keep) out.mask = codes;
     return out;
   });
   return {

@@ -8,7 +8,9 @@
  * (detect/pair-batches.ts: the scene's fit from a bounded sample of its chips, then every chip with that
  * fit), so the memory the check takes does not grow with the area; an area within the sample's cap is
  * read once. The masks of the confirmed chips come back, so that an alert of
- * confirmed chips gets its area and outline from its changed pixels, as a post-event assessment's does.
+ * confirmed chips gets its area and outline from its changed pixels, as a post-event assessment's does,
+ * with those of their neighbouring chips; the pair detector keeps the masks of no other chip
+ * (outlineMaskKeys), so what the check keeps per chip beyond the sample is its detection alone.
  * Nothing is read when no chip would alert.
  */
 import type { ChipDetection } from '../detect/detect-types.ts';
@@ -16,6 +18,7 @@ import { mmuPixels } from '../detect/mapping-unit.ts';
 import { detectPairSceneInBatches } from '../detect/pair-batches.ts';
 import type { PairChipDetection, PairChipInput } from '../detect/pair-detector.ts';
 import {
+  CHECKED_KINDS,
   checkLookPairs,
   chooseReferenceLook,
   needsPairCheck,
@@ -65,11 +68,51 @@ export function lookCovers(
   return [...byLook.values()];
 }
 
-/** Cells read per call of the chip reader: the reader's whole answer (chips with their RGB) stays this small. */
+/**
+ * The keys of the chips whose pair masks an alert's outline can use: every chip whose detection the pair
+ * check can confirm (it alerts, with a checked kind: checkWithPair), and the chips among `cells` around
+ * one (8-neighbours), which extentWithNeighbours looks into. An alert's extent comes from masks only when
+ * every chip of it was confirmed, so no other chip's mask is ever read.
+ */
+export function outlineMaskKeys(
+  cells: readonly Pick<GridCell, 'key' | 'col' | 'row'>[],
+  detections: readonly KeyedDetection[],
+  threshold: number,
+): Set<string> {
+  const confirmable = new Set(
+    detections
+      .filter((d) => d.detection.score >= threshold && CHECKED_KINDS[d.detection.kind] !== undefined)
+      .map((d) => d.key),
+  );
+  const byCell = new Map(cells.map((c) => [`${c.col}/${c.row}`, c.key]));
+  const keys = new Set<string>();
+  for (const c of cells) {
+    if (!confirmable.has(c.key)) continue;
+    for (let dr = -1; dr <= 1; dr++)
+      for (let dc = -1; dc <= 1; dc++) {
+        const k = byCell.get(`${c.col + dc}/${c.row + dr}`);
+        if (k !== undefined) keys.add(k);
+      }
+  }
+  return keys;
+}
+
+/** Cells read per call of the chip reader at most: the reader's whole answer (chips with their RGB) stays this small. */
 const PAIR_READ_BATCH = 64;
+/**
+ * Pixels of one look read per call of the chip reader at most (2^20: 64 chips of 128 px, 16 of 256 px),
+ * so that a batch of both looks holds ≈ 50 MiB of bands and masks whatever the chip size; at least one
+ * cell is read per call.
+ */
+export const PAIR_READ_PIXELS = 2 ** 20;
+
+/** Cells per call of the chip reader for chips of `chipPx` pixels a side (PAIR_READ_BATCH, PAIR_READ_PIXELS). */
+export function pairReadCells(chipPx: number): number {
+  return Math.max(1, Math.min(PAIR_READ_BATCH, Math.floor(PAIR_READ_PIXELS / (chipPx * chipPx))));
+}
 
 /**
- * The chips of both looks over the cells, batch by batch (PAIR_READ_BATCH cells): only the pixels of the
+ * The chips of both looks over the cells, batch by batch (pairReadCells): only the pixels of the
  * chips read in both looks, not the reader's whole answer (their RGB rendering, its per-call
  * state). Records each chip's pixel count in `chipPixels`.
  */
@@ -81,8 +124,9 @@ async function* readPairs(
   options: ChipOptions,
   chipPixels: Map<string, number>,
 ): AsyncGenerator<PairChipInput[]> {
-  for (let i = 0; i < cells.length; i += PAIR_READ_BATCH) {
-    const batch = cells.slice(i, i + PAIR_READ_BATCH);
+  const size = pairReadCells(area.grid.chipPx);
+  for (let i = 0; i < cells.length; i += size) {
+    const batch = cells.slice(i, i + size);
     const before = new Map(
       (await read(looks.before, batch, area.grid, options)).map((c) => [c.key, c.image]),
     );
@@ -103,7 +147,7 @@ export interface PairCheckOutcome {
   summary: PairCheckSummary;
   /** Per confirmed chip key, the pair detector's per-pixel mask (mask-codes.ts). */
   masks: Map<string, Uint8Array>;
-  /** Per chip key of every chip the pair detector scored, its mask (neighbours of an alert's chips). */
+  /** Per chip key of the chips the pair detector scored that outlineMaskKeys names, its mask. */
   sceneMasks: Map<string, Uint8Array>;
 }
 
@@ -146,9 +190,10 @@ export async function pairCheckLook(
       after: await getAcquisition(db, current.id),
     };
     const opts = { minValidFraction: minValid };
+    const outline = outlineMaskKeys(cells, detections, threshold);
     const scene = await detectPairSceneInBatches(
       () => readPairs(read, looks, cells, area, opts, chipPixels),
-      { threshold, minValid, keepMasks: true },
+      { threshold, minValid, keepMasks: (key) => outline.has(key) },
     );
     scored = scene.chips;
   }

@@ -102,38 +102,59 @@ export interface ChipSeries {
   states: Array<ChipState & { rgbSha256: string | null }>;
 }
 
-/** Every chip's states up to and including the acquisition (processed acquisitions and this one). */
+/**
+ * Chips whose states one query of loadSeries reads: the rows of one query (each state with its embedding
+ * as text and its prompt scores) stay this many chips' worth, whatever the area's size.
+ */
+export const SERIES_QUERY_CHIPS = 256;
+
+/**
+ * Every chip's states up to and including the acquisition (processed acquisitions and this one), by chip
+ * id, oldest first. Read `chipsPerQuery` chips at a time (consecutive chip ids), so the database's and
+ * the driver's answer for one query stays bounded; the series are the same whatever the batch.
+ */
 export async function loadSeries(
   db: Queryable,
   areaId: string,
   acquisitionId: number,
   modelId: string,
   until: string,
+  chipsPerQuery: number = SERIES_QUERY_CHIPS,
 ): Promise<ChipSeries[]> {
-  const { rows } = await db.query<StateRow>(
-    `SELECT c.id AS chip_id, c.key, c.col, c."row", o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats,
-            o.rgb_sha256, e.embedding::text AS embedding,
-            (SELECT jsonb_object_agg(p.prompt, p.score) FROM prompt_scores p
-              WHERE p.chip_id = o.chip_id AND p.acquisition_id = o.acquisition_id AND p.model_id = $3) AS prompts
-       FROM observations o
-       JOIN chips c ON c.id = o.chip_id
-       JOIN acquisitions a ON a.id = o.acquisition_id
-       JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id
-       LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $3
-      WHERE c.area_id = $1 AND a.datetime <= $4 AND (aa.status = 'processed' OR o.acquisition_id = $2)
-      ORDER BY c.id, a.datetime`,
-    [areaId, acquisitionId, modelId, until],
+  const { rows: ids } = await db.query<{ id: number }>(
+    'SELECT id FROM chips WHERE area_id = $1 ORDER BY id',
+    [areaId],
   );
-  const byChip = new Map<number, ChipSeries>();
-  for (const r of rows) {
-    let series = byChip.get(r.chip_id);
-    if (!series) {
-      series = { chipId: r.chip_id, key: r.key, col: r.col, row: r.row, states: [] };
-      byChip.set(r.chip_id, series);
+  const step = Math.max(1, Math.floor(chipsPerQuery));
+  const out: ChipSeries[] = [];
+  for (let i = 0; i < ids.length; i += step) {
+    const first = ids[i]!.id;
+    const last = ids[Math.min(ids.length, i + step) - 1]!.id;
+    const { rows } = await db.query<StateRow>(
+      `SELECT c.id AS chip_id, c.key, c.col, c."row", o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats,
+              o.rgb_sha256, e.embedding::text AS embedding,
+              (SELECT jsonb_object_agg(p.prompt, p.score) FROM prompt_scores p
+                WHERE p.chip_id = o.chip_id AND p.acquisition_id = o.acquisition_id AND p.model_id = $3) AS prompts
+         FROM observations o
+         JOIN chips c ON c.id = o.chip_id
+         JOIN acquisitions a ON a.id = o.acquisition_id
+         JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id
+         LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $3
+        WHERE c.area_id = $1 AND c.id BETWEEN $5 AND $6 AND a.datetime <= $4
+          AND (aa.status = 'processed' OR o.acquisition_id = $2)
+        ORDER BY c.id, a.datetime`,
+      [areaId, acquisitionId, modelId, until, first, last],
+    );
+    let series: ChipSeries | undefined;
+    for (const r of rows) {
+      if (series?.chipId !== r.chip_id) {
+        series = { chipId: r.chip_id, key: r.key, col: r.col, row: r.row, states: [] };
+        out.push(series);
+      }
+      series.states.push(decodeState(r));
     }
-    series.states.push(decodeState(r));
   }
-  return [...byChip.values()];
+  return out;
 }
 
 function decodeState(r: StateRow): ChipSeries['states'][number] {
