@@ -256,6 +256,12 @@ export interface PairSceneDetection {
   scene: PairSceneStats;
 }
 
+/** Whether the detector keeps the per-pixel mask of the chip `key` (PairDetectorOptions.keepMasks). */
+export function keepsMask(options: Pick<PairDetectorOptions, 'keepMasks'>, key: string): boolean {
+  const keep = options.keepMasks;
+  return typeof keep === 'function' ? keep(key) : keep === true;
+}
+
 /**
  * Drift z-scores against the scene: (drift − median) / max(1.4826·MAD, DRIFT_SIGMA_FLOOR) over the finite
  * drifts, since most of a scene does not change; null where a drift is not finite.
@@ -675,8 +681,7 @@ export function scorePairChip(
   const event =
     options.event === 'flood' && water ? 'flood' : options.event === 'burn' && burn ? 'burn' : undefined;
   const scored: NonNullable<PairChipScore['scored']> = { evidence, strengths, event };
-  const keep = typeof options.keepMasks === 'function' ? options.keepMasks(c.key) : options.keepMasks;
-  if (keep) {
+  if (keepsMask(options, c.key)) {
     scored.mask = Uint8Array.from(s, (v, p) => {
       if (!m[p]) return MASK_INVALID;
       if (water && water[p]! >= SIGNAL_THRESHOLDS.waterGain) return MASK_WATER;

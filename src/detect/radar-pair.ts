@@ -40,6 +40,7 @@ import {
   emptyStrengths,
   unusableChip,
   eventStrength,
+  keepsMask,
   PAIR_CORROBORATION_WEIGHT,
   PAIR_MIN_VALID,
   type PairChipDetection,
@@ -259,8 +260,7 @@ export function detectRadarPairScene(
       strengths: st,
       evidence,
     };
-    const keep = typeof options.keepMasks === 'function' ? options.keepMasks(c.key) : options.keepMasks;
-    if (keep) out.mask = codes;
+    if (keepsMask(options, c.key)) out.mask = codes;
     return out;
   });
   return {

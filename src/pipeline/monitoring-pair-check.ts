@@ -33,6 +33,7 @@ import {
 } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
 import { getAcquisition } from './acquisitions.ts';
+import { neighbourCells } from './alert-extent.ts';
 import { areaCells, type AreaRecord } from './areas.ts';
 import type { EmbedDeps } from './embed-chips.ts';
 
@@ -84,15 +85,12 @@ export function outlineMaskKeys(
       .filter((d) => d.detection.score >= threshold && CHECKED_KINDS[d.detection.kind] !== undefined)
       .map((d) => d.key),
   );
+  const around = cells.filter((c) => confirmable.has(c.key));
   const byCell = new Map(cells.map((c) => [`${c.col}/${c.row}`, c.key]));
-  const keys = new Set<string>();
-  for (const c of cells) {
-    if (!confirmable.has(c.key)) continue;
-    for (let dr = -1; dr <= 1; dr++)
-      for (let dc = -1; dc <= 1; dc++) {
-        const k = byCell.get(`${c.col + dc}/${c.row + dr}`);
-        if (k !== undefined) keys.add(k);
-      }
+  const keys = new Set(around.map((c) => c.key));
+  for (const n of neighbourCells(around)) {
+    const k = byCell.get(`${n.col}/${n.row}`);
+    if (k !== undefined) keys.add(k);
   }
   return keys;
 }
