@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyDetection } from '../src/detect/detect-chip.ts';
 import type { ChangeKind } from '../src/detect/detect-types.ts';
 import {
+  LookCoverTally,
   outlineMaskKeys,
   PAIR_READ_PIXELS,
   pairReadCells,
@@ -71,5 +72,37 @@ describe('cells the monitoring pair check reads per call', () => {
   it('reads at most 2^20 pixels of a look per call, 64 cells at most and one at least', () => {
     expect(PAIR_READ_PIXELS).toBe(1_048_576);
     expect([16, 32, 128, 160, 256, 1024, 2048].map(pairReadCells)).toEqual([64, 64, 64, 40, 16, 1, 1]);
+  });
+});
+
+describe("earlier looks' usable shares, tallied a batch of chip series at a time", () => {
+  const at = (id: number) => `2024-0${id}-01T10:00:00.000Z`;
+  const state = (id: number, usable: boolean) => ({ acquisitionId: id, datetime: at(id), usable });
+  // Four chips; look 1 usable on all of them, look 2 on one, look 3 (the current look) left out, look 4 seen
+  // by two chips and usable on none.
+  const series = [
+    { states: [state(1, true), state(2, true), state(3, true)] },
+    { states: [state(1, true), state(2, false), state(3, true), state(4, false)] },
+    { states: [state(1, true), state(3, false)] },
+    { states: [state(1, true), state(2, false), state(4, false)] },
+  ];
+  const expected = [
+    { id: 1, datetime: at(1), usableShare: 1 },
+    { id: 2, datetime: at(2), usableShare: 0.25 },
+    { id: 4, datetime: at(4), usableShare: 0 },
+  ];
+
+  it('gives each look its usable chips over every chip with a series', () => {
+    const one = new LookCoverTally(3);
+    one.add(series);
+    expect(one.covers()).toEqual(expected);
+  });
+
+  it('gives the same shares when the chips come in batches', () => {
+    const batched = new LookCoverTally(3);
+    batched.add(series.slice(0, 1));
+    batched.add(series.slice(1, 3));
+    batched.add(series.slice(3));
+    expect(batched.covers()).toEqual(expected);
   });
 });

@@ -6,7 +6,7 @@ import { SpectralEmbedder } from '../src/embed/spectral.ts';
 import { openSource } from '../src/imagery/index.ts';
 import { discoverAcquisitions, markAcquisition } from '../src/pipeline/acquisitions.ts';
 import { addArea, getArea } from '../src/pipeline/areas.ts';
-import { detectAcquisition } from '../src/pipeline/detect-alerts.ts';
+import { detectAcquisition, type DetectDeps } from '../src/pipeline/detect-alerts.ts';
 import { embedAcquisitionChips } from '../src/pipeline/embed-chips.ts';
 import { DbEvidenceStore } from '../src/store/db-evidence-store.ts';
 import { openDb } from '../src/store/open.ts';
@@ -89,7 +89,7 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
   });
 
   /** Runs the pipeline steps over a fixture with the north-west chip flooded on the given acquisitions. */
-  async function monitorFloods(floodedOn: number[]) {
+  async function monitorFloods(floodedOn: number[], deps: DetectDeps = {}) {
     const dates = ['2024-03-01', '2024-04-01', '2024-05-01', '2024-06-01', '2024-07-01', '2024-08-01'].map(
       (d) => `${d}T10:00:00Z`,
     );
@@ -115,17 +115,10 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
           { db, embedder, evidence },
           { areaId: 'valley', acquisitionId: acq.id, batchSize: 8 },
         );
-        await detectAcquisition(db, evidence, {
-          areaId: 'valley',
-          acquisitionId: acq.id,
-          modelId: embedder.id,
-        });
+        const input = { areaId: 'valley', acquisitionId: acq.id, modelId: embedder.id };
+        await detectAcquisition(db, evidence, input, deps);
         // A retried detection counts the look once.
-        await detectAcquisition(db, evidence, {
-          areaId: 'valley',
-          acquisitionId: acq.id,
-          modelId: embedder.id,
-        });
+        await detectAcquisition(db, evidence, input, deps);
         await markAcquisition(db, 'valley', acq.id, 'processed');
         const { rows } = await db.query<{
           confirmation: string;
@@ -153,9 +146,14 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
         `SELECT c.change, c.version, a.datetime FROM alert_changes c JOIN acquisitions a ON a.id = c.acquisition_id
           ORDER BY c.version`,
       );
+      const signals = await db.query<{ key: string; acquisition_id: number; signals: unknown }>(
+        `SELECT c.key, s.acquisition_id, s.signals FROM chip_signals s JOIN chips c ON c.id = s.chip_id
+          ORDER BY c.key, s.acquisition_id`,
+      );
       return {
         dates,
         states,
+        signals: signals.rows,
         alerts: rows,
         changes: changes.rows.map((c) => [c.change, c.version, new Date(c.datetime).toISOString()]),
       };
@@ -195,5 +193,16 @@ describe('alerts over successive acquisitions (pipeline steps called directly)',
     ]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.confirmed_at).toBeNull();
+  });
+
+  it('reads the chip series three chips at a time (six batches of the 16 chips) with the same signals, alerts and confirmations as in one batch', async () => {
+    const whole = await monitorFloods([2, 3, 4, 5]);
+    const batched = await monitorFloods([2, 3, 4, 5], { seriesBatchChips: 3 });
+    // 16 chips scored on each of the 6 looks.
+    expect(whole.signals).toHaveLength(96);
+    expect(batched.signals).toEqual(whole.signals);
+    expect(batched.states).toEqual(whole.states);
+    expect(batched.alerts).toEqual(whole.alerts);
+    expect(batched.changes).toEqual(whole.changes);
   });
 });

@@ -39,6 +39,9 @@ import {
 import {
   insertObservations,
   loadSeries,
+  seriesBatches,
+  seriesQueryChips,
+  type ChipSeries,
   observationRgbShas,
   usableChipCounts,
 } from '../src/store/observations.ts';
@@ -267,6 +270,19 @@ for (const backend of backends()) {
       ]);
       // Read one chip per query (consecutive chip ids), the series are the same.
       expect(await loadSeries(db, 'strip', after, 'm3', AFTER.datetime, 1)).toEqual(series);
+      // In batches: one chip per batch in chip-id order; or only some chips, listed in any order.
+      const batches = async (options: Parameters<typeof seriesBatches>[5]) => {
+        const out: ChipSeries[][] = [];
+        for await (const b of seriesBatches(db, 'strip', after, 'm3', AFTER.datetime, options)) out.push(b);
+        return out;
+      };
+      expect(await batches({ chipsPerQuery: 1 })).toEqual([[series[0]], [series[1]]]);
+      expect(await batches({ chipIds: [chips.get(KEY_B)!] })).toEqual([[series[1]]]);
+      expect(await batches({ chipIds: [chips.get(KEY_B)!, chips.get(KEY_A)!], chipsPerQuery: 1 })).toEqual([
+        [series[0]],
+        [series[1]],
+      ]);
+      expect(await batches({ chipIds: [] })).toEqual([]);
     });
 
     it('updates chip signals in place when they are written again', async () => {
@@ -507,3 +523,11 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('chips per query of the chip series', () => {
+  it('reads 256 chips at a time up to 32 looks, then 8,192 states at a time, and at least one chip', () => {
+    expect([0, 3, 32, 33, 70, 350, 8192, 10_000].map(seriesQueryChips)).toEqual([
+      256, 256, 256, 248, 117, 23, 1, 1,
+    ]);
+  });
+});

@@ -1,8 +1,14 @@
 /**
- * Detection of one acquisition, in five steps: load the chip series, score each chip against its own
- * baseline (and, when monitoring, check alerting chips with the pair detector), persist the per-chip
- * signals, cluster the changed chips into alerts (raising or continuing them), and render and store each
- * alert's evidence; later looks then confirm or dismiss provisional alerts.
+ * Detection of one acquisition, in five steps: score each chip against its own baseline, reading the chip
+ * series a batch of chips at a time (and, when monitoring, check alerting chips with the pair detector),
+ * persist the per-chip signals, cluster the changed chips into alerts (raising or continuing them), and
+ * render and store each alert's evidence; later looks then confirm or dismiss provisional alerts.
+ *
+ * Memory: an optical look holds one batch of chip series (at most SERIES_BATCH_STATES states, each with
+ * its embedding) and, for every chip, only its detection and the hashes of its two tiles;
+ * the histories that the confirmation of open provisional alerts needs are read again for those alerts'
+ * chips alone. What a look holds therefore does not grow with the length of the area's history, and
+ * grows with its chips by one small detection each.
  *
  * Sensors: a radar look (look-sensor.ts) is scored against the chips' radar baseline instead
  * (monitoring-radar-look.ts). An optical look's chip history, reference look and "before" tile leave the
@@ -15,14 +21,13 @@ import {
   detectChip,
   type AlertCandidate,
   type ChipDetection,
-  type ChipState,
   type GridDetection,
 } from '../detect/index.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import type { Db } from '../store/db.ts';
 import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
-import { loadSeries, type ChipSeries } from '../store/observations.ts';
+import { loadSeries, seriesBatches, type ChipSeries } from '../store/observations.ts';
 import type { Acquisition } from '../imagery/index.ts';
 import { checkFusionDays } from '../detect/sensor-fusion.ts';
 import { getAcquisition } from './acquisitions.ts';
@@ -32,9 +37,11 @@ import { detectRadarLook } from './monitoring-radar-look.ts';
 import { gridBox, writeLookAlertsEvidence, type CellImage } from './alert-evidence.ts';
 import { areaCells, getArea, type AreaRecord } from './areas.ts';
 import { advanceConfirmations } from './confirm-alerts.ts';
-import type { PairCheckSummary } from '../detect/pair-gate.ts';
+import { provisionalAlerts } from '../store/alerts.ts';
+import type { ChipLook } from '../detect/confirmation-look.ts';
+import type { LookCover, PairCheckSummary } from '../detect/pair-gate.ts';
 import {
-  lookCovers,
+  LookCoverTally,
   pairCheckLook,
   type PairCheckDeps,
   type PairCheckOutcome,
@@ -43,6 +50,12 @@ import { extentWithNeighbours, type AlertExtent } from './alert-extent.ts';
 import { upsertAlert, type AlertRef } from './upsert-alert.ts';
 
 export { upsertAlert, type AlertRef } from './upsert-alert.ts';
+
+/** What detection reads with: the pair check's reader, and the size of a batch of chip series. */
+export interface DetectDeps extends PairCheckDeps {
+  /** Chips whose series one batch holds (default: seriesQueryChips of the area's looks). */
+  seriesBatchChips?: number;
+}
 
 /** One detection call, by reference. */
 export interface DetectInput {
@@ -66,23 +79,22 @@ export interface DetectResult {
   pairCheck?: PairCheckSummary;
 }
 
-/** What the load step reads. */
+/** What the load step reads (the chip series come later, in batches). */
 interface Loaded {
   area: AreaRecord;
   acquisition: Acquisition;
-  series: ChipSeries[];
   /** The area's processed looks with their sensors (through the fusion window after the acquisition). */
   looks: SensorLook[];
   /** The fusion window in days: the input's, else the area's. */
   fusionDays: number;
 }
 
-/** One scored chip of the acquisition, with what its evidence and its confirmation need. */
+/** One scored chip of the acquisition, with what its signals and evidence need (not its history). */
 type ScoredChip = GridDetection & {
-  series: ChipSeries;
+  chipId: number;
+  usable: boolean;
   baseline: CellImage | undefined;
   current: CellImage;
-  state: ChipState;
 };
 
 /** Among the last few usable states, the clearest (fewest masked pixels), newest first on ties: the "before" tile. */
@@ -96,18 +108,31 @@ function beforeState<T extends { usable: boolean; validFraction: number }>(
 }
 
 /**
- * Load: the area, the acquisition, every chip's series up to it, and the area's looks with their sensors.
- * A fusion window outside 0…60 whole days is an InputError naming it, before anything is read.
+ * Load: the area, the acquisition and the area's looks with their sensors. A fusion window outside 0…60
+ * whole days is an InputError naming it, before anything is read.
  */
 async function load(db: Db, input: DetectInput): Promise<Loaded> {
   if (input.fusionDays !== undefined) checkFusionDays(input.fusionDays, 'monitoring fusion window');
   const area = await getArea(db, input.areaId);
   const fusionDays = input.fusionDays ?? area.fusionDays;
   const acquisition = await getAcquisition(db, input.acquisitionId);
-  const series = await loadSeries(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime);
   const end = new Date(Date.parse(acquisition.datetime) + fusionDays * 86_400_000).toISOString();
   const looks = await processedLookSensors(db, area.id, end);
-  return { area, acquisition, series, looks, fusionDays };
+  return { area, acquisition, looks, fusionDays };
+}
+
+/** The chip series of the acquisition's area up to it, a batch of chips at a time (optionally only some chips). */
+function batchesOf(
+  db: Db,
+  deps: DetectDeps,
+  { area, acquisition }: Loaded,
+  input: DetectInput,
+  chipIds?: number[],
+) {
+  return seriesBatches(db, area.id, input.acquisitionId, input.modelId, acquisition.datetime, {
+    ...(deps.seriesBatchChips !== undefined ? { chipsPerQuery: deps.seriesBatchChips } : {}),
+    ...(chipIds ? { chipIds } : {}),
+  });
 }
 
 /** The series without the states of radar looks (an optical look's history, reference and tiles). */
@@ -117,9 +142,8 @@ function opticalSeries(series: readonly ChipSeries[], looks: readonly SensorLook
   return series.map((s) => ({ ...s, states: s.states.filter((st) => !radar.has(st.acquisitionId)) }));
 }
 
-/** Score: each chip seen by the acquisition against its own history. */
-function score(series: readonly ChipSeries[], input: DetectInput): ScoredChip[] {
-  const detections: ScoredChip[] = [];
+/** Score: each chip seen by the acquisition against its own history (appended to `detections`). */
+function score(series: readonly ChipSeries[], input: DetectInput, detections: ScoredChip[]): void {
   for (const s of series) {
     const current = s.states.find((st) => st.acquisitionId === input.acquisitionId);
     if (!current) continue;
@@ -134,30 +158,25 @@ function score(series: readonly ChipSeries[], input: DetectInput): ScoredChip[] 
       col: s.col,
       row: s.row,
       detection,
-      series: s,
+      chipId: s.chipId,
+      usable: current.usable,
       baseline: before && { sha: before.rgbSha256, datetime: before.datetime },
       current: { sha: current.rgbSha256, datetime: current.datetime },
-      state: current,
     });
   }
-  return detections;
 }
 
 /** Check (monitoring): the pair detector confirms or caps the alerting detections, in place, before they are kept. */
 function check(
   db: Db,
   reader: PairCheckDeps,
-  { area, acquisition, series }: Loaded,
+  { area, acquisition }: Loaded,
   input: DetectInput,
+  covers: LookCover[],
   detections: ScoredChip[],
   threshold: number,
 ): Promise<PairCheckOutcome> {
   const look = { id: input.acquisitionId, datetime: acquisition.datetime };
-  const covers = lookCovers(
-    series.flatMap((s) => s.states),
-    series.length,
-    input.acquisitionId,
-  );
   return pairCheckLook(db, reader, area, look, covers, detections, threshold);
 }
 
@@ -167,7 +186,7 @@ async function persist(db: Db, input: DetectInput, detections: readonly ScoredCh
     upsertChipSignals(
       tx,
       detections.map((d) => ({
-        chipId: d.series.chipId,
+        chipId: d.chipId,
         acquisitionId: input.acquisitionId,
         modelId: input.modelId,
         drift: d.detection.drift,
@@ -259,6 +278,31 @@ async function evidenceOf(
 }
 
 /**
+ * The chips that the confirmation of the area's open provisional alerts looks at (those alerts' chips seen
+ * by the acquisition), each with its state and its earlier states, read again for those chips alone.
+ */
+async function confirmationChips(
+  db: Db,
+  deps: DetectDeps,
+  loaded: Loaded,
+  input: DetectInput,
+  detections: readonly ScoredChip[],
+): Promise<Map<string, ChipLook>> {
+  const look = { id: input.acquisitionId, datetime: loaded.acquisition.datetime };
+  const keys = new Set((await provisionalAlerts(db, loaded.area.id, look)).flatMap((a) => a.chipKeys));
+  const chipIds = detections.filter((d) => keys.has(d.key)).map((d) => d.chipId);
+  const chips = new Map<string, ChipLook>();
+  if (chipIds.length === 0) return chips;
+  for await (const batch of batchesOf(db, deps, loaded, input, chipIds))
+    for (const s of opticalSeries(batch, loaded.looks)) {
+      const state = s.states.find((st) => st.acquisitionId === input.acquisitionId);
+      if (!state) continue;
+      chips.set(s.key, { state, history: s.states.filter((st) => st.acquisitionId !== input.acquisitionId) });
+    }
+  return chips;
+}
+
+/**
  * Scores every chip of the acquisition against its own baseline, stores the per-chip signals, groups
  * changed chips into alerts (updating an open alert the cluster continues), and writes evidence tiles.
  * Idempotent: signals upsert by (chip, acquisition, model), alerts by (area, cluster key), evidence by hash.
@@ -267,13 +311,22 @@ export async function detectAcquisition(
   db: Db,
   evidence: EvidenceStore,
   input: DetectInput,
-  reader: PairCheckDeps = {},
+  reader: DetectDeps = {},
 ): Promise<DetectResult> {
   const all = await load(db, input);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
   if (lookSensor(all.acquisition) === 'radar') {
+    // A radar look reads the area's whole series at once (monitoring-radar-look.ts).
+    const series = await loadSeries(
+      db,
+      all.area.id,
+      input.acquisitionId,
+      input.modelId,
+      all.acquisition.datetime,
+    );
     return detectRadarLook(db, evidence, reader, {
       ...all,
+      series,
       acquisitionId: input.acquisitionId,
       modelId: input.modelId,
       threshold,
@@ -281,14 +334,23 @@ export async function detectAcquisition(
       fusionDays: all.fusionDays,
     });
   }
-  const loaded = { ...all, series: opticalSeries(all.series, all.looks) };
-  const { area, acquisition, series } = loaded;
-  const detections = score(series, input);
+  const loaded = all;
+  const { area, acquisition } = loaded;
+  // Score a batch of chip series at a time, keeping each chip's detection only.
+  const detections: ScoredChip[] = [];
+  const covers = new LookCoverTally(input.acquisitionId);
+  for await (const batch of batchesOf(db, reader, loaded, input)) {
+    const series = opticalSeries(batch, loaded.looks);
+    covers.add(series);
+    score(series, input, detections);
+  }
   const look = { id: input.acquisitionId, datetime: acquisition.datetime };
-  const checked = input.preEvent ? undefined : await check(db, reader, loaded, input, detections, threshold);
+  const checked = input.preEvent
+    ? undefined
+    : await check(db, reader, loaded, input, covers.covers(), detections, threshold);
   const pairCheck = checked?.summary;
   if (!input.preEvent) {
-    const fusable = detections.map((d) => ({ key: d.key, usable: d.state.usable, detection: d.detection }));
+    const fusable = detections.map((d) => ({ key: d.key, usable: d.usable, detection: d.detection }));
     await fuseMonitoringLook(
       db,
       { id: area.id, modelId: input.modelId },
@@ -313,12 +375,7 @@ export async function detectAcquisition(
     db,
     area.id,
     look,
-    new Map(
-      detections.map((d) => [
-        d.key,
-        { state: d.state, history: d.series.states.filter((s) => s.acquisitionId !== input.acquisitionId) },
-      ]),
-    ),
+    await confirmationChips(db, reader, loaded, input, detections),
     threshold,
   );
   return { scored: detections.length, alerts: raised.map((r) => r.ref), ...(pairCheck ? { pairCheck } : {}) };

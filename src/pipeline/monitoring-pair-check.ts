@@ -53,20 +53,37 @@ export interface KeyedDetection {
   detection: ChipDetection;
 }
 
-/** Usable share of the area's chips in each earlier look, from the loaded chip series. */
-export function lookCovers(
-  states: Iterable<{ acquisitionId: number; datetime: string; usable: boolean }>,
-  chipCount: number,
-  currentId: number,
-): LookCover[] {
-  const byLook = new Map<number, LookCover>();
-  for (const s of states) {
-    if (s.acquisitionId === currentId) continue;
-    const c = byLook.get(s.acquisitionId) ?? { id: s.acquisitionId, datetime: s.datetime, usableShare: 0 };
-    if (s.usable) c.usableShare += 1 / Math.max(1, chipCount);
-    byLook.set(s.acquisitionId, c);
+/**
+ * The usable share of the area's chips in each earlier look, tallied from the chip series a batch at a
+ * time: per look, the chips usable in it over every chip with a series.
+ */
+export class LookCoverTally {
+  private readonly byLook = new Map<number, { datetime: string; usable: number }>();
+  private chips = 0;
+  /** @param currentId The look being detected, which is not an earlier look. */
+  constructor(private readonly currentId: number) {}
+  /** Adds a batch of chip series (each chip once over all batches). */
+  add(
+    series: Iterable<{ states: readonly { acquisitionId: number; datetime: string; usable: boolean }[] }>,
+  ): void {
+    for (const s of series) {
+      this.chips++;
+      for (const st of s.states) {
+        if (st.acquisitionId === this.currentId) continue;
+        const c = this.byLook.get(st.acquisitionId) ?? { datetime: st.datetime, usable: 0 };
+        if (st.usable) c.usable++;
+        this.byLook.set(st.acquisitionId, c);
+      }
+    }
   }
-  return [...byLook.values()];
+  /** Every earlier look seen, in the order first seen, with its usable share. */
+  covers(): LookCover[] {
+    return [...this.byLook].map(([id, c]) => ({
+      id,
+      datetime: c.datetime,
+      usableShare: c.usable / Math.max(1, this.chips),
+    }));
+  }
 }
 
 /**

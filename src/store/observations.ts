@@ -103,33 +103,63 @@ export interface ChipSeries {
 }
 
 /**
- * Chips whose states one query of loadSeries reads: the rows of one query (each state with its embedding
- * as text and its prompt scores) stay this many chips' worth, whatever the area's size.
+ * Chips whose states one query of seriesBatches reads at most: the rows of one query (each state with its
+ * embedding as text and its prompt scores) stay this many chips' worth, whatever the area's size.
  */
 export const SERIES_QUERY_CHIPS = 256;
 
 /**
- * Every chip's states up to and including the acquisition (processed acquisitions and this one), by chip
- * id, oldest first. Read `chipsPerQuery` chips at a time (consecutive chip ids), so the database's and
- * the driver's answer for one query stays bounded; the series are the same whatever the batch.
+ * States one query of seriesBatches reads at most (2^13: a 1024-d embedding each, ≈ 70 MiB as numbers):
+ * an area with a long history is read in fewer chips per query (at least one), so that a batch's size
+ * does not grow with the history either.
  */
-export async function loadSeries(
+export const SERIES_BATCH_STATES = 2 ** 13;
+
+/** Chips per query for an area whose chips have up to `looks` states each (SERIES_QUERY_CHIPS, SERIES_BATCH_STATES). */
+export function seriesQueryChips(looks: number): number {
+  return Math.max(1, Math.min(SERIES_QUERY_CHIPS, Math.floor(SERIES_BATCH_STATES / Math.max(1, looks))));
+}
+
+/** Which chips seriesBatches reads, and how many per query. */
+export interface SeriesBatchOptions {
+  /** Chips per query and per batch (default seriesQueryChips of the area's looks up to the acquisition). */
+  chipsPerQuery?: number;
+  /** Only these chips (ids of the area's chips), in id order; default every chip of the area. */
+  chipIds?: readonly number[];
+}
+
+/**
+ * Every chip's states up to and including the acquisition (processed acquisitions and this one), by chip
+ * id, oldest first, one batch of `chipsPerQuery` chips at a time (consecutive chip ids, or the next ids
+ * of `chipIds`), so that the database's answer and what the caller holds stay one batch's worth (at
+ * most SERIES_BATCH_STATES states, by default), whatever the area's size and the length of its history.
+ * Chips without a state are left out.
+ */
+export async function* seriesBatches(
   db: Queryable,
   areaId: string,
   acquisitionId: number,
   modelId: string,
   until: string,
-  chipsPerQuery: number = SERIES_QUERY_CHIPS,
-): Promise<ChipSeries[]> {
-  const { rows: ids } = await db.query<{ id: number }>(
-    'SELECT id FROM chips WHERE area_id = $1 ORDER BY id',
-    [areaId],
+  options: SeriesBatchOptions = {},
+): AsyncGenerator<ChipSeries[]> {
+  const ids = options.chipIds
+    ? [...new Set(options.chipIds)].sort((a, b) => a - b)
+    : (
+        await db.query<{ id: number }>('SELECT id FROM chips WHERE area_id = $1 ORDER BY id', [areaId])
+      ).rows.map((r) => r.id);
+  const step = Math.max(
+    1,
+    Math.floor(
+      options.chipsPerQuery ?? seriesQueryChips(await seriesLooks(db, areaId, acquisitionId, until)),
+    ),
   );
-  const step = Math.max(1, Math.floor(chipsPerQuery));
-  const out: ChipSeries[] = [];
   for (let i = 0; i < ids.length; i += step) {
-    const first = ids[i]!.id;
-    const last = ids[Math.min(ids.length, i + step) - 1]!.id;
+    const part = ids.slice(i, i + step);
+    // A run of the area's consecutive ids is one range; a subset is a list.
+    const [chipFilter, chipParams] = options.chipIds
+      ? ['c.id = ANY($5::bigint[])', [part]]
+      : ['c.id BETWEEN $5 AND $6', [part[0]!, part.at(-1)!]];
     const { rows } = await db.query<StateRow>(
       `SELECT c.id AS chip_id, c.key, c.col, c."row", o.acquisition_id, a.datetime, o.usable, o.valid_fraction, o.stats,
               o.rgb_sha256, e.embedding::text AS embedding,
@@ -140,20 +170,55 @@ export async function loadSeries(
          JOIN acquisitions a ON a.id = o.acquisition_id
          JOIN area_acquisitions aa ON aa.area_id = c.area_id AND aa.acquisition_id = o.acquisition_id
          LEFT JOIN embeddings e ON e.chip_id = o.chip_id AND e.acquisition_id = o.acquisition_id AND e.model_id = $3
-        WHERE c.area_id = $1 AND c.id BETWEEN $5 AND $6 AND a.datetime <= $4
+        WHERE c.area_id = $1 AND ${chipFilter} AND a.datetime <= $4
           AND (aa.status = 'processed' OR o.acquisition_id = $2)
         ORDER BY c.id, a.datetime`,
-      [areaId, acquisitionId, modelId, until, first, last],
+      [areaId, acquisitionId, modelId, until, ...chipParams],
     );
+    const batch: ChipSeries[] = [];
     let series: ChipSeries | undefined;
     for (const r of rows) {
       if (series?.chipId !== r.chip_id) {
         series = { chipId: r.chip_id, key: r.key, col: r.col, row: r.row, states: [] };
-        out.push(series);
+        batch.push(series);
       }
       series.states.push(decodeState(r));
     }
+    if (batch.length > 0) yield batch;
   }
+}
+
+/** The acquisitions a chip series of the area can have a state in (what seriesBatches reads), counted. */
+async function seriesLooks(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+  until: string,
+): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM area_acquisitions aa JOIN acquisitions a ON a.id = aa.acquisition_id
+      WHERE aa.area_id = $1 AND a.datetime <= $3 AND (aa.status = 'processed' OR aa.acquisition_id = $2)`,
+    [areaId, acquisitionId, until],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Every chip's states up to and including the acquisition, all at once (seriesBatches, collected): for
+ * callers that need the whole area's series together. The series are the same whatever the batch.
+ */
+export async function loadSeries(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+  modelId: string,
+  until: string,
+  chipsPerQuery?: number,
+): Promise<ChipSeries[]> {
+  const out: ChipSeries[] = [];
+  const options = chipsPerQuery === undefined ? {} : { chipsPerQuery };
+  for await (const batch of seriesBatches(db, areaId, acquisitionId, modelId, until, options))
+    out.push(...batch);
   return out;
 }
 
