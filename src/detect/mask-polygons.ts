@@ -30,6 +30,9 @@ export interface Sieved {
 /**
  * Keeps the 8-connected groups of non-zero pixels with at least minPixels pixels — and, with `seed`,
  * only those with a pixel where `seed` is set (groups that start in given chips and may run on beyond).
+ * Each group is filled once, its pixels labelled with its number in one Int32Array and its size and seed
+ * kept per group, so the memory is ≈ 9 bytes per pixel of the raster (label, output, the fill's stack at
+ * worst) however large a group is — no list of a group's pixels.
  */
 export function sieve(
   binary: Uint8Array,
@@ -38,23 +41,22 @@ export function sieve(
   minPixels: number,
   seed?: Uint8Array,
 ): Sieved {
-  const kept = new Uint8Array(binary.length);
-  const seen = new Uint8Array(binary.length);
-  const stack: number[] = [];
-  const group: number[] = [];
-  let pixels = 0;
-  let groups = 0;
-  let dropped = 0;
+  const label = new Int32Array(binary.length);
+  let stack = new Int32Array(Math.min(binary.length, 4096));
+  const sizes: number[] = [];
+  const seeded: boolean[] = [];
   for (let start = 0; start < binary.length; start++) {
-    if (!binary[start] || seen[start]) continue;
-    group.length = 0;
-    let seeded = seed === undefined;
-    stack.push(start);
-    seen[start] = 1;
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      group.push(p);
-      if (seed?.[p]) seeded = true;
+    if (!binary[start] || label[start]) continue;
+    const id = sizes.length + 1;
+    let size = 0;
+    let isSeeded = seed === undefined;
+    let top = 0;
+    stack[top++] = start;
+    label[start] = id;
+    while (top > 0) {
+      const p = stack[--top]!;
+      size++;
+      if (seed?.[p]) isSeeded = true;
       const x = p % width;
       const y = (p - x) / width;
       for (let dy = -1; dy <= 1; dy++) {
@@ -64,19 +66,34 @@ export function sieve(
           const nx = x + dx;
           if (nx < 0 || nx >= width) continue;
           const q = ny * width + nx;
-          if (binary[q] && !seen[q]) {
-            seen[q] = 1;
-            stack.push(q);
+          if (binary[q] && !label[q]) {
+            label[q] = id;
+            if (top === stack.length) {
+              const grown = new Int32Array(Math.min(binary.length, stack.length * 2));
+              grown.set(stack);
+              stack = grown;
+            }
+            stack[top++] = q;
           }
         }
       }
     }
-    if (group.length >= minPixels && seeded) {
-      for (const p of group) kept[p] = 1;
-      pixels += group.length;
+    sizes.push(size);
+    seeded.push(isSeeded);
+  }
+  const keep = new Uint8Array(sizes.length + 1);
+  let pixels = 0;
+  let groups = 0;
+  let dropped = 0;
+  sizes.forEach((size, g) => {
+    if (size >= minPixels && seeded[g]) {
+      keep[g + 1] = 1;
+      pixels += size;
       groups++;
     } else dropped++;
-  }
+  });
+  const kept = new Uint8Array(binary.length);
+  for (let p = 0; p < binary.length; p++) kept[p] = keep[label[p]!]!;
   return { kept, pixels, groups, dropped };
 }
 
