@@ -23,13 +23,17 @@ function option(name: string, fallback: number, valid: (v: number) => boolean, e
 
 /** Chips of the largest area (the others have a quarter and a half of it). */
 const largest = option('--chips', 1500, (v) => Number.isInteger(v) && v >= 16, 'an integer ≥ 16');
-/** Chip side in 10 m pixels; the fixture's grid origin is a multiple of 1,600 m, so the cell must divide it. */
+/**
+ * Chip side in 10 m pixels; the fixture's western edge is 499,200 m, so the cell must divide it (its
+ * northern edge is put on the cell: 5,000,000 m, or the next multiple of the cell).
+ */
 const chipPx = option(
   '--chip-px',
   32,
-  (v) => Number.isInteger(v) && v > 0 && 1600 % (v * 10) === 0,
-  'a chip side whose cell (10 m pixels) divides 1,600 m: 16, 20, 32, 40, 80 or 160',
+  (v) => Number.isInteger(v) && v > 0 && 499_200 % (v * 10) === 0,
+  'a chip side whose cell (10 m pixels) divides 499,200 m: 16, 20, 32, 40, 64, 80, 128, 160, 256, …',
 );
+const originY = Math.ceil(5_000_000 / (chipPx * 10)) * chipPx * 10;
 const batchSize = 16;
 /** Two looks of history, then the flood (the detector alerts from the third usable look on). */
 const dates = ['2024-03-01T10:00:00Z', '2024-04-01T10:00:00Z', '2024-05-01T10:00:00Z'];
@@ -57,7 +61,12 @@ for (const target of [largest / 4, largest / 2, largest]) {
   const dir = mkdtempSync(join(tmpdir(), 'dw-bench-memory-'));
   try {
     const t0 = performance.now();
-    const fixture = await writeSeriesFixture(join(dir, 'scene'), { size: side * chipPx, chipPx, dates });
+    const fixture = await writeSeriesFixture(join(dir, 'scene'), {
+      size: side * chipPx,
+      chipPx,
+      originY,
+      dates,
+    });
     const writtenS = (performance.now() - t0) / 1000;
     const input: RunInput = { catalog: fixture.catalog, area: fixture.area, chipPx, batchSize };
     step('prepare', join(dir, 'home'), input);

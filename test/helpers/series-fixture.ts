@@ -44,6 +44,8 @@ export async function writeSeriesFixture(
     baseUrl?: string;
     size?: number;
     chipPx?: number;
+    /** Northern edge of the raster in metres (UTM 33N; default 5 000 000), a multiple of the chip cell. */
+    originY?: number;
     corrupt?: number;
     dates?: string[];
     /** Flooded pixel rectangle per acquisition index (default: the north-west quarter on the last one). */
@@ -59,7 +61,7 @@ export async function writeSeriesFixture(
   const epsg = 32633;
   const cell = chipPx * 10;
   const originX = 1560 * 320; // 499 200 m, a multiple of every cell size used here
-  const originY = 15625 * 320; // 5 000 000 m
+  const originY = options.originY ?? 15625 * 320; // 5 000 000 m
   const dates = options.dates ?? ['2024-03-01T10:00:00Z', '2024-04-01T10:00:00Z', '2024-05-01T10:00:00Z'];
   const floods = options.floods ?? { [dates.length - 1]: { x0: 0, y0: 0, x1: size / 2, y1: size / 2 } }; // north-west quarter
   mkdirSync(join(dir, 'items'), { recursive: true });
