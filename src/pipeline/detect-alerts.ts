@@ -313,28 +313,27 @@ export async function detectAcquisition(
   input: DetectInput,
   reader: DetectDeps = {},
 ): Promise<DetectResult> {
-  const all = await load(db, input);
+  const loaded = await load(db, input);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
-  if (lookSensor(all.acquisition) === 'radar') {
+  if (lookSensor(loaded.acquisition) === 'radar') {
     // A radar look reads the area's whole series at once (monitoring-radar-look.ts).
     const series = await loadSeries(
       db,
-      all.area.id,
+      loaded.area.id,
       input.acquisitionId,
       input.modelId,
-      all.acquisition.datetime,
+      loaded.acquisition.datetime,
     );
     return detectRadarLook(db, evidence, reader, {
-      ...all,
+      ...loaded,
       series,
       acquisitionId: input.acquisitionId,
       modelId: input.modelId,
       threshold,
       ...(input.preEvent ? { preEvent: input.preEvent } : {}),
-      fusionDays: all.fusionDays,
+      fusionDays: loaded.fusionDays,
     });
   }
-  const loaded = all;
   const { area, acquisition } = loaded;
   // Score a batch of chip series at a time, keeping each chip's detection only.
   const detections: ScoredChip[] = [];
