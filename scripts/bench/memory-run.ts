@@ -2,11 +2,12 @@
 // creates the embedded database in DRIFTWATCH_HOME (migrations: their peak is the database's, not the
 // pipeline's) and registers the area of the scene the parent wrote; `measure` reopens it, embeds and
 // detects each acquisition with the direct in-process pipeline steps (spectral embedder), and prints one
-// JSON line with the peak RSS (`process.resourceUsage().maxRSS`) after opening, after embedding and at
+// JSON line with the peak RSS (the process's own high-water mark, peakMiB below) after opening, after embedding and at
 // the end, and the time each step took. With DRIFTWATCH_BENCH_PROBE=1 it also writes to stderr a probe of
 // where the peak is reached: a worker thread samples the process's RSS every 20 ms (it runs while the
 // main thread computes), and marks are taken at each embedding, at the pair check's reads (through
 // detectAcquisition's injectable chip reader) and after each detection, with the main thread's heap.
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { SpectralEmbedder } from '../../src/embed/spectral.ts';
 import { openSource, readChips } from '../../src/imagery/index.ts';
@@ -53,7 +54,21 @@ export interface RunOutput {
 
 const step = process.argv[2];
 const input = JSON.parse(process.argv[3]!) as RunInput;
-const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
+/**
+ * The process's peak RSS in MiB: Linux's VmHWM, the high-water mark of this process's own memory.
+ * `process.resourceUsage().maxRSS` is not used where VmHWM exists: on Linux it keeps the parent's RSS at
+ * the moment it spawned this process (the parent that wrote a large scene holds over 1 GiB then), so it
+ * would report the parent's memory as this step's.
+ */
+function peakMiB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux: maxRSS below
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 const probing = process.env.DRIFTWATCH_BENCH_PROBE === '1';
 const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
 

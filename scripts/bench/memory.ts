@@ -3,7 +3,7 @@
 // test series fixture: forest west, fields east; the third acquisition floods the north-west quarter)
 // and runs the pipeline on it in a process of its own (scripts/bench/memory-run.ts: embedded PGlite in a
 // fresh DRIFTWATCH_HOME, spectral embedder, the direct in-process pipeline steps), so that each area's peak
-// RSS is measured apart (`process.resourceUsage().maxRSS`). Bounded memory would be a peak that does not grow
+// RSS is measured apart (its own high-water mark, VmHWM on Linux). Bounded memory would be a peak that does not grow
 // with N; it prints the ratio of the largest area's peak to the smallest's (docs/scaling.md has the figures).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
