@@ -43,6 +43,7 @@ import {
   seriesQueryChips,
   type ChipSeries,
   observationRgbShas,
+  observedChips,
   usableChipCounts,
 } from '../src/store/observations.ts';
 import { areaPromptScores, insertPromptScores } from '../src/store/prompt-scores.ts';
@@ -283,6 +284,11 @@ for (const backend of backends()) {
         [series[1]],
       ]);
       expect(await batches({ chipIds: [] })).toEqual([]);
+      // The chips an acquisition observed (a radar look's chip list), by chip id.
+      expect(await observedChips(db, 'strip', after)).toEqual([
+        { chipId: chips.get(KEY_A), key: KEY_A, col: 400, row: 5762 },
+        { chipId: chips.get(KEY_B), key: KEY_B, col: 401, row: 5762 },
+      ]);
     });
 
     it('updates chip signals in place when they are written again', async () => {

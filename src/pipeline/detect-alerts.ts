@@ -27,7 +27,7 @@ import { DEFAULT_ALERT_THRESHOLD } from '../detect/detect-chip.ts';
 import type { Db } from '../store/db.ts';
 import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
-import { loadSeries, seriesBatches, type ChipSeries } from '../store/observations.ts';
+import { seriesBatches, type ChipSeries } from '../store/observations.ts';
 import type { Acquisition } from '../imagery/index.ts';
 import { checkFusionDays } from '../detect/sensor-fusion.ts';
 import { getAcquisition } from './acquisitions.ts';
@@ -316,17 +316,8 @@ export async function detectAcquisition(
   const loaded = await load(db, input);
   const threshold = input.threshold ?? DEFAULT_ALERT_THRESHOLD;
   if (lookSensor(loaded.acquisition) === 'radar') {
-    // A radar look reads the area's whole series at once (monitoring-radar-look.ts).
-    const series = await loadSeries(
-      db,
-      loaded.area.id,
-      input.acquisitionId,
-      input.modelId,
-      loaded.acquisition.datetime,
-    );
     return detectRadarLook(db, evidence, reader, {
       ...loaded,
-      series,
       acquisitionId: input.acquisitionId,
       modelId: input.modelId,
       threshold,

@@ -33,7 +33,7 @@ import { readChips as defaultReadChips, type Acquisition, type GridCell } from '
 import type { Db } from '../store/db.ts';
 import { upsertChipSignals } from '../store/detections.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
-import type { ChipSeries } from '../store/observations.ts';
+import { observationRgbShas, observedChips, type ObservedChip } from '../store/observations.ts';
 import { getAcquisition } from './acquisitions.ts';
 import { gridBox, writeLookAlertsEvidence } from './alert-evidence.ts';
 import { extentWithNeighbours } from './alert-extent.ts';
@@ -57,8 +57,6 @@ export interface RadarLookInput {
   acquisitionId: number;
   /** The look. */
   acquisition: Acquisition;
-  /** Every chip's states up to the look (loadSeries). */
-  series: readonly ChipSeries[];
   /** The area's processed looks with their sensors, oldest first. */
   looks: readonly SensorLook[];
   /** The embedding model whose signals rows are written (and read for fusion). */
@@ -112,7 +110,7 @@ export async function detectRadarLook(
   reader: PairCheckDeps,
   input: RadarLookInput,
 ): Promise<{ scored: number; alerts: AlertRef[] }> {
-  const { area, acquisition, series } = input;
+  const { area, acquisition } = input;
   const t = acquisition.datetime;
   const look = { id: input.acquisitionId, datetime: t };
   /** The last RADAR_BASELINE_LOOKS processed radar looks before `until` (inside the pre-event window). */
@@ -128,7 +126,8 @@ export async function detectRadarLook(
       )
       .slice(-RADAR_BASELINE_LOOKS);
   const baseline = radarBefore(t);
-  const seen = series.filter((s) => s.states.some((st) => st.acquisitionId === input.acquisitionId));
+  // The chips the look observed; their histories are not needed (the baseline is read from the source).
+  const seen = await observedChips(db, area.id, input.acquisitionId);
   const read = reader.readChips ?? defaultReadChips;
   const minValid = reader.minValidFraction ?? 0.5;
   const cells = areaCells(area);
@@ -236,7 +235,8 @@ export async function detectRadarLook(
   }
   if (raised.length > 0) {
     const last = baseline.at(-1)!.ref; // a chip alerts only against a baseline
-    const shaAt = (s: ChipSeries, id: number) => s.states.find((st) => st.acquisitionId === id)?.rgbSha256;
+    const shas = await observationRgbShas(db, area.id, [last.id, input.acquisitionId]);
+    const shaAt = (s: ObservedChip, id: number) => shas.get(`${s.key}@${id}`);
     await writeLookAlertsEvidence(
       db,
       store,

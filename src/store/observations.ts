@@ -60,6 +60,32 @@ export async function usableChipCounts(
   return new Map(rows.map((r) => [r.acquisition_id, r.usable]));
 }
 
+/** One chip of the area observed by an acquisition. */
+export interface ObservedChip {
+  /** Chip id. */
+  chipId: number;
+  /** Stable grid key. */
+  key: string;
+  /** Grid column. */
+  col: number;
+  /** Grid row. */
+  row: number;
+}
+
+/** The area's chips that one acquisition observed, by chip id. */
+export async function observedChips(
+  db: Queryable,
+  areaId: string,
+  acquisitionId: number,
+): Promise<ObservedChip[]> {
+  const { rows } = await db.query<ColumnsOf<'chips', 'id' | 'key' | 'col' | 'row'>>(
+    `SELECT c.id, c.key, c.col, c."row" FROM observations o JOIN chips c ON c.id = o.chip_id
+      WHERE c.area_id = $1 AND o.acquisition_id = $2 ORDER BY c.id`,
+    [areaId, acquisitionId],
+  );
+  return rows.map((r) => ({ chipId: r.id, key: r.key, col: r.col, row: r.row }));
+}
+
 /** The RGB evidence hash of the area's observations in some acquisitions, by `<key>@<acquisition id>`. */
 export async function observationRgbShas(
   db: Queryable,
