@@ -38,7 +38,6 @@ import {
 } from '../src/store/detections.ts';
 import {
   insertObservations,
-  loadSeries,
   seriesBatches,
   seriesQueryChips,
   type ChipSeries,
@@ -230,7 +229,15 @@ for (const backend of backends()) {
       ]);
 
       // The pending acquisition `after` is read with the processed ones (none yet) up to its datetime.
-      const series = await loadSeries(db, 'strip', after, 'm3', AFTER.datetime);
+      // Every chip's series, all batches together.
+      const loadSeries = async (chipsPerQuery?: number) => {
+        const out: ChipSeries[] = [];
+        const options = chipsPerQuery === undefined ? {} : { chipsPerQuery };
+        for await (const b of seriesBatches(db, 'strip', after, 'm3', AFTER.datetime, options))
+          out.push(...b);
+        return out;
+      };
+      const series = await loadSeries();
       expect(series).toEqual([
         {
           chipId: chips.get(KEY_A),
@@ -270,7 +277,7 @@ for (const backend of backends()) {
         },
       ]);
       // Read one chip per query (consecutive chip ids), the series are the same.
-      expect(await loadSeries(db, 'strip', after, 'm3', AFTER.datetime, 1)).toEqual(series);
+      expect(await loadSeries(1)).toEqual(series);
       // In batches: one chip per batch in chip-id order; or only some chips, listed in any order.
       const batches = async (options: Parameters<typeof seriesBatches>[5]) => {
         const out: ChipSeries[][] = [];

@@ -1,6 +1,6 @@
 /**
  * Observations: what one acquisition showed of one chip (valid fraction, usability, spectral stats, RGB
- * evidence), and the one chip-series loader detection reads: every chip's states (observation, embedding,
+ * evidence), and the one chip-series reader detection reads (seriesBatches): every chip's states (observation, embedding,
  * prompt scores) up to and including one acquisition, over the acquisitions already processed and that one.
  */
 import type { ChipState } from '../detect/index.ts';
@@ -227,25 +227,6 @@ async function seriesLooks(
     [areaId, acquisitionId, until],
   );
   return rows[0]?.n ?? 0;
-}
-
-/**
- * Every chip's states up to and including the acquisition, all at once (seriesBatches, collected): for
- * callers that need the whole area's series together. The series are the same whatever the batch.
- */
-export async function loadSeries(
-  db: Queryable,
-  areaId: string,
-  acquisitionId: number,
-  modelId: string,
-  until: string,
-  chipsPerQuery?: number,
-): Promise<ChipSeries[]> {
-  const out: ChipSeries[] = [];
-  const options = chipsPerQuery === undefined ? {} : { chipsPerQuery };
-  for await (const batch of seriesBatches(db, areaId, acquisitionId, modelId, until, options))
-    out.push(...batch);
-  return out;
 }
 
 function decodeState(r: StateRow): ChipSeries['states'][number] {
