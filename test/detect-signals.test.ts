@@ -168,4 +168,11 @@ describe('metrics', () => {
     expect(auroc([0.5, 0.5], [false, true])).toBe(0.5);
     expect(f1AtThreshold([0.1, 0.6, 0.7, 0.2], [false, true, false, true], 0.5)).toBe(0.5);
   });
+
+  it('refuses a score that is not a finite number instead of ranking it (it used to loop forever)', () => {
+    expect(() => auroc([0.1, Number.NaN, 0.3], [false, true, true])).toThrow(
+      'auroc: score 1 is NaN, not a finite number',
+    );
+    expect(() => auroc([Infinity, 0.2], [true, false])).toThrow('auroc: score 0 is Infinity');
+  });
 });

@@ -1,8 +1,11 @@
 /**
  * Chip-level evaluation on labelled pairs (`<root>/<set>/<pair>/`): a chip is positive when ≥ 5 % of its
- * pixels are labelled changed, negative when none are; others are left out. Per set (all its pairs'
- * chips pooled): AUROC of the compare score, of the two classical baselines (classical.ts) on the same
- * chips, and F1 of `score ≥ threshold`.
+ * pixels are labelled changed, negative when none are; others are left out. A chip that the detector does
+ * not score (under half of it clear in either image: no data, or a cloud, cloud-mask.ts) is left out too
+ * and counted (`unscored`): what is under a cloud is not seen, so it is neither a hit nor a miss, as in
+ * assessment, which reports such chips as not observed. Per set (all its pairs' chips pooled): AUROC of the
+ * compare score, of the two classical baselines (classical.ts) on the same chips, and F1 of
+ * `score ≥ threshold`.
  */
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
@@ -26,6 +29,8 @@ export interface SetChips {
   absDifference: number[];
   /** Label per chip. */
   positive: boolean[];
+  /** Labelled chips (positive or negative) left out because the detector did not score them. */
+  unscored: number;
 }
 
 /** One row of the evaluation table. */
@@ -38,6 +43,8 @@ export interface SetResult {
   positives: number;
   /** Negative chips. */
   negatives: number;
+  /** Labelled chips left out because the detector did not score them (no data, cloud). */
+  unscored: number;
   /** AUROC of the score. */
   auroc: number;
   /** AUROC of change-vector magnitude. */
@@ -69,6 +76,7 @@ export async function evaluateSetChips(
     changeVector: [],
     absDifference: [],
     positive: [],
+    unscored: 0,
     pairs: 0,
   };
   for (const id of subfolders(setDir)) {
@@ -89,6 +97,10 @@ export async function evaluateSetChips(
         for (let c = 0; c < size; c++) if (pair.label[(chip.y + r) * w + chip.x + c]! >= 128) changed++;
       const share = changed / (size * size);
       if (share > 0 && share < POSITIVE_SHARE) continue;
+      if (!chip.usable) {
+        out.unscored++;
+        continue;
+      }
       out.score.push(chip.score);
       out.changeVector.push(windowMean(cva, w, chip.x, chip.y, size));
       out.absDifference.push(windowMean(mad, w, chip.x, chip.y, size));
@@ -111,6 +123,7 @@ export async function evaluate(root: string, options: EvaluateOptions = {}): Pro
       pairs: chips.pairs,
       positives,
       negatives: chips.positive.length - positives,
+      unscored: chips.unscored,
       auroc: auroc(chips.score, chips.positive),
       aurocChangeVector: auroc(chips.changeVector, chips.positive),
       aurocAbsDifference: auroc(chips.absDifference, chips.positive),

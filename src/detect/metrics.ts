@@ -1,11 +1,16 @@
 /** Ranking and classification metrics for evaluation. */
 import { InputError } from '../errors.ts';
 
-/** Area under the ROC curve (Mann–Whitney, ties count half); NaN without both classes. */
+/**
+ * Area under the ROC curve (Mann–Whitney, ties count half); NaN without both classes. A score that is not
+ * a finite number cannot be ranked: an InputError names its index and value.
+ */
 export function auroc(scores: readonly number[], positive: readonly boolean[]): number {
   if (scores.length !== positive.length) {
     throw new InputError(`auroc: ${scores.length} scores but ${positive.length} labels`);
   }
+  const bad = scores.findIndex((s) => !Number.isFinite(s));
+  if (bad >= 0) throw new InputError(`auroc: score ${bad} is ${scores[bad]}, not a finite number`);
   const order = scores.map((s, i) => [s, positive[i]!] as const).sort((a, b) => a[0] - b[0]);
   let nPos = 0;
   let rankSum = 0;

@@ -34,8 +34,9 @@
  * whatever its radiometry, so the default alert threshold means the same split on every scene.
  *
  * Kinds of change, each only where the physics says so (per pixel, then the chip's 95th percentile):
- * - new water (flood): the rise of MNDWI (NDWI without swir16) plus half the log drop of infrared
- *   brightness, weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
+ * - new water (flood): measured on the before image in the after image's radiometry (normalisedBefore:
+ *   each band through the scene's relation), the rise of MNDWI (NDWI without swir16) plus half the log drop
+ *   of infrared brightness, weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
  *   already fully water-like before (near infrared at most a little above green, dark in the visible: a
  *   river, a lake, a turbid channel, whatever its water index under winter haze) is permanent water and
  *   never new water. With reflectance and swir16 the after pixel must
@@ -58,7 +59,9 @@
  * (no NBR for a burn, no water index for a flood, as in RGB imagery) any change scores. Below the alert threshold the score is e itself, else
  * 1 − (1 − e)·(1 − w·s_drift)·(1 − w·s_prompt), w = PAIR_CORROBORATION_WEIGHT: embedding drift and prompt
  * deltas, when given, corroborate (confidence) and raise the score of a chip whose own evidence alerts, but
- * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID valid pixels in either image is not scored.
+ * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID clear pixels in either image (valid, and not under a
+ * cloud the bands show, cloud-mask.ts) is not scored; the clouds of an image without a cloud mask of its own
+ * are left out that way.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
 import { BoundedSample } from './bounded-sample.ts';
@@ -79,6 +82,8 @@ import {
   MASK_WATER,
 } from './mask-codes.ts';
 import { afterWaterLikeness, IR_OFFSET, NOISE_FLOOR } from './pixel-change.ts';
+import { clearMask } from './cloud-mask.ts';
+import { windowMean } from './window-mean.ts';
 import { fitBandRelation, type BandRelation } from './radiometric.ts';
 import { median, quantile } from '../spectral/robust.ts';
 import {
@@ -280,39 +285,6 @@ function share(mask: Uint8Array): number {
   return mask.length ? n / mask.length : 0;
 }
 
-/** NaN-aware mean over the (2r+1)² window of each valid pixel (integral images). */
-export function windowMean(map: Float32Array, width: number, height: number, r: number): Float32Array {
-  const W = width + 1;
-  const S = new Float64Array(W * (height + 1));
-  const N = new Float64Array(W * (height + 1));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = map[y * width + x]!;
-      const ok = Number.isFinite(v);
-      const i = (y + 1) * W + x + 1;
-      S[i] = (ok ? v : 0) + S[i - 1]! + S[i - W]! - S[i - W - 1]!;
-      N[i] = (ok ? 1 : 0) + N[i - 1]! + N[i - W]! - N[i - W - 1]!;
-    }
-  }
-  const out = new Float32Array(map.length);
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - r) * W;
-    const y1 = Math.min(height, y + r + 1) * W;
-    for (let x = 0; x < width; x++) {
-      if (!Number.isFinite(map[y * width + x]!)) {
-        out[y * width + x] = Number.NaN;
-        continue;
-      }
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(width, x + r + 1);
-      const s = S[y1 + x1]! - S[y0 + x1]! - S[y1 + x0]! + S[y0 + x0]!;
-      const n = N[y1 + x1]! - N[y0 + x1]! - N[y1 + x0]! + N[y0 + x0]!;
-      out[y * width + x] = s / n;
-    }
-  }
-  return out;
-}
-
 /** The chip's CHIP_QUANTILE of a map (undefined when absent or without finite values). */
 function chipQuantile(map: Float32Array | undefined): number | undefined {
   if (!map) return undefined;
@@ -356,6 +328,25 @@ export function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array
     if (likeBefore[i]! >= 1) return 0; // permanent water
     return (rise + 0.5 * drop) * likeAfter[i]!;
   });
+}
+
+/**
+ * The before image in the after image's radiometry: each compared band mapped through the scene's relation
+ * (offset + gain·before), the others as they are. New water is measured on it, so that a scene-wide
+ * difference of illumination, haze or display stretch between the dates is not read as water appearing.
+ */
+export function normalisedBefore(
+  before: ImageValue,
+  relations: Readonly<Record<string, BandRelation>>,
+): ImageValue {
+  return {
+    ...before,
+    data: before.bands.map((name, i) => {
+      const r = relations[name];
+      const plane = before.data[i]!;
+      return r ? Float32Array.from(plane, (v) => r.offset + r.gain * v) : plane;
+    }),
+  };
 }
 
 /** Per-pixel post-fire dNBR (0 where the after pixel has no post-fire spectrum), or undefined. */
@@ -430,17 +421,24 @@ function checkInput(c: PairChipInput): void {
   }
 }
 
-/** One byte per pixel of a chip: 1 where both images are valid. */
-function jointMask(c: PairChipInput): Uint8Array {
-  const n = c.before.width * c.before.height;
-  const m = new Uint8Array(n);
-  for (let i = 0; i < n; i++) m[i] = c.before.mask[i] && c.after.mask[i] ? 1 : 0;
-  return m;
+/** Each image's clear pixels (valid and not cloud, cloud-mask.ts) and the pixels clear in both. */
+interface ChipMasks {
+  before: Uint8Array;
+  after: Uint8Array;
+  joint: Uint8Array;
 }
 
-/** Whether a chip is scored: at least minValid of each image valid, and some pixel valid in both. */
-function isUsable(c: PairChipInput, joint: Uint8Array, minValid: number): boolean {
-  return share(c.before.mask) >= minValid && share(c.after.mask) >= minValid && share(joint) > 0;
+/** The masks of a chip: what each image shows, and where both do. */
+function chipMasks(c: PairChipInput): ChipMasks {
+  const before = clearMask(c.before);
+  const after = clearMask(c.after);
+  const joint = Uint8Array.from(before, (v, i) => (v && after[i] ? 1 : 0));
+  return { before, after, joint };
+}
+
+/** Whether a chip is scored: at least minValid of each image clear, and some pixel clear in both. */
+function isUsable(m: ChipMasks, minValid: number): boolean {
+  return share(m.before) >= minValid && share(m.after) >= minValid && share(m.joint) > 0;
 }
 
 /** The pixel statistic S of a usable chip under the scene's relations (NaN where not valid). */
@@ -528,8 +526,9 @@ export class PairSceneSampler {
       this.noiseFloor = NOISE_FLOOR / reflectanceFactor(c.before);
     }
     this.bands = this.bands.filter((b) => c.before.bands.includes(b) && c.after.bands.includes(b));
-    const mask = jointMask(c);
-    const usable = isUsable(c, mask, this.minValid);
+    const masks = chipMasks(c);
+    const mask = masks.joint;
+    const usable = isUsable(masks, this.minValid);
     if (usable) this.sample.offer(c.key, mask.length, { input: c, mask });
     return usable;
   }
@@ -623,7 +622,7 @@ function unscored(key: string, validFraction: number): PairChipScore {
 
 /** The score of a chip that is not usable (PairSceneSampler.add said so): no fit needed. */
 export function unusablePairChip(c: PairChipInput): PairChipScore {
-  return unscored(c.key, share(jointMask(c)));
+  return unscored(c.key, share(chipMasks(c).joint));
 }
 
 /** Scores one chip with its scene's fit (see the module comment), all but what the chip threshold decides. */
@@ -633,10 +632,11 @@ export function scorePairChip(
   options: PairDetectorOptions = {},
 ): PairChipScore {
   checkInput(c);
-  const m = jointMask(c);
+  const masks = chipMasks(c);
+  const m = masks.joint;
   const validFraction = share(m);
   const { bands, pixelThreshold } = fit;
-  if (!isUsable(c, m, options.minValid ?? PAIR_MIN_VALID) || bands.length === 0) {
+  if (!isUsable(masks, options.minValid ?? PAIR_MIN_VALID) || bands.length === 0) {
     return unscored(c.key, validFraction);
   }
   const s = pixelStatistic(c, m, bands, fit.relations);
@@ -647,7 +647,7 @@ export function scorePairChip(
     change,
     changedFraction: shareAtLeast(s, pixelThreshold + 1e-12, valid),
   };
-  const water = newWater(c.before, c.after, m);
+  const water = newWater(normalisedBefore(c.before, fit.relations), c.after, m);
   const burn = postFireDnbr(c.before, c.after, m);
   const veg = ndviLoss(c.before, c.after, m);
   const built = builtGain(c.before, c.after, m);

@@ -1,0 +1,128 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearMask, spectralCloud } from '../src/detect/cloud-mask.ts';
+import { evaluateSetChips } from '../src/detect/evaluate.ts';
+import { detectPairScene, normalisedBefore } from '../src/detect/pair-detector.ts';
+import type { ImageValue } from '../src/imagery/image.ts';
+
+/** A reflectance image of `bands`, each pixel's values from `at(x, y)` in band order. */
+function image(
+  w: number,
+  h: number,
+  bands: string[],
+  at: (x: number, y: number) => number[],
+  mask?: (x: number, y: number) => boolean,
+): ImageValue {
+  const data = bands.map(() => new Float32Array(w * h));
+  const m = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      at(x, y).forEach((v, b) => (data[b]![y * w + x] = v));
+      m[y * w + x] = mask && !mask(x, y) ? 0 : 1;
+    }
+  return { width: w, height: h, bands, data, mask: m, crs: null, bounds: null, scale: 'reflectance' };
+}
+
+const BANDS = ['green', 'nir', 'swir16'];
+const CLOUD = [0.5, 0.5, 0.4];
+const FIELD = [0.08, 0.3, 0.15];
+
+const count = (m: Uint8Array) => m.reduce((n, v) => n + v, 0);
+
+describe('clouds seen in the bands (cloud-mask.ts)', () => {
+  // 96 × 48: a cloud over the 32 left columns, a bright 4 × 4 roof of the same spectrum at x 70–73, y 20–23.
+  const roof = (x: number, y: number) => x >= 70 && x < 74 && y >= 20 && y < 24;
+  const scene = image(96, 48, BANDS, (x, y) => (x < 32 || roof(x, y) ? CLOUD : FIELD));
+
+  it('masks the extended cloud, every one of its 32 × 48 pixels, and not the small roof', () => {
+    const cloud = spectralCloud(scene)!;
+    expect(count(cloud)).toBe(32 * 48);
+    for (let y = 0; y < 48; y++) for (let x = 0; x < 96; x++) expect(cloud[y * 96 + x]).toBe(x < 32 ? 1 : 0);
+    const clear = clearMask(scene);
+    expect(count(clear)).toBe(96 * 48 - 32 * 48);
+    expect(clear[22 * 96 + 71]).toBe(1);
+  });
+
+  it('leaves pixels invalid in the image out of the cloud test', () => {
+    const masked = image(
+      96,
+      48,
+      BANDS,
+      (x) => (x < 32 ? CLOUD : FIELD),
+      (x) => x >= 16,
+    );
+    expect(count(spectralCloud(masked)!)).toBe(16 * 48);
+    expect(count(clearMask(masked))).toBe(96 * 48 - 32 * 48);
+  });
+
+  it('makes no test without swir16: an RGB image keeps its own mask', () => {
+    const rgb = image(40, 40, ['red', 'green', 'blue'], () => [0.6, 0.6, 0.6]);
+    expect(spectralCloud(rgb)).toBeUndefined();
+    expect(clearMask(rgb)).toBe(rgb.mask);
+  });
+
+  it('does not score a chip whose after image is a cloud, and scores its clear neighbour', () => {
+    const before = image(32, 32, BANDS, () => FIELD);
+    const detection = detectPairScene([
+      { key: 'cloudy', before, after: image(32, 32, BANDS, () => CLOUD) },
+      { key: 'clear', before, after: image(32, 32, BANDS, () => FIELD) },
+    ]);
+    expect(detection.chips.map((c) => [c.key, c.usable, c.validFraction])).toEqual([
+      ['cloudy', false, 0],
+      ['clear', true, 1],
+    ]);
+  });
+});
+
+describe('new water in the after image radiometry', () => {
+  it('maps each compared band of the before image through its relation, and leaves the others', () => {
+    const before = image(2, 1, ['green', 'nir'], (x) => [0.1 * (x + 1), 0.5]);
+    const out = normalisedBefore(before, { green: { offset: 0.1, gain: 2, sigma: 0.01 } });
+    expect(Array.from(out.data[0]!)).toEqual([
+      Math.fround(0.1 + 2 * Math.fround(0.1)),
+      Math.fround(0.1 + 2 * Math.fround(0.2)),
+    ]);
+    expect(out.data[1]).toBe(before.data[1]);
+    expect(Array.from(before.data[0]!)).toEqual([Math.fround(0.1), Math.fround(0.2)]);
+  });
+});
+
+describe('evaluation leaves unscored chips out and counts them', () => {
+  let tmp = '';
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'dw-cloud-eval-'));
+  });
+  afterAll(async () => rm(tmp, { recursive: true, force: true }));
+
+  async function png(file: string, channels: 1 | 3, fill: (x: number, y: number) => number[]) {
+    const data = Buffer.alloc(64 * 64 * channels);
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) fill(x, y).forEach((v, c) => (data[(y * 64 + x) * channels + c] = v));
+    const img = sharp(data, { raw: { width: 64, height: 64, channels } });
+    await (channels === 1 ? img.toColourspace('b-w') : img).png().toFile(file);
+  }
+
+  it('a flood under a cloud is neither a hit nor a miss: 1 unscored, 1 positive, 2 negatives, AUROC 1', async () => {
+    const dir = join(tmp, 'floods', 'p1');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'pair.json'),
+      JSON.stringify({ kind: 'flood', bands: ['swir16', 'nir', 'green'], scale: 'uint8 display stretch' }),
+    );
+    const land = [100, 120, 60];
+    // after: the top-left chip floods, the top-right one is under a cloud (labelled flooded too).
+    await png(join(dir, 'before.png'), 3, () => land);
+    await png(join(dir, 'after.png'), 3, (x, y) =>
+      y < 32 && x < 32 ? [10, 20, 50] : y < 32 ? [200, 210, 220] : land,
+    );
+    await png(join(dir, 'label.png'), 1, (_x, y) => [y < 32 ? 255 : 0]);
+    const chips = await evaluateSetChips(join(tmp, 'floods'));
+    expect(chips.unscored).toBe(1);
+    expect(chips.positive).toEqual([true, false, false]);
+    expect(chips.score[0]).toBeCloseTo(0.996657, 6);
+    expect(chips.score.slice(1)).toEqual([0, 0]);
+  });
+});
