@@ -201,6 +201,18 @@ describe.skipIf(!haveShared)('compare on a real flood pair', () => {
     );
   }, 60_000);
 
+  it('says how many chips it did not score: the after image of ombria-s2 0172 is mostly cloud', async () => {
+    const { stdout } = await run('npx', [
+      'tsx',
+      'src/cli/main.ts',
+      'compare',
+      join(shared, 'ombria-s2', '0172'),
+    ]);
+    expect(stdout.split('\n')[0]).toBe(
+      '0172: 64 chips of 32 px, model spectral-v1, scored by flood evidence, 2 at or above 0.5; 51 not scored (under half clear in either image: no data or cloud)',
+    );
+  }, 60_000);
+
   it('writes WebP before/after tiles with their dates and a PNG heat-map with its legend', async () => {
     const pair = await readPair(FLOOD);
     const cmp = await comparePair(pair);

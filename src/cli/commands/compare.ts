@@ -73,8 +73,9 @@ export function register(program: Command): void {
           const hot = cmp.chips
             .filter((c) => c.score >= DEFAULT_ALERT_THRESHOLD)
             .sort((a, b) => b.score - a.score);
+          const unscored = cmp.chips.filter((c) => !c.usable).length;
           const lines = [
-            `${pair.id}: ${cmp.chips.length} chips of ${chip} px, model ${cmp.model}, ${cmp.event ? `scored by ${cmp.event} evidence, ` : ''}${hot.length} at or above ${DEFAULT_ALERT_THRESHOLD}`,
+            `${pair.id}: ${cmp.chips.length} chips of ${chip} px, model ${cmp.model}, ${cmp.event ? `scored by ${cmp.event} evidence, ` : ''}${hot.length} at or above ${DEFAULT_ALERT_THRESHOLD}${unscored ? `; ${unscored} not scored (under half clear in either image: no data or cloud)` : ''}`,
           ];
           for (const c of hot) {
             lines.push(
