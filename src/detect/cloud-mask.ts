@@ -7,8 +7,9 @@
  * classes it so and at least CLOUD_WINDOW_SHARE of the (2·CLOUD_WINDOW_RADIUS + 1)² window around it is
  * classed so too. Clouds are extended objects; a bright roof or a greenhouse, which the pixel rule alone also
  * classes as cloud in top-of-atmosphere images (8 % of the changed pixels of the development set's Bercy),
- * is small, and keeps its change (the largest such roof of the development cities, 19 × 19 pixels in Paris,
- * fills a third of its window).
+ * is small, and keeps its change (the largest such bright object of the development cities, 19 × 19
+ * pixels in Paris's after image, fills a third of its window; with a 15 × 15 window it was masked, and two
+ * more of Paris's unchanged chips alerted through the pipeline).
  *
  * Only with swir16: without shortwave infrared the cover rule for cloud (grey and bright) also takes concrete
  * and white roofs, most of what changes in aerial RGB, so RGB images keep their own mask alone.
