@@ -90,7 +90,7 @@ describe.skipIf(!haveShared)('water on real pairs', () => {
     expect(mean).toBeLessThan(0.1);
   });
 
-  it('ranks flooded chips of ombria-s2 at AUROC 0.901 over the chips it scores, above both classical baselines', async () => {
+  it('ranks flooded chips of ombria-s2 at AUROC 0.900 over the chips it scores, above both classical baselines', async () => {
     const chips = await evaluateSetChips(join(pairs, 'ombria-s2'));
     expect(chips.pairs).toBe(20);
     // 130 labelled chips are left out: under half of them is clear of cloud in either image.
@@ -98,7 +98,7 @@ describe.skipIf(!haveShared)('water on real pairs', () => {
     expect(chips.positive.filter(Boolean).length).toBe(517);
     expect(chips.positive.length).toBe(1040);
     const score = auroc(chips.score, chips.positive);
-    expect(score).toBeCloseTo(0.901, 3);
+    expect(score).toBeCloseTo(0.9, 3);
     expect(score).toBeGreaterThan(auroc(chips.absDifference, chips.positive));
     expect(score).toBeGreaterThan(auroc(chips.changeVector, chips.positive));
   }, 60_000);

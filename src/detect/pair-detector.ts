@@ -34,9 +34,9 @@
  * whatever its radiometry, so the default alert threshold means the same split on every scene.
  *
  * Kinds of change, each only where the physics says so (per pixel, then the chip's 95th percentile):
- * - new water (flood): measured on the before image in the after image's radiometry (normalisedBefore:
- *   each band through the scene's relation), the rise of MNDWI (NDWI without swir16) plus half the log drop
- *   of infrared brightness, weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
+ * - new water (flood): the rise of MNDWI (NDWI without swir16) plus half the log drop of infrared
+ *   brightness, both measured from the before image in the after image's radiometry (normalisedBefore: each
+ *   band through the scene's relation), weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
  *   already fully water-like before (near infrared at most a little above green, dark in the visible: a
  *   river, a lake, a turbid channel, whatever its water index under winter haze) is permanent water and
  *   never new water. With reflectance and swir16 the after pixel must
@@ -299,17 +299,27 @@ function shareAtLeast(map: Float32Array, t: number, valid: number): number {
   return valid ? n / valid : 0;
 }
 
-/** Per-pixel new-water evidence of a chip (see the module comment), or undefined without the bands. */
-export function newWater(before: ImageValue, after: ImageValue, mask: Uint8Array): Float32Array | undefined {
+/**
+ * Per-pixel new-water evidence of a chip (see the module comment), or undefined without the bands. The rise
+ * and the drop are measured from `reference` (the before image in the after image's radiometry,
+ * normalisedBefore; default the before image itself); whether a pixel was water already is asked of the
+ * before image as it is, since the scene's relations are fitted on land and do not hold for water.
+ */
+export function newWater(
+  before: ImageValue,
+  after: ImageValue,
+  mask: Uint8Array,
+  reference: ImageValue = before,
+): Float32Array | undefined {
   const swir = band(before, 'swir16') !== undefined;
-  const wb = indexPlane(before, swir ? 'mndwi' : 'ndwi');
+  const wb = indexPlane(reference, swir ? 'mndwi' : 'ndwi');
   const wa = indexPlane(after, swir ? 'mndwi' : 'ndwi');
   const likeAfter = afterWaterLikeness(after, mask);
   const likeBefore = afterWaterLikeness(before, mask);
   if (!wb || !wa || !likeAfter || !likeBefore) return undefined;
   const k = reflectanceFactor(before);
   const ir = ['swir16', 'nir']
-    .map((nm) => [band(before, nm), band(after, nm)] as const)
+    .map((nm) => [band(reference, nm), band(after, nm)] as const)
     .filter((p): p is readonly [Float32Array, Float32Array] => p[0] !== undefined && p[1] !== undefined);
   const c = (IR_OFFSET / k) * ir.length;
   // MNDWI > 0 (Xu 2006) with reflectance and swir16; NDWI > 0 (McFeeters 1996) without swir16.
@@ -647,7 +657,7 @@ export function scorePairChip(
     change,
     changedFraction: shareAtLeast(s, pixelThreshold + 1e-12, valid),
   };
-  const water = newWater(normalisedBefore(c.before, fit.relations), c.after, m);
+  const water = newWater(c.before, c.after, m, normalisedBefore(c.before, fit.relations));
   const burn = postFireDnbr(c.before, c.after, m);
   const veg = ndviLoss(c.before, c.after, m);
   const built = builtGain(c.before, c.after, m);
