@@ -6,7 +6,7 @@ import { comparePair } from '../src/detect/compare-pair.ts';
 import { auroc } from '../src/detect/metrics.ts';
 import { evaluateSetChips } from '../src/detect/evaluate.ts';
 import { readPair } from '../src/imagery/pair-folder.ts';
-import { newWater } from '../src/detect/pair-detector.ts';
+import { newWater, normalisedBefore } from '../src/detect/pair-detector.ts';
 import { afterWaterLikeness } from '../src/detect/pixel-change.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 
@@ -79,6 +79,39 @@ describe('water likeness of the after image', () => {
       mndwi(0.06, 0.02) - mndwi(0.08, 0.2) + 0.5 * Math.log((0.2 + 0.3 + c) / (0.02 + 0.03 + c));
     expect(water[0]).toBeCloseTo(expected, 5);
     expect(Array.from(water.subarray(1))).toEqual([0, 0, 0]);
+  });
+});
+
+describe('new water measured from the normalised before image', () => {
+  it('takes the rise and the drop from the reference, and asks the before image as it is whether it was water', () => {
+    const bands = ['swir16', 'nir', 'green'];
+    const river = [0.01, 0.02, 0.05];
+    const field = [0.2, 0.3, 0.08];
+    const before = row(bands, [river, field]);
+    // after: the river is as it was, the field floods
+    const flooded = [0.02, 0.03, 0.06];
+    const after = row(bands, [river, flooded]);
+    // the scene's relations (fitted on land) lift swir16 and green by 0.1 and NIR by 0.2: the river's NIR
+    // then stands 0.07 above its green, and it would no longer fully look like water
+    const reference = normalisedBefore(before, {
+      swir16: { offset: 0.1, gain: 1, sigma: 0.01 },
+      nir: { offset: 0.2, gain: 1, sigma: 0.01 },
+      green: { offset: 0.1, gain: 1, sigma: 0.01 },
+    });
+    const mask = new Uint8Array(2).fill(1);
+    const water = newWater(before, after, mask, reference)!;
+    const mndwi = (g: number, s: number) => (g - s) / (g + s);
+    const c = 2 * (16 / 255);
+    expect(water[0]).toBe(0); // permanent water, whatever the relations say
+    expect(water[1]).toBeCloseTo(
+      mndwi(0.06, 0.02) - mndwi(0.18, 0.3) + 0.5 * Math.log((0.3 + 0.5 + c) / (0.02 + 0.03 + c)),
+      5,
+    );
+    // Asked of the lifted image, the river would be new water.
+    expect(newWater(reference, after, mask)![0]).toBeCloseTo(
+      mndwi(0.05, 0.01) - mndwi(0.15, 0.11) + 0.5 * Math.log((0.11 + 0.22 + c) / (0.01 + 0.02 + c)),
+      5,
+    );
   });
 });
 
