@@ -35,11 +35,12 @@
  *
  * Kinds of change, each only where the physics says so (per pixel, then the chip's 95th percentile):
  * - new water (flood): the rise of MNDWI (NDWI without swir16) plus half the log drop of infrared
- *   brightness, both measured from the before image in the after image's radiometry (normalisedBefore: each
- *   band through the scene's relation), weighted by how water-like the after pixel is (afterWaterLikeness). A pixel that was
- *   already fully water-like before (near infrared at most a little above green, dark in the visible: a
- *   river, a lake, a turbid channel, whatever its water index under winter haze) is permanent water and
- *   never new water. With reflectance and swir16 the after pixel must
+ *   brightness, both measured from the before image in the after image's radiometry (normalisedBefore:
+ *   each band through the scene's relation), weighted by how water-like the after pixel is
+ *   (afterWaterLikeness). A pixel that was already fully water-like in the before image as it is (near
+ *   infrared at most a little above green, dark in the visible: a river, a lake, a turbid channel,
+ *   whatever its water index under winter haze) is permanent water and never new water; the relations
+ *   are fitted on land and are not asked about water. With reflectance and swir16 the after pixel must
  *   also have MNDWI > 0 (Xu 2006), which dark roofs, asphalt and shadows do not. Strength 0.5 at
  *   SIGNAL_THRESHOLDS.waterGain.
  * - burn: dNBR where the after pixel has a post-fire spectrum (NBR < 0: shortwave infrared above near
@@ -59,9 +60,11 @@
  * (no NBR for a burn, no water index for a flood, as in RGB imagery) any change scores. Below the alert threshold the score is e itself, else
  * 1 − (1 − e)·(1 − w·s_drift)·(1 − w·s_prompt), w = PAIR_CORROBORATION_WEIGHT: embedding drift and prompt
  * deltas, when given, corroborate (confidence) and raise the score of a chip whose own evidence alerts, but
- * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert). A chip with under PAIR_MIN_VALID clear pixels in either image (valid, and not under a
- * cloud the bands show, cloud-mask.ts) is not scored; the clouds of an image without a cloud mask of its own
- * are left out that way.
+ * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert).
+ *
+ * A chip with under PAIR_MIN_VALID clear pixels in either image (valid, and not under a cloud the bands
+ * show, cloud-mask.ts) is not scored; the clouds of an image without a cloud mask of its own are left out
+ * that way.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
 import { BoundedSample } from './bounded-sample.ts';
@@ -342,8 +345,9 @@ export function newWater(
 
 /**
  * The before image in the after image's radiometry: each compared band mapped through the scene's relation
- * (offset + gain·before), the others as they are. New water is measured on it, so that a scene-wide
- * difference of illumination, haze or display stretch between the dates is not read as water appearing.
+ * (offset + gain·before), the others as they are. New water's rise and drop are measured from it, so
+ * that a scene-wide difference of illumination, haze or display stretch between the dates is not read as
+ * water appearing.
  */
 export function normalisedBefore(
   before: ImageValue,
