@@ -124,5 +124,9 @@ describe('evaluation leaves unscored chips out and counts them', () => {
     expect(chips.positive).toEqual([true, false, false]);
     expect(chips.score[0]).toBeCloseTo(0.996657, 6);
     expect(chips.score.slice(1)).toEqual([0, 0]);
+    // The water-index rise baseline on the same three chips: MNDWI of the flood − MNDWI of the land.
+    const mndwi = (g: number, s: number) => (g - s) / (g + s);
+    expect(chips.waterRise![0]).toBeCloseTo(mndwi(50, 10) - mndwi(60, 100), 6);
+    expect(chips.waterRise!.slice(1)).toEqual([0, 0]);
   });
 });

@@ -2,10 +2,15 @@
  * Classical unsupervised change baselines, per chip:
  * - change-vector magnitude: each band of each image standardised over the image's valid pixels (mean 0,
  *   std 1), then the mean over the chip of √(Σ_bands (after − before)²);
- * - mean absolute difference: mean over the chip and bands of |after − before| in the images' own units.
+ * - mean absolute difference: mean over the chip and bands of |after − before| in the images' own units;
+ * - water-index rise, the classical flood baseline: mean over the chip of after − before of MNDWI (Xu 2006)
+ *   when both images have swir16 and green, else of NDWI (McFeeters 1996) when both have green and nir; a
+ *   pixel whose index is not a number (both bands 0) counts as no rise. Images without either index (RGB)
+ *   have no such baseline.
  * Only pixels valid in both images count.
  */
-import type { ImageValue } from '../imagery/image.ts';
+import { band, type ImageValue } from '../imagery/image.ts';
+import { indexPlane } from '../spectral/indices.ts';
 import { jointMask } from './pixel-change.ts';
 import { meanStd } from '../spectral/robust.ts';
 
@@ -37,6 +42,25 @@ export function meanAbsoluteDifference(before: ImageValue, after: ImageValue): F
   });
   for (let i = 0; i < out.length; i++) if (!mask[i]) out[i] = Number.NaN;
   return out;
+}
+
+/**
+ * Per-pixel rise of the water index (see the module comment; NaN where invalid, 0 where the index is not a
+ * number), or undefined when the images do not both have the bands of MNDWI or NDWI.
+ */
+export function waterIndexRise(before: ImageValue, after: ImageValue): Float32Array | undefined {
+  const has = (names: readonly string[]) =>
+    names.every((n) => band(before, n) !== undefined && band(after, n) !== undefined);
+  const index = has(['green', 'swir16']) ? 'mndwi' : has(['green', 'nir']) ? 'ndwi' : undefined;
+  if (!index) return undefined;
+  const wb = indexPlane(before, index)!;
+  const wa = indexPlane(after, index)!;
+  const mask = jointMask(before, after);
+  return Float32Array.from(wa, (a, i) => {
+    if (!mask[i]) return Number.NaN;
+    const d = a - wb[i]!;
+    return Number.isFinite(d) ? d : 0;
+  });
 }
 
 /** Mean of the finite values of `map` in the size×size window at (x, y); NaN when none. */

@@ -4,13 +4,14 @@
  * not score (under half of it clear in either image: no data, or a cloud, cloud-mask.ts) is left out too
  * and counted (`unscored`): what is under a cloud is not seen, so it is neither a hit nor a miss, as in
  * assessment, which reports such chips as not observed. Per set (all its pairs' chips pooled): AUROC of the
- * compare score, of the two classical baselines (classical.ts) on the same chips, and F1 of
+ * compare score, of the classical baselines (classical.ts: change vector, absolute difference and, where
+ * every pair of the set has a water index, water-index rise) on the same chips, and F1 of
  * `score ≥ threshold`.
  */
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import type { Embedder } from '../embed/embedder.ts';
-import { changeVectorMagnitude, meanAbsoluteDifference, windowMean } from './classical.ts';
+import { changeVectorMagnitude, meanAbsoluteDifference, waterIndexRise, windowMean } from './classical.ts';
 import { comparePair, DEFAULT_PAIR_CHIP } from './compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import { auroc, f1AtThreshold } from './metrics.ts';
@@ -27,6 +28,8 @@ export interface SetChips {
   changeVector: number[];
   /** Mean absolute difference per chip. */
   absDifference: number[];
+  /** Water-index rise per chip, or null when some pair of the set has no water index (RGB). */
+  waterRise: number[] | null;
   /** Label per chip. */
   positive: boolean[];
   /** Labelled chips (positive or negative) left out because the detector did not score them. */
@@ -51,6 +54,8 @@ export interface SetResult {
   aurocChangeVector: number;
   /** AUROC of mean absolute difference. */
   aurocAbsDifference: number;
+  /** AUROC of water-index rise, or null when the set's images have no water index. */
+  aurocWaterRise: number | null;
   /** F1 at the alert threshold. */
   f1: number;
 }
@@ -75,6 +80,7 @@ export async function evaluateSetChips(
     score: [],
     changeVector: [],
     absDifference: [],
+    waterRise: [],
     positive: [],
     unscored: 0,
     pairs: 0,
@@ -90,6 +96,8 @@ export async function evaluateSetChips(
     });
     const cva = changeVectorMagnitude(pair.before, pair.after);
     const mad = meanAbsoluteDifference(pair.before, pair.after);
+    const rise = waterIndexRise(pair.before, pair.after);
+    if (!rise) out.waterRise = null;
     const w = pair.before.width;
     for (const chip of cmp.chips) {
       let changed = 0;
@@ -104,6 +112,7 @@ export async function evaluateSetChips(
       out.score.push(chip.score);
       out.changeVector.push(windowMean(cva, w, chip.x, chip.y, size));
       out.absDifference.push(windowMean(mad, w, chip.x, chip.y, size));
+      if (rise && out.waterRise) out.waterRise.push(windowMean(rise, w, chip.x, chip.y, size));
       out.positive.push(share >= POSITIVE_SHARE);
     }
   }
@@ -127,6 +136,7 @@ export async function evaluate(root: string, options: EvaluateOptions = {}): Pro
       auroc: auroc(chips.score, chips.positive),
       aurocChangeVector: auroc(chips.changeVector, chips.positive),
       aurocAbsDifference: auroc(chips.absDifference, chips.positive),
+      aurocWaterRise: chips.waterRise ? auroc(chips.waterRise, chips.positive) : null,
       f1: f1AtThreshold(chips.score, chips.positive, threshold),
     });
   }

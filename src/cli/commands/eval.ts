@@ -24,6 +24,7 @@ export function formatTable(rows: readonly SetResult[], threshold: number): stri
     'AUROC score',
     'AUROC change-vector',
     'AUROC abs-diff',
+    'AUROC water-rise',
     `F1@${threshold}`,
   ];
   const body = rows.map((r) => [
@@ -35,6 +36,7 @@ export function formatTable(rows: readonly SetResult[], threshold: number): stri
     r.auroc.toFixed(3),
     r.aurocChangeVector.toFixed(3),
     r.aurocAbsDifference.toFixed(3),
+    r.aurocWaterRise === null ? '-' : r.aurocWaterRise.toFixed(3),
     r.f1.toFixed(3),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -50,7 +52,7 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description(
-      'chip-level AUROC of the change score and two classical baselines on labelled pairs, or monitoring over real time series (--series)',
+      'chip-level AUROC of the change score and classical baselines on labelled pairs, or monitoring over real time series (--series)',
     )
     .argument('[pairs-root]', 'folder of set folders of pair folders (each with label.png)')
     .option('--series <dir>', 'evaluate monitoring over the image time series under this folder')
