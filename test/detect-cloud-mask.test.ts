@@ -5,6 +5,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearMask, spectralCloud } from '../src/detect/cloud-mask.ts';
 import { evaluateSetChips } from '../src/detect/evaluate.ts';
+import { comparePair } from '../src/detect/compare-pair.ts';
+import type { Embedder } from '../src/embed/embedder.ts';
+import { SpectralEmbedder } from '../src/embed/spectral.ts';
+import { readPair } from '../src/imagery/pair-folder.ts';
 import { detectPairScene, normalisedBefore } from '../src/detect/pair-detector.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 
@@ -122,11 +126,42 @@ describe('evaluation leaves unscored chips out and counts them', () => {
     const chips = await evaluateSetChips(join(tmp, 'floods'));
     expect(chips.unscored).toBe(1);
     expect(chips.positive).toEqual([true, false, false]);
-    expect(chips.score[0]).toBeCloseTo(0.996657, 6);
+    expect(chips.score[0]).toBeCloseTo(0.996991, 6);
     expect(chips.score.slice(1)).toEqual([0, 0]);
     // The water-index rise baseline on the same three chips: MNDWI of the flood − MNDWI of the land.
     const mndwi = (g: number, s: number) => (g - s) / (g + s);
     expect(chips.waterRise![0]).toBeCloseTo(mndwi(50, 10) - mndwi(60, 100), 6);
     expect(chips.waterRise!.slice(1)).toEqual([0, 0]);
+  });
+
+  it('compare embeds only the chips the detector scores: the chip under the cloud is not embedded', async () => {
+    const spectral = new SpectralEmbedder();
+    const embedded: string[] = [];
+    const counting: Embedder = {
+      id: spectral.id,
+      dimension: spectral.dimension,
+      embedImages: (chips, o) => {
+        embedded.push(...chips.map((c) => c.id));
+        return spectral.embedImages(chips, o);
+      },
+      embedTexts: (p) => spectral.embedTexts(p),
+      score: (v, t) => spectral.score(v, t),
+      close: () => spectral.close(),
+    };
+    const cmp = await comparePair(await readPair(join(tmp, 'floods', 'p1')), { embedder: counting });
+    expect(embedded).toEqual([
+      'p1@0,0/before',
+      'p1@0,32/before',
+      'p1@32,32/before',
+      'p1@0,0/after',
+      'p1@0,32/after',
+      'p1@32,32/after',
+    ]);
+    expect(cmp.chips.map((c) => [c.x, c.y, c.usable, c.drift === null])).toEqual([
+      [0, 0, true, false],
+      [32, 0, false, true],
+      [0, 32, true, false],
+      [32, 32, true, false],
+    ]);
   });
 });

@@ -3,8 +3,10 @@
  * chips dropped) and are scored by the pair detector (pair-detector.ts), the same core that post-event
  * assessment runs, so `compare` and `eval` measure exactly what raises alerts. The embedder adds, per
  * chip, the drift between the before and after embeddings normalised by the scene (median and
- * 1.4826·MAD of all chips' drifts, spread floored at DRIFT_SIGMA_FLOOR, since most of a scene does not
- * change) and the prompt deltas; they corroborate (confidence) and only nudge the score.
+ * 1.4826·MAD of the drifts of the chips the detector scores, spread floored at DRIFT_SIGMA_FLOOR, since most
+ * of a scene does not change) and the prompt deltas; they corroborate (confidence) and only nudge the
+ * score. A chip the detector does not score (under half of it valid and clear of cloud in either image) is
+ * not embedded.
  *
  * A pair whose `pair.json` names an event kind (`"kind": "flood"`, domain.ts eventKindOf) is scored by that
  * event's evidence, as an assessment of that event is; `event: null` scores any change whatever the pair says.
@@ -21,9 +23,12 @@ import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
 import { cosineDistance } from './baseline.ts';
 import type { Pair } from '../imagery/pair-folder.ts';
 import {
-  detectPairScene,
+  finishPairScene,
   PAIR_MIN_VALID,
+  PairSceneSampler,
   sceneDriftZ,
+  scorePairChip,
+  unusablePairChip,
   type PairEvidence,
   type PairSceneStats,
   type PairStrengths,
@@ -96,12 +101,6 @@ export interface PairComparison {
   event: EventKind | null;
 }
 
-function validShare(img: ImageValue): number {
-  let n = 0;
-  for (let i = 0; i < img.mask.length; i++) n += img.mask[i] ? 1 : 0;
-  return n / img.mask.length;
-}
-
 /** Compares the before and after images of a pair chip by chip. */
 export async function comparePair(pair: Pair, options: CompareOptions = {}): Promise<PairComparison> {
   const size = options.chip ?? DEFAULT_PAIR_CHIP;
@@ -127,14 +126,19 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
   const embedder = options.embedder ?? new SpectralEmbedder();
   const event = options.event === undefined ? eventKindOf(pair.meta.kind) : (options.event ?? undefined);
 
-  const cells: Array<{ x: number; y: number; usable: boolean; b: ImageValue; a: ImageValue }> = [];
+  // The detector decides which chips it scores (valid and clear of cloud in both images, PAIR_MIN_VALID);
+  // only those are embedded, and the scene's drift is normalised over them alone.
+  const sampler = new PairSceneSampler({ minValid: PAIR_MIN_VALID });
+  const cells: Array<{ x: number; y: number; key: string; usable: boolean; b: ImageValue; a: ImageValue }> =
+    [];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const x = c * size;
       const y = r * size;
+      const key = `${x},${y}`;
       const b = cropImage(before, x, y, size);
       const a = cropImage(after, x, y, size);
-      cells.push({ x, y, b, a, usable: validShare(b) >= PAIR_MIN_VALID && validShare(a) >= PAIR_MIN_VALID });
+      cells.push({ x, y, key, b, a, usable: sampler.add({ key, before: b, after: a }) });
     }
   }
   const usable = cells.filter((c) => c.usable);
@@ -171,26 +175,24 @@ export async function comparePair(pair: Pair, options: CompareOptions = {}): Pro
       prompts[p] = { before: b, after: a, delta: a - b };
       deltas[p] = a - b;
     });
-    corroboration.set(`${cell.x},${cell.y}`, {
+    corroboration.set(cell.key, {
       drift,
       driftZ: driftZ[i]!,
       prompts,
       deltas,
     });
   });
-  const detection = detectPairScene(
+  const fit = sampler.fit();
+  const scoring = { threshold, event };
+  const detection = finishPairScene(
     cells.map((cell) => {
-      const key = `${cell.x},${cell.y}`;
-      const co = corroboration.get(key);
-      return {
-        key,
-        before: cell.b,
-        after: cell.a,
-        driftZ: co?.driftZ ?? null,
-        promptDeltas: co?.deltas ?? {},
-      };
+      const input = { key: cell.key, before: cell.b, after: cell.a };
+      const co = corroboration.get(cell.key);
+      if (!cell.usable || !co) return unusablePairChip(input);
+      return scorePairChip({ ...input, driftZ: co.driftZ, promptDeltas: co.deltas }, fit, scoring);
     }),
-    { threshold, event },
+    fit,
+    scoring,
   );
   const chips: PairChip[] = detection.chips.map((d, i) => {
     const cell = cells[i]!;
