@@ -126,6 +126,8 @@ describe('evaluation leaves unscored chips out and counts them', () => {
     const chips = await evaluateSetChips(join(tmp, 'floods'));
     expect(chips.unscored).toBe(1);
     expect(chips.positive).toEqual([true, false, false]);
+    expect(chips.pair).toEqual(['p1', 'p1', 'p1']);
+    expect(chips.unscoredByPair).toEqual({ p1: 1 });
     expect(chips.score[0]).toBeCloseTo(0.996991, 6);
     expect(chips.score.slice(1)).toEqual([0, 0]);
     // The water-index rise baseline on the same three chips: MNDWI of the flood − MNDWI of the land.

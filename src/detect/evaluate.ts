@@ -32,8 +32,30 @@ export interface SetChips {
   waterRise: number[] | null;
   /** Label per chip. */
   positive: boolean[];
+  /** The pair (folder name) of each chip. */
+  pair: string[];
   /** Labelled chips (positive or negative) left out because the detector did not score them. */
   unscored: number;
+  /** Those chips per pair, for every pair read (0 where none). */
+  unscoredByPair: Record<string, number>;
+}
+
+/** One pair's figures within its set (evaluate's `byPair`). */
+export interface PairResult {
+  /** The pair's folder name. */
+  pair: string;
+  /** Positive chips scored. */
+  positives: number;
+  /** Negative chips scored. */
+  negatives: number;
+  /** Labelled chips not scored (no data, cloud). */
+  unscored: number;
+  /** AUROC of the score over the pair's chips, or null without both classes. */
+  auroc: number | null;
+  /** Negative chips at or above the alert threshold. */
+  falseAlarms: number;
+  /** Positive chips below it. */
+  misses: number;
 }
 
 /** One row of the evaluation table. */
@@ -58,6 +80,8 @@ export interface SetResult {
   aurocWaterRise: number | null;
   /** F1 at the alert threshold. */
   f1: number;
+  /** The same per pair, in folder order: where a set's ranking fails. */
+  byPair: PairResult[];
 }
 
 /** Options of evaluate. */
@@ -82,13 +106,16 @@ export async function evaluateSetChips(
     absDifference: [],
     waterRise: [],
     positive: [],
+    pair: [],
     unscored: 0,
+    unscoredByPair: {},
     pairs: 0,
   };
   for (const id of subfolders(setDir)) {
     const pair = await readPair(join(setDir, id));
     if (!pair.label) throw new InputError(`pair ${pair.dir} has no label.png to evaluate against`);
     out.pairs++;
+    out.unscoredByPair[id] = 0;
     const cmp = await comparePair(pair, {
       chip: size,
       embedder: options.embedder,
@@ -107,6 +134,7 @@ export async function evaluateSetChips(
       if (share > 0 && share < POSITIVE_SHARE) continue;
       if (!chip.usable) {
         out.unscored++;
+        out.unscoredByPair[id]!++;
         continue;
       }
       out.score.push(chip.score);
@@ -114,9 +142,30 @@ export async function evaluateSetChips(
       out.absDifference.push(windowMean(mad, w, chip.x, chip.y, size));
       if (rise && out.waterRise) out.waterRise.push(windowMean(rise, w, chip.x, chip.y, size));
       out.positive.push(share >= POSITIVE_SHARE);
+      out.pair.push(id);
     }
   }
   return out;
+}
+
+/** Per-pair figures of a set's evaluated chips, in the order the pairs were read. */
+export function pairResults(chips: SetChips, threshold: number): PairResult[] {
+  return Object.entries(chips.unscoredByPair).map(([pair, unscored]) => {
+    const idx = chips.pair.flatMap((p, i) => (p === pair ? [i] : []));
+    const score = idx.map((i) => chips.score[i]!);
+    const positive = idx.map((i) => chips.positive[i]!);
+    const positives = positive.filter(Boolean).length;
+    const a = auroc(score, positive);
+    return {
+      pair,
+      positives,
+      negatives: idx.length - positives,
+      unscored,
+      auroc: Number.isNaN(a) ? null : a,
+      falseAlarms: score.filter((v, i) => v >= threshold && !positive[i]).length,
+      misses: score.filter((v, i) => v < threshold && positive[i]).length,
+    };
+  });
 }
 
 /** Evaluates every set under root (a folder of set folders of pair folders). */
@@ -138,6 +187,7 @@ export async function evaluate(root: string, options: EvaluateOptions = {}): Pro
       aurocAbsDifference: auroc(chips.absDifference, chips.positive),
       aurocWaterRise: chips.waterRise ? auroc(chips.waterRise, chips.positive) : null,
       f1: f1AtThreshold(chips.score, chips.positive, threshold),
+      byPair: pairResults(chips, threshold),
     });
   }
   if (results.length === 0) throw new InputError(`pairs root ${root} has no set folders`);

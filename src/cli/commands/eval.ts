@@ -13,6 +13,44 @@ import { InputError } from '../../errors.ts';
 import { formatSeries } from './eval-series.ts';
 import { positiveInt } from './compare.ts';
 
+/** Rows padded to their columns' widths, two spaces apart. */
+function columns(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [fmt(head), ...body.map(fmt)].join('\n');
+}
+
+/** Each set's pairs as text (`--by-pair`): where a set's ranking fails. */
+export function formatByPair(rows: readonly SetResult[], threshold: number): string {
+  const head = [
+    'set',
+    'pair',
+    'pos',
+    'neg',
+    'not scored',
+    'AUROC score',
+    `false alarms@${threshold}`,
+    `misses@${threshold}`,
+  ];
+  const body = rows.flatMap((r) =>
+    r.byPair.map((p) => [
+      r.set,
+      p.pair,
+      String(p.positives),
+      String(p.negatives),
+      String(p.unscored),
+      p.auroc === null ? '-' : p.auroc.toFixed(3),
+      String(p.falseAlarms),
+      String(p.misses),
+    ]),
+  );
+  return columns(head, body);
+}
+
 /** The evaluation table as text. */
 export function formatTable(rows: readonly SetResult[], threshold: number): string {
   const head = [
@@ -39,13 +77,7 @@ export function formatTable(rows: readonly SetResult[], threshold: number): stri
     r.aurocWaterRise === null ? '-' : r.aurocWaterRise.toFixed(3),
     r.f1.toFixed(3),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [fmt(head), ...body.map(fmt)].join('\n');
+  return columns(head, body);
 }
 
 export function register(program: Command): void {
@@ -61,11 +93,12 @@ export function register(program: Command): void {
       'run each georeferenced pair of a set (before.tif, after.tif, label.png) through area + assess and score the reported chips',
     )
     .option('--chip <n>', `chip size in pixels (default ${DEFAULT_PAIR_CHIP}, series ${DEFAULT_SERIES_CHIP})`)
-    .option('--json', 'print JSON')
+    .option('--by-pair', 'also print each pair: its chips, AUROC, false alarms and misses')
+    .option('--json', 'print JSON (per-pair figures in byPair)')
     .action(
       async (
         root: string | undefined,
-        o: { chip?: string; json?: boolean; series?: string; pipeline?: string },
+        o: { chip?: string; json?: boolean; byPair?: boolean; series?: string; pipeline?: string },
       ) => {
         if (o.pipeline) {
           const chipPx = positiveInt('--chip', o.chip ?? String(DEFAULT_PIPELINE_CHIP));
@@ -87,9 +120,10 @@ export function register(program: Command): void {
         const rows = await evaluate(root, {
           chip: positiveInt('--chip', o.chip ?? String(DEFAULT_PAIR_CHIP)),
         });
-        process.stdout.write(
-          o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatTable(rows, DEFAULT_ALERT_THRESHOLD)}\n`,
-        );
+        const text = o.byPair
+          ? `${formatTable(rows, DEFAULT_ALERT_THRESHOLD)}\n\n${formatByPair(rows, DEFAULT_ALERT_THRESHOLD)}`
+          : formatTable(rows, DEFAULT_ALERT_THRESHOLD);
+        process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${text}\n`);
       },
     );
 }
