@@ -238,6 +238,16 @@ async function waitForExit(pid: number, stateFile: string, child?: ChildProcess)
     await (exited ? Promise.race([exited, sleep(100)]) : sleep(100));
   }
   while (serverAlive(pid, stateFile)) await sleep(50);
+  // A process tearing down has already lost its command line (so it no longer reads as the server) but is
+  // not yet a zombie: wait for that too, so that "stopped" means exited. Bounded, since a kernel thread
+  // that took the pid would look the same.
+  const until = Date.now() + EXIT_WAIT_MS;
+  while (tearingDown(pid) && Date.now() < until) await sleep(20);
+}
+
+/** Whether `pid` is alive with an empty command line: exiting, its memory already released. */
+function tearingDown(pid: number): boolean {
+  return hasProc && processAlive(pid) && procArgs(pid)?.length === 0;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
