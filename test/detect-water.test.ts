@@ -8,32 +8,18 @@ import { evaluateSetChips } from '../src/detect/evaluate.ts';
 import { readPair } from '../src/imagery/pair-folder.ts';
 import { newWater, normalisedBefore } from '../src/detect/pair-detector.ts';
 import { afterWaterLikeness } from '../src/detect/pixel-change.ts';
-import type { ImageValue } from '../src/imagery/image.ts';
+import { pixelRow } from './helpers/pixel-row.ts';
 
 const pairs = join('..', 'shared', 'data', 'pairs');
 const haveShared = existsSync(join(pairs, 'ombria-s2')) && existsSync(join(pairs, 'oscd', 'paris'));
 if (!haveShared) console.warn(`skipping water tests on real pairs: ${pairs} is absent`);
-
-/** A one-row reflectance image, one pixel per entry of `pixels` (values in band order). */
-function row(bands: string[], pixels: number[][]): ImageValue {
-  return {
-    width: pixels.length,
-    height: 1,
-    bands,
-    data: bands.map((_, b) => Float32Array.from(pixels, (p) => p[b]!)),
-    mask: new Uint8Array(pixels.length).fill(1),
-    crs: null,
-    bounds: null,
-    scale: 'reflectance',
-  };
-}
 
 const S2 = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'];
 const WATER = COVER_CLASSES.indexOf('water') + 1;
 
 describe('water cover class', () => {
   it('needs dark swir16 besides MNDWI > 0, so winter top-of-atmosphere city blocks are not water', () => {
-    const img = row(S2, [
+    const img = pixelRow(S2, [
       // Paris in winter, L1C: path radiance lifts green over swir16 (MNDWI 0.08) but swir16 is 0.085
       [0.14, 0.1, 0.09, 0.09, 0.085, 0.07],
       // clear river water: swir16 0.02
@@ -50,7 +36,7 @@ describe('water cover class', () => {
 
 describe('water likeness of the after image', () => {
   it('ramps on NIR − green (0.05…0.15) and on green (0.2…0.3), in reflectance', () => {
-    const img = row(
+    const img = pixelRow(
       ['green', 'nir'],
       [
         [0.1, 0.05], // NIR below green: open water
@@ -62,16 +48,18 @@ describe('water likeness of the after image', () => {
     );
     const like = afterWaterLikeness(img, img.mask)!;
     expect(Array.from(like).map((v) => Number(v.toFixed(6)))).toEqual([1, 0.5, 0, 0.5, 0]);
-    expect(afterWaterLikeness(row(['nir', 'swir16'], [[0.1, 0.1]]), new Uint8Array([1]))).toBeUndefined();
+    expect(
+      afterWaterLikeness(pixelRow(['nir', 'swir16'], [[0.1, 0.1]]), new Uint8Array([1])),
+    ).toBeUndefined();
   });
 
   it('keeps the water evidence of a pixel turning to water and drops it where the after pixel is cloud', () => {
     const bands = ['swir16', 'nir', 'green'];
     // before: the same vegetated field everywhere
     const field = [0.2, 0.3, 0.08];
-    const before = row(bands, [field, field, field, field]);
+    const before = pixelRow(bands, [field, field, field, field]);
     // after: open water; cloud (MNDWI rises, NIR stays bright); two unchanged fields
-    const after = row(bands, [[0.02, 0.03, 0.06], [0.4, 0.42, 0.45], field, field]);
+    const after = pixelRow(bands, [[0.02, 0.03, 0.06], [0.4, 0.42, 0.45], field, field]);
     const water = newWater(before, after, new Uint8Array(4).fill(1))!;
     const mndwi = (g: number, s: number) => (g - s) / (g + s);
     const c = 2 * (16 / 255);
@@ -87,10 +75,10 @@ describe('new water measured from the normalised before image', () => {
     const bands = ['swir16', 'nir', 'green'];
     const river = [0.01, 0.02, 0.05];
     const field = [0.2, 0.3, 0.08];
-    const before = row(bands, [river, field]);
+    const before = pixelRow(bands, [river, field]);
     // after: the river is as it was, the field floods
     const flooded = [0.02, 0.03, 0.06];
-    const after = row(bands, [river, flooded]);
+    const after = pixelRow(bands, [river, flooded]);
     // the scene's relations (fitted on land) lift swir16 and green by 0.1 and NIR by 0.2: the river's NIR
     // then stands 0.07 above its green, and it would no longer fully look like water
     const reference = normalisedBefore(before, {
