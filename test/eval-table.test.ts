@@ -11,6 +11,7 @@ const row = (set: string, aurocWaterRise: number | null): SetResult => ({
   auroc: 0.9,
   aurocChangeVector: 0.6,
   aurocAbsDifference: 0.7,
+  aurocMad: 0.65,
   aurocWaterRise,
   f1: 0.75,
   byPair: [
@@ -22,9 +23,9 @@ const row = (set: string, aurocWaterRise: number | null): SetResult => ({
 describe('eval table', () => {
   it('shows the water-rise baseline where the set has a water index and a dash where it has none', () => {
     expect(formatTable([row('floods', 0.8125), row('rgb', null)], 0.5).split('\n')).toEqual([
-      'set     pairs  pos  neg  not scored  AUROC score  AUROC change-vector  AUROC abs-diff  AUROC water-rise  F1@0.5',
-      'floods  2      10   30   4           0.900        0.600                0.700           0.813             0.750',
-      'rgb     2      10   30   4           0.900        0.600                0.700           -                 0.750',
+      'set     pairs  pos  neg  not scored  AUROC score  AUROC change-vector  AUROC abs-diff  AUROC MAD  AUROC water-rise  F1@0.5',
+      'floods  2      10   30   4           0.900        0.600                0.700           0.650      0.813             0.750',
+      'rgb     2      10   30   4           0.900        0.600                0.700           0.650      -                 0.750',
     ]);
   });
 
@@ -44,6 +45,7 @@ describe('per-pair figures', () => {
         score: [0.9, 0.2, 0.6, 0.4, 0.7, 0.1],
         changeVector: [],
         absDifference: [],
+        mad: [],
         waterRise: null,
         positive: [true, false, false, true, false, false],
         pair: ['p', 'p', 'p', 'p', 'q', 'q'],

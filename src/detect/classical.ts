@@ -7,10 +7,13 @@
  *   when both images have swir16 and green, else of NDWI (McFeeters 1996) when both have green and nir; a
  *   pixel whose index is not a number (both bands 0) counts as no rise. Images without either index (RGB)
  *   have no such baseline.
+ * - MAD χ²: the chip's mean of Z = Σᵢ Mᵢ² / (2(1 − ρᵢ)) over the MAD variates of the two images (the plain
+ *   MAD transform, ir-mad.ts with one iteration, fitted over the scene), χ²(B) where nothing changed.
  * Only pixels valid in both images count.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
 import { indexPlane } from '../spectral/indices.ts';
+import { fitIrMad, madChiSquare } from './ir-mad.ts';
 import { jointMask } from './pixel-change.ts';
 import { meanStd } from '../spectral/robust.ts';
 
@@ -42,6 +45,12 @@ export function meanAbsoluteDifference(before: ImageValue, after: ImageValue): F
   });
   for (let i = 0; i < out.length; i++) if (!mask[i]) out[i] = Number.NaN;
   return out;
+}
+
+/** Per-pixel MAD χ² statistic Z of the plain MAD transform fitted over the scene (NaN where invalid). */
+export function madStatistic(before: ImageValue, after: ImageValue): Float32Array {
+  const block = { before: before.data, after: after.data, mask: jointMask(before, after) };
+  return madChiSquare(fitIrMad([block], { maxIterations: 1 }), block);
 }
 
 /**

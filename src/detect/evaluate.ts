@@ -4,14 +4,20 @@
  * not score (under half of it clear in either image: no data, or a cloud, cloud-mask.ts) is left out too
  * and counted (`unscored`): what is under a cloud is not seen, so it is neither a hit nor a miss, as in
  * assessment, which reports such chips as not observed. Per set (all its pairs' chips pooled): AUROC of the
- * compare score, of the classical baselines (classical.ts: change vector, absolute difference and, where
- * every pair of the set has a water index, water-index rise) on the same chips, and F1 of
+ * compare score, of the classical baselines (classical.ts: change vector, absolute difference, MAD χ² and,
+ * where every pair of the set has a water index, water-index rise) on the same chips, and F1 of
  * `score ≥ threshold`.
  */
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import type { Embedder } from '../embed/embedder.ts';
-import { changeVectorMagnitude, meanAbsoluteDifference, waterIndexRise, windowMean } from './classical.ts';
+import {
+  changeVectorMagnitude,
+  madStatistic,
+  meanAbsoluteDifference,
+  waterIndexRise,
+  windowMean,
+} from './classical.ts';
 import { comparePair, DEFAULT_PAIR_CHIP } from './compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import { auroc, f1AtThreshold } from './metrics.ts';
@@ -28,6 +34,8 @@ export interface SetChips {
   changeVector: number[];
   /** Mean absolute difference per chip. */
   absDifference: number[];
+  /** Mean MAD χ² statistic per chip. */
+  mad: number[];
   /** Water-index rise per chip, or null when some pair of the set has no water index (RGB). */
   waterRise: number[] | null;
   /** Label per chip. */
@@ -76,6 +84,8 @@ export interface SetResult {
   aurocChangeVector: number;
   /** AUROC of mean absolute difference. */
   aurocAbsDifference: number;
+  /** AUROC of the MAD χ² statistic. */
+  aurocMad: number;
   /** AUROC of water-index rise, or null when the set's images have no water index. */
   aurocWaterRise: number | null;
   /** F1 at the alert threshold. */
@@ -104,6 +114,7 @@ export async function evaluateSetChips(
     score: [],
     changeVector: [],
     absDifference: [],
+    mad: [],
     waterRise: [],
     positive: [],
     pair: [],
@@ -122,7 +133,8 @@ export async function evaluateSetChips(
       threshold: options.threshold,
     });
     const cva = changeVectorMagnitude(pair.before, pair.after);
-    const mad = meanAbsoluteDifference(pair.before, pair.after);
+    const absDiff = meanAbsoluteDifference(pair.before, pair.after);
+    const madZ = madStatistic(pair.before, pair.after);
     const rise = waterIndexRise(pair.before, pair.after);
     if (!rise) out.waterRise = null;
     const w = pair.before.width;
@@ -139,7 +151,8 @@ export async function evaluateSetChips(
       }
       out.score.push(chip.score);
       out.changeVector.push(windowMean(cva, w, chip.x, chip.y, size));
-      out.absDifference.push(windowMean(mad, w, chip.x, chip.y, size));
+      out.absDifference.push(windowMean(absDiff, w, chip.x, chip.y, size));
+      out.mad.push(windowMean(madZ, w, chip.x, chip.y, size));
       if (rise && out.waterRise) out.waterRise.push(windowMean(rise, w, chip.x, chip.y, size));
       out.positive.push(share >= POSITIVE_SHARE);
       out.pair.push(id);
@@ -150,8 +163,14 @@ export async function evaluateSetChips(
 
 /** Per-pair figures of a set's evaluated chips, in the order the pairs were read. */
 export function pairResults(chips: SetChips, threshold: number): PairResult[] {
+  const byPair = new Map<string, number[]>();
+  chips.pair.forEach((p, i) => {
+    const list = byPair.get(p);
+    if (list) list.push(i);
+    else byPair.set(p, [i]);
+  });
   return Object.entries(chips.unscoredByPair).map(([pair, unscored]) => {
-    const idx = chips.pair.flatMap((p, i) => (p === pair ? [i] : []));
+    const idx = byPair.get(pair) ?? [];
     const score = idx.map((i) => chips.score[i]!);
     const positive = idx.map((i) => chips.positive[i]!);
     const positives = positive.filter(Boolean).length;
@@ -185,6 +204,7 @@ export async function evaluate(root: string, options: EvaluateOptions = {}): Pro
       auroc: auroc(chips.score, chips.positive),
       aurocChangeVector: auroc(chips.changeVector, chips.positive),
       aurocAbsDifference: auroc(chips.absDifference, chips.positive),
+      aurocMad: auroc(chips.mad, chips.positive),
       aurocWaterRise: chips.waterRise ? auroc(chips.waterRise, chips.positive) : null,
       f1: f1AtThreshold(chips.score, chips.positive, threshold),
       byPair: pairResults(chips, threshold),

@@ -62,6 +62,7 @@ export function formatTable(rows: readonly SetResult[], threshold: number): stri
     'AUROC score',
     'AUROC change-vector',
     'AUROC abs-diff',
+    'AUROC MAD',
     'AUROC water-rise',
     `F1@${threshold}`,
   ];
@@ -74,6 +75,7 @@ export function formatTable(rows: readonly SetResult[], threshold: number): stri
     r.auroc.toFixed(3),
     r.aurocChangeVector.toFixed(3),
     r.aurocAbsDifference.toFixed(3),
+    r.aurocMad.toFixed(3),
     r.aurocWaterRise === null ? '-' : r.aurocWaterRise.toFixed(3),
     r.f1.toFixed(3),
   ]);
