@@ -61,6 +61,9 @@
  * 1 − (1 − e)·(1 − w·s_drift)·(1 − w·s_prompt), w = PAIR_CORROBORATION_WEIGHT: embedding drift and prompt
  * deltas, when given, corroborate (confidence) and raise the score of a chip whose own evidence alerts, but
  * never lift a chip over the threshold (as in monitoring, weak signals do not add up to an alert).
+ * Confidence counts the signals at 0.5 or more (detect-chip.ts confidenceOf): change, spectral (water or
+ * burn evidence; construction and vegetation loss name a kind and corroborate nothing, for the reason
+ * above), drift and prompt.
  *
  * A chip with under PAIR_MIN_VALID clear pixels in either image (valid, and not under a cloud the bands
  * show, cloud-mask.ts) is not scored; the clouds of an image without a cloud mask of its own are left out
@@ -724,7 +727,7 @@ function finishChip(c: PairChipScore, chipThreshold: number, threshold: number):
   const score = base < threshold ? base : 1 - (1 - base) * (1 - w * st.drift) * (1 - w * st.prompt);
   const signals: SignalName[] = [];
   if (st.change >= 0.5) signals.push('change');
-  if (Math.max(st.water, st.burn, st.construction, st.vegetation) >= 0.5) signals.push('spectral');
+  if (Math.max(st.water, st.burn) >= 0.5) signals.push('spectral');
   if (st.drift >= 0.5) signals.push('drift');
   if (st.prompt >= 0.5) signals.push('prompt');
   const kind: ChangeKind =
