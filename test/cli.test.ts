@@ -65,6 +65,19 @@ describe('driftwatch CLI on the embedded database', () => {
     ]);
   });
 
+  it('removes the area, says what evidence went with it, and refuses an id it does not know', () => {
+    // No acquisition was processed, so the area has no evidence of its own.
+    const removed = cli('area', 'remove', 'valley');
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(
+      'removed area valley; deleted 0 evidence file(s) no other area uses (0 bytes)\n',
+    );
+    expect(JSON.parse(cli('area', 'list', '--json').stdout)).toEqual([]);
+    const again = cli('area', 'remove', 'valley');
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe('driftwatch: InputError: unknown area "valley"\n');
+  });
+
   it('documents every command with --help', () => {
     const help = cli('--help');
     expect(help.status).toBe(0);

@@ -17,7 +17,7 @@ import { DEFAULT_MMU_HA } from '../detect/mapping-unit.ts';
 import { checkFusionDays, FUSION_WINDOW_DAYS } from '../detect/sensor-fusion.ts';
 import { checkChipCount, DEFAULT_MAX_CHIPS } from './chip-limit.ts';
 
-export { listAreas, removeArea, type AreaRecord } from '../store/areas.ts';
+export { listAreas, removeArea, type AreaRecord, type AreaRemoval } from '../store/areas.ts';
 
 /** What `addArea` needs. */
 export interface NewArea {

@@ -1,7 +1,7 @@
 /** Areas: their geometry, grid and source as stored. */
 import { parseArea, type GridSpec, type SourceConfig, type ValidArea } from '../imagery/index.ts';
 import type { ColumnsOf, RowOf } from './schema.ts';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
 
 /** An area as stored. */
 export interface AreaRecord {
@@ -108,8 +108,46 @@ export async function listAreas(db: Queryable): Promise<AreaRecord[]> {
   return rows.map(decodeArea);
 }
 
-/** Removes an area and everything recorded for it (foreign keys cascade); returns whether it existed. */
-export async function removeArea(db: Queryable, id: string): Promise<boolean> {
-  const { affectedRows } = await db.query('DELETE FROM areas WHERE id = $1', [id]);
-  return affectedRows > 0;
+/** What removeArea did. */
+export interface AreaRemoval {
+  /** Whether an area had the id. */
+  removed: boolean;
+  /** Evidence files (chip renderings, alert tiles and pages) deleted with it: no other area uses them. */
+  evidenceFiles: number;
+  /** Their bytes. */
+  evidenceBytes: number;
+}
+
+/**
+ * Removes an area and everything recorded for it (foreign keys cascade), and, in the same transaction, the
+ * evidence files that only it used. Evidence is content-addressed, so identical bytes (the same chip
+ * rendered for two overlapping areas) are one file: a file goes only when neither an observation's
+ * rendering nor an alert's evidence of any other area still names it. A file of the area's that another
+ * worker stores again while it is being removed is stored again once that worker's write retries.
+ */
+export async function removeArea(db: Db, id: string): Promise<AreaRemoval> {
+  return db.transaction(async (tx) => {
+    const { rows: used } = await tx.query<{ sha256: string }>(
+      `SELECT o.rgb_sha256 AS sha256 FROM observations o JOIN chips c ON c.id = o.chip_id
+        WHERE c.area_id = $1 AND o.rgb_sha256 IS NOT NULL
+       UNION
+       SELECT ae.sha256 FROM alert_evidence ae JOIN alerts a ON a.id = ae.alert_id WHERE a.area_id = $1`,
+      [id],
+    );
+    const { affectedRows } = await tx.query('DELETE FROM areas WHERE id = $1', [id]);
+    if (affectedRows === 0) return { removed: false, evidenceFiles: 0, evidenceBytes: 0 };
+    const { rows: freed } = await tx.query<{ bytes: number }>(
+      `DELETE FROM evidence_files f
+        WHERE f.sha256 = ANY($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.rgb_sha256 = f.sha256)
+          AND NOT EXISTS (SELECT 1 FROM alert_evidence ae WHERE ae.sha256 = f.sha256)
+       RETURNING f.bytes`,
+      [used.map((r) => r.sha256)],
+    );
+    return {
+      removed: true,
+      evidenceFiles: freed.length,
+      evidenceBytes: freed.reduce((n, r) => n + Number(r.bytes), 0),
+    };
+  });
 }

@@ -236,13 +236,15 @@ export function register(program: Command): void {
     });
   area
     .command('remove')
-    .description('remove an area and everything recorded for it')
+    .description('remove an area, everything recorded for it and the evidence files no other area uses')
     .argument('<id>', 'area id')
     .action(async (id: string) => {
       await withRuntime(async (rt) => {
-        const removed = await removeArea(await rt.db(), id);
-        if (!removed) throw new InputError(`unknown area "${id}"`);
-        process.stdout.write(`removed area ${id}\n`);
+        const r = await removeArea(await rt.db(), id);
+        if (!r.removed) throw new InputError(`unknown area "${id}"`);
+        process.stdout.write(
+          `removed area ${id}; deleted ${r.evidenceFiles} evidence file(s) no other area uses (${r.evidenceBytes} bytes)\n`,
+        );
       });
     });
 }
