@@ -50,6 +50,25 @@ describe('clouds seen in the bands (cloud-mask.ts)', () => {
     expect(clear[22 * 96 + 71]).toBe(1);
   });
 
+  it('masks a small cloud by its halo, with a 9-pixel margin, though it fills no half of a window', () => {
+    // 64 × 64 field; a 6 × 6 cloud at x, y 29–34 inside a 3-pixel ring of haze (green 0.25: brightened
+    // by 0.17 over the field, above a third of the cloud's 0.42, and too dark for the cloud rule).
+    const core = (x: number, y: number) => x >= 29 && x < 35 && y >= 29 && y < 35;
+    const haze = (x: number, y: number) => x >= 26 && x < 38 && y >= 26 && y < 38;
+    const small = image(64, 64, BANDS, (x, y) =>
+      core(x, y) ? CLOUD : haze(x, y) ? [0.25, 0.35, 0.2] : FIELD,
+    );
+    const cloud = spectralCloud(small)!;
+    // Every pixel within 9 of the cloud: x, y 20–43.
+    expect(count(cloud)).toBe(24 * 24);
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++)
+        expect(cloud[y * 64 + x]).toBe(x >= 20 && x < 44 && y >= 20 && y < 44 ? 1 : 0);
+    // The same bright object with a sharp edge is a roof: nothing is masked.
+    const roofOnly = image(64, 64, BANDS, (x, y) => (core(x, y) ? CLOUD : FIELD));
+    expect(count(spectralCloud(roofOnly)!)).toBe(0);
+  });
+
   it('leaves pixels invalid in the image out of the cloud test', () => {
     const masked = image(
       96,

@@ -17,6 +17,7 @@ import type { Embedder } from '../embed/embedder.ts';
 import { SpectralEmbedder } from '../embed/spectral.ts';
 import type { ImageValue } from '../imagery/image.ts';
 import { renderRgb } from '../imagery/render.ts';
+import { clearMask } from './cloud-mask.ts';
 import { cropImage } from './crop.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
 import type { ChangeKind, Confidence, SignalName } from './detect-types.ts';
@@ -105,7 +106,10 @@ export interface PairComparison {
 export async function comparePair(pair: Pair, options: CompareOptions = {}): Promise<PairComparison> {
   const size = options.chip ?? DEFAULT_PAIR_CHIP;
   const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
-  const { before, after } = pair;
+  // Clouds are found over the whole scene (cloud-mask.ts), so a cloud's window and halo are not cut at
+  // chip edges; each chip's own test then finds nothing more.
+  const before = { ...pair.before, mask: clearMask(pair.before) };
+  const after = { ...pair.after, mask: clearMask(pair.after) };
   if (!Number.isInteger(size) || size < 2) throw new InputError(`chip size ${size} must be an integer ≥ 2`);
   if (
     before.width !== after.width ||
