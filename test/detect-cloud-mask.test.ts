@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearMask, spectralCloud } from '../src/detect/cloud-mask.ts';
+import { clearMask, pixelSizeM, spectralCloud } from '../src/detect/cloud-mask.ts';
 import { evaluateSetChips } from '../src/detect/evaluate.ts';
 import { comparePair } from '../src/detect/compare-pair.ts';
 import type { Embedder } from '../src/embed/embedder.ts';
 import { SpectralEmbedder } from '../src/embed/spectral.ts';
 import { readPair } from '../src/imagery/pair-folder.ts';
 import { detectPairScene, normalisedBefore } from '../src/detect/pair-detector.ts';
-import type { ImageValue } from '../src/imagery/image.ts';
+import type { Bbox, ImageValue } from '../src/imagery/image.ts';
 
 /** A reflectance image of `bands`, each pixel's values from `at(x, y)` in band order. */
 function image(
@@ -50,7 +50,7 @@ describe('clouds seen in the bands (cloud-mask.ts)', () => {
     expect(clear[22 * 96 + 71]).toBe(1);
   });
 
-  it('masks a small cloud by its halo, with a 9-pixel margin, though it fills no half of a window', () => {
+  it('masks a small cloud by its halo with a 60 m margin, though it fills no half of a window', () => {
     // 64 × 64 field; a 6 × 6 cloud at x, y 29–34 inside a 3-pixel ring of haze (green 0.25: brightened
     // by 0.17 over the field, above a third of the cloud's 0.42, and too dark for the cloud rule).
     const core = (x: number, y: number) => x >= 29 && x < 35 && y >= 29 && y < 35;
@@ -59,11 +59,16 @@ describe('clouds seen in the bands (cloud-mask.ts)', () => {
       core(x, y) ? CLOUD : haze(x, y) ? [0.25, 0.35, 0.2] : FIELD,
     );
     const cloud = spectralCloud(small)!;
-    // Every pixel within 9 of the cloud: x, y 20–43.
-    expect(count(cloud)).toBe(24 * 24);
+    // Without a georeference the pixels are taken as 10 m: every pixel within 6 of the cloud, x, y 23–40.
+    expect(pixelSizeM(small)).toBe(10);
+    expect(count(cloud)).toBe(18 * 18);
     for (let y = 0; y < 64; y++)
       for (let x = 0; x < 64; x++)
-        expect(cloud[y * 64 + x]).toBe(x >= 20 && x < 44 && y >= 20 && y < 44 ? 1 : 0);
+        expect(cloud[y * 64 + x]).toBe(x >= 23 && x < 41 && y >= 23 && y < 41 ? 1 : 0);
+    // The same scene in UTM at 30 m per pixel: a margin of 2 pixels, x, y 27–36.
+    const utm = { ...small, crs: 'EPSG:32633', bounds: [500_000, 0, 500_000 + 64 * 30, 64 * 30] as Bbox };
+    expect(pixelSizeM(utm)).toBe(30);
+    expect(count(spectralCloud(utm)!)).toBe(10 * 10);
     // The same bright object with a sharp edge is a roof: nothing is masked.
     const roofOnly = image(64, 64, BANDS, (x, y) => (core(x, y) ? CLOUD : FIELD));
     expect(count(spectralCloud(roofOnly)!)).toBe(0);

@@ -209,7 +209,7 @@ describe.skipIf(!haveShared)('compare on a real flood pair', () => {
       join(shared, 'ombria-s2', '0172'),
     ]);
     expect(stdout.split('\n')[0]).toBe(
-      '0172: 64 chips of 32 px, model spectral-v1, scored by flood evidence, 1 at or above 0.5; 59 not scored (under half clear in either image: no data or cloud)',
+      '0172: 64 chips of 32 px, model spectral-v1, scored by flood evidence, 3 at or above 0.5; 57 not scored (under half clear in either image: no data or cloud)',
     );
   }, 60_000);
 

@@ -8,8 +8,8 @@
  * - at least CLOUD_WINDOW_SHARE of the (2·CLOUD_WINDOW_RADIUS + 1)² window around it is classed so too
  *   (a large cloud), or
  * - it belongs to a bright object with a halo (haloClouds): the object's surroundings are brightened by at
- *   least a third of its own brightening, as a cloud's thinning edge is; the object is then masked with a
- *   CLOUD_BUFFER_PX margin.
+ *   least a third of its own brightening, as a cloud's thinning edge is; the object is then masked with
+ *   the cloud buffer around it (60 m).
  * A bright roof or a greenhouse, which the pixel rule alone also classes as cloud in top-of-atmosphere
  * images (8 % of the changed pixels of the development set's Bercy), is small and ends within a pixel, so it
  * keeps its change. In the development set's Paris after image, two cumulus of 229 and 332 cloud-classed
@@ -23,6 +23,7 @@
 import { band, type ImageValue } from '../imagery/image.ts';
 import { classifyPixels, COVER_CLASSES, reflectanceFactor } from '../spectral/cover.ts';
 import { median } from '../spectral/robust.ts';
+import { cloudBufferPixels } from '../imagery/cloud-buffer.ts';
 import { windowMean } from './window-mean.ts';
 
 /** Radius of the window whose cloud share decides (15 → 31 × 31 pixels, 310 m at 10 m). */
@@ -34,10 +35,10 @@ export const CLOUD_HALO_PX = 3;
 /** Share of the object's own brightening (over the image's other pixels) that its ring must show. */
 export const CLOUD_HALO_SHARE = 1 / 3;
 /**
- * Pixels around a cloud found by its halo that are masked with it (9: 90 m at 10 m, the 3 Landsat pixels
- * by which Fmask dilates its clouds): the haze of a cloud's edge reaches past the ring that tells it.
+ * Pixel size assumed where an image's own cannot be read (not in a UTM CRS: a PNG pair has none): 10 m,
+ * Sentinel-2's visible and near-infrared bands.
  */
-export const CLOUD_BUFFER_PX = 9;
+export const ASSUMED_PIXEL_M = 10;
 
 const CLOUD_CODE = 1 + COVER_CLASSES.indexOf('cloud');
 
@@ -60,6 +61,15 @@ export function spectralCloud(image: ImageValue): Uint8Array | undefined {
   return out;
 }
 
+/** The image's pixel size in metres: from its bounds in a UTM CRS (EPSG:326xx, 327xx), else ASSUMED_PIXEL_M. */
+export function pixelSizeM(image: ImageValue): number {
+  if (image.bounds && image.crs && /^EPSG:32[67]\d\d$/.test(image.crs)) {
+    const m = (image.bounds[2] - image.bounds[0]) / image.width;
+    if (m > 0) return m;
+  }
+  return ASSUMED_PIXEL_M;
+}
+
 /** Mean visible brightness per pixel, in reflectance (NaN without visible bands or where invalid). */
 function visibleBrightness(image: ImageValue): Float32Array {
   const k = reflectanceFactor(image);
@@ -75,7 +85,9 @@ function visibleBrightness(image: ImageValue): Float32Array {
 /**
  * Marks in `out` each 8-connected object of cloud-classed pixels whose CLOUD_HALO_PX ring is brightened
  * by at least CLOUD_HALO_SHARE of the object's own brightening over the image's unclouded pixels
- * (medians), with every pixel within CLOUD_BUFFER_PX of it. A cloud thins out at its edge, so its surroundings are half-lit haze; a roof
+ * (medians), with every pixel within the cloud buffer of it (CLOUD_BUFFER_M, 60 m: Fmask 4's, as for the
+ * masks imagery brings, imagery/cloud-buffer.ts): the haze of a cloud's edge reaches past the ring that
+ * tells it. A cloud thins out at its edge, so its surroundings are half-lit haze; a roof
  * or a greenhouse ends within a pixel and its surroundings are ordinary ground. This finds the small
  * clouds that the window rule leaves: cumulus of 200–350 classed pixels in the development set's Paris.
  */
@@ -129,7 +141,7 @@ function haloClouds(image: ImageValue, cloud: Float32Array, out: Uint8Array): vo
     const inner = median(members.map((p) => bright[p]!)) - background;
     const halo = ring.length ? median(ring.map((q) => bright[q]!)) - background : Number.NaN;
     if (inner > 0 && halo >= CLOUD_HALO_SHARE * inner) {
-      const B = CLOUD_BUFFER_PX;
+      const B = cloudBufferPixels(pixelSizeM(image));
       for (const p of members) {
         const x = p % w;
         const y = (p - x) / w;
