@@ -21,9 +21,10 @@
  * and white roofs, most of what changes in aerial RGB, so RGB images keep their own mask alone.
  */
 import { band, type ImageValue } from '../imagery/image.ts';
-import { classifyPixels, COVER_CLASSES, reflectanceFactor } from '../spectral/cover.ts';
+import { brightnessPlanes, classifyPixels, COVER_CLASSES, reflectanceFactor } from '../spectral/cover.ts';
 import { median } from '../spectral/robust.ts';
-import { cloudBufferPixels } from '../imagery/cloud-buffer.ts';
+import { cloudBufferPixels, dilateFlags } from '../imagery/cloud-buffer.ts';
+import { labelGroups } from './mask-polygons.ts';
 import { windowMean } from './window-mean.ts';
 
 /** Radius of the window whose cloud share decides (15 → 31 × 31 pixels, 310 m at 10 m). */
@@ -70,63 +71,42 @@ export function pixelSizeM(image: ImageValue): number {
   return ASSUMED_PIXEL_M;
 }
 
-/** Mean visible brightness per pixel, in reflectance (NaN without visible bands or where invalid). */
-function visibleBrightness(image: ImageValue): Float32Array {
-  const k = reflectanceFactor(image);
-  const planes = ['red', 'green', 'blue'].map((n) => band(image, n)).filter((p) => p !== undefined);
-  return Float32Array.from({ length: image.width * image.height }, (_, i) => {
-    if (!image.mask[i] || planes.length === 0) return Number.NaN;
-    let s = 0;
-    for (const p of planes) s += p[i]!;
-    return (s / planes.length) * k;
-  });
-}
-
 /**
  * Marks in `out` each 8-connected object of cloud-classed pixels whose CLOUD_HALO_PX ring is brightened
  * by at least CLOUD_HALO_SHARE of the object's own brightening over the image's unclouded pixels
- * (medians), with every pixel within the cloud buffer of it (CLOUD_BUFFER_M, 60 m: Fmask 4's, as for the
- * masks imagery brings, imagery/cloud-buffer.ts): the haze of a cloud's edge reaches past the ring that
- * tells it. A cloud thins out at its edge, so its surroundings are half-lit haze; a roof
- * or a greenhouse ends within a pixel and its surroundings are ordinary ground. This finds the small
- * clouds that the window rule leaves: cumulus of 200–350 classed pixels in the development set's Paris.
+ * (medians; brightness as the cover rule has it), with every pixel within the cloud buffer of it
+ * (CLOUD_BUFFER_M, 60 m: Fmask 4's, as for the masks imagery brings, imagery/cloud-buffer.ts): the haze of
+ * a cloud's edge reaches past the ring that tells it. A cloud thins out at its edge, so its surroundings
+ * are half-lit haze; a roof or a greenhouse ends within a pixel and its surroundings are ordinary ground.
+ * This finds the small clouds that the window rule leaves: cumulus of 200–350 classed pixels in the
+ * development set's Paris.
  */
 function haloClouds(image: ImageValue, cloud: Float32Array, out: Uint8Array): void {
   const { width: w, height: h } = image;
-  const bright = visibleBrightness(image);
+  const k = reflectanceFactor(image);
+  const planes = brightnessPlanes(image);
+  if (planes.length === 0) return;
+  const bright = Float32Array.from({ length: w * h }, (_, i) =>
+    image.mask[i] ? (planes.reduce((s, p) => s + p[i]!, 0) / planes.length) * k : Number.NaN,
+  );
   const ground: number[] = [];
   for (let i = 0; i < cloud.length; i++)
     if (cloud[i] === 0 && Number.isFinite(bright[i]!)) ground.push(bright[i]!);
   if (ground.length === 0) return;
   const background = median(ground);
-  const label = new Int32Array(cloud.length).fill(-1);
-  const ringOf = new Int32Array(cloud.length).fill(-1);
-  let id = 0;
-  for (let start = 0; start < cloud.length; start++) {
-    if (cloud[start] !== 1 || label[start]! >= 0) continue;
-    const members: number[] = [];
-    const stack = [start];
-    label[start] = id;
-    while (stack.length) {
-      const p = stack.pop()!;
-      members.push(p);
-      const x = p % w;
-      const y = (p - x) / w;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const X = x + dx;
-          const Y = y + dy;
-          if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
-          const q = Y * w + X;
-          if (cloud[q] === 1 && label[q]! < 0) {
-            label[q] = id;
-            stack.push(q);
-          }
-        }
-      }
-    }
+  const { label, sizes } = labelGroups(
+    Uint8Array.from(cloud, (v) => (v === 1 ? 1 : 0)),
+    w,
+    h,
+  );
+  const members: number[][] = sizes.map(() => []);
+  for (let p = 0; p < label.length; p++) if (label[p]) members[label[p]! - 1]!.push(p);
+  const halo = new Uint8Array(w * h);
+  const ringOf = new Int32Array(w * h);
+  members.forEach((group, g) => {
+    const id = g + 1;
     const ring: number[] = [];
-    for (const p of members) {
+    for (const p of group) {
       const x = p % w;
       const y = (p - x) / w;
       for (let Y = Math.max(0, y - CLOUD_HALO_PX); Y <= Math.min(h - 1, y + CLOUD_HALO_PX); Y++) {
@@ -138,19 +118,12 @@ function haloClouds(image: ImageValue, cloud: Float32Array, out: Uint8Array): vo
         }
       }
     }
-    const inner = median(members.map((p) => bright[p]!)) - background;
-    const halo = ring.length ? median(ring.map((q) => bright[q]!)) - background : Number.NaN;
-    if (inner > 0 && halo >= CLOUD_HALO_SHARE * inner) {
-      const B = cloudBufferPixels(pixelSizeM(image));
-      for (const p of members) {
-        const x = p % w;
-        const y = (p - x) / w;
-        for (let Y = Math.max(0, y - B); Y <= Math.min(h - 1, y + B); Y++)
-          for (let X = Math.max(0, x - B); X <= Math.min(w - 1, x + B); X++) out[Y * w + X] = 1;
-      }
-    }
-    id++;
-  }
+    const inner = median(group.map((p) => bright[p]!)) - background;
+    const lit = ring.length ? median(ring.map((q) => bright[q]!)) - background : Number.NaN;
+    if (inner > 0 && lit >= CLOUD_HALO_SHARE * inner) for (const p of group) halo[p] = 1;
+  });
+  const buffered = dilateFlags(halo, w, h, cloudBufferPixels(pixelSizeM(image)));
+  for (let p = 0; p < out.length; p++) if (buffered[p]) out[p] = 1;
 }
 
 /** The image's own mask with the clouds it shows (spectralCloud) left out: 1 where the pixel is seen. */

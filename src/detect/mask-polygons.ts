@@ -27,36 +27,25 @@ export interface Sieved {
   dropped: number;
 }
 
-/**
- * Keeps the 8-connected groups of non-zero pixels with at least minPixels pixels — and, with `seed`,
- * only those with a pixel where `seed` is set (groups that start in given chips and may run on beyond).
- * Each group is filled once, its pixels labelled with its number in one Int32Array and its size and seed
- * kept per group, so the memory is ≈ 9 bytes per pixel of the raster (label, output, the fill's stack at
- * worst) however large a group is — no list of a group's pixels.
- */
-export function sieve(
-  binary: Uint8Array,
+/** 8-connected groups of a binary raster: each non-zero pixel's group number (1…groups), 0 elsewhere. */
+export function labelGroups(
+  binary: ArrayLike<number>,
   width: number,
   height: number,
-  minPixels: number,
-  seed?: Uint8Array,
-): Sieved {
+): { label: Int32Array; sizes: number[] } {
   const label = new Int32Array(binary.length);
   let stack = new Int32Array(Math.min(binary.length, 4096));
   const sizes: number[] = [];
-  const seeded: boolean[] = [];
   for (let start = 0; start < binary.length; start++) {
     if (!binary[start] || label[start]) continue;
     const id = sizes.length + 1;
     let size = 0;
-    let isSeeded = seed === undefined;
     let top = 0;
     stack[top++] = start;
     label[start] = id;
     while (top > 0) {
       const p = stack[--top]!;
       size++;
-      if (seed?.[p]) isSeeded = true;
       const x = p % width;
       const y = (p - x) / width;
       for (let dy = -1; dy <= 1; dy++) {
@@ -79,8 +68,27 @@ export function sieve(
       }
     }
     sizes.push(size);
-    seeded.push(isSeeded);
   }
+  return { label, sizes };
+}
+
+/**
+ * Keeps the 8-connected groups of non-zero pixels with at least minPixels pixels — and, with `seed`,
+ * only those with a pixel where `seed` is set (groups that start in given chips and may run on beyond).
+ * Each group is filled once, its pixels labelled with its number in one Int32Array and its size and seed
+ * kept per group, so the memory is ≈ 9 bytes per pixel of the raster (label, output, the fill's stack at
+ * worst) however large a group is — no list of a group's pixels.
+ */
+export function sieve(
+  binary: Uint8Array,
+  width: number,
+  height: number,
+  minPixels: number,
+  seed?: Uint8Array,
+): Sieved {
+  const { label, sizes } = labelGroups(binary, width, height);
+  const seeded = sizes.map(() => seed === undefined);
+  if (seed) for (let p = 0; p < binary.length; p++) if (seed[p] && label[p]) seeded[label[p]! - 1] = true;
   const keep = new Uint8Array(sizes.length + 1);
   let pixels = 0;
   let groups = 0;

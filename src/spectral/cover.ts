@@ -40,14 +40,21 @@ export function reflectanceFactor(image: ImageValue): number {
   return image.scale === 'display' ? 1 / 255 : 1;
 }
 
+/**
+ * The planes whose mean is a pixel's brightness in the cover rule: red, green and blue where the image has
+ * any, else its bands that are not indices (an NDVI-only series has none: no cloud or RGB water test).
+ */
+export function brightnessPlanes(image: ImageValue): Float32Array[] {
+  const vis = ['red', 'green', 'blue'].map((n) => band(image, n)).filter((p) => p !== undefined);
+  return vis.length > 0 ? vis : image.data.filter((_, k) => !isIndexBand(image.bands[k]!));
+}
+
 /** Per-pixel class code: 0 invalid (mask 0 or non-finite value), else 1 + index in COVER_CLASSES. */
 export function classifyPixels(image: ImageValue): Uint8Array {
   const k = reflectanceFactor(image);
   const get = (n: string) => band(image, n);
   const [blue, green, red, nir, s16, s22] = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'].map(get);
-  const vis = [red, green, blue].filter((p): p is Float32Array => p !== undefined);
-  // Index bands (an NDVI-only series) are not brightness: such an image has no cloud or RGB water test.
-  const visPlanes = vis.length > 0 ? vis : image.data.filter((_, k) => !isIndexBand(image.bands[k]!));
+  const visPlanes = brightnessPlanes(image);
   const ndviBand = nir && red ? undefined : get('ndvi');
   const n = image.width * image.height;
   const out = new Uint8Array(n);
