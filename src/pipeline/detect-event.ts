@@ -47,6 +47,7 @@ import { areaPromptScores } from '../store/prompt-scores.ts';
 import { areaEmbeddings } from '../store/vectors.ts';
 import { getAcquisition, listProcessed, type AcquisitionRef } from './acquisitions.ts';
 import { gridBox, writeAlertEvidence } from './alert-evidence.ts';
+import { sceneClearImages } from '../detect/scene-clear-mask.ts';
 import { neighbourCells, pixelExtent } from './alert-extent.ts';
 import { areaCells, getArea } from './areas.ts';
 import { upsertAlert, type AlertRef } from './detect-alerts.ts';
@@ -302,12 +303,20 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
       const reads: Chip[][] = [];
       for (const l of refLooks) {
         const refAcq = await getAcquisition(db, l.id);
-        reads.push(sensorChips(refAcq, await read(refAcq, cells, area.grid, { minValidFraction })));
+        reads.push(
+          opticalClouds(
+            sensor,
+            sensorChips(refAcq, await read(refAcq, cells, area.grid, { minValidFraction })),
+          ),
+        );
       }
       before = radarReferenceChips(reads, minValidFraction);
       refChips.set(sensor, before);
     }
-    const after = sensorChips(acq, await read(acq, cells, area.grid, { minValidFraction }));
+    const after = opticalClouds(
+      sensor,
+      sensorChips(acq, await read(acq, cells, area.grid, { minValidFraction })),
+    );
     const byKey = new Map<string, Chip>(after.map((c) => [c.key, c]));
     const co = await corroboration(db, area.id, input.modelId, ref.id, look.id);
     const pairs = before
@@ -429,4 +438,14 @@ export async function detectEvent(deps: EventDeps, input: DetectEventInput): Pro
   const order = new Map(postLooks.map((l, i) => [l.id, i]));
   looks.sort((a, b) => order.get(a.acquisition.id)! - order.get(b.acquisition.id)!);
   return { reference: (refs.get('optical') ?? refs.get('radar'))?.ref ?? reference, looks };
+}
+
+/**
+ * An optical look's chips with the clouds their bands show found over the area's mosaic
+ * (scene-clear-mask.ts) rather than chip by chip; radar chips as they are.
+ */
+function opticalClouds(sensor: LookSensor, chips: Chip[]): Chip[] {
+  if (sensor === 'radar') return chips;
+  const images = sceneClearImages(chips);
+  return chips.map((c, i) => ({ ...c, image: images[i]! }));
 }

@@ -17,6 +17,7 @@ import type { ChipDetection } from '../detect/detect-types.ts';
 import { mmuPixels } from '../detect/mapping-unit.ts';
 import { detectPairSceneInBatches } from '../detect/pair-batches.ts';
 import type { PairChipDetection, PairChipInput } from '../detect/pair-detector.ts';
+import { sceneClearImages } from '../detect/scene-clear-mask.ts';
 import {
   CHECKED_KINDS,
   checkLookPairs,
@@ -28,8 +29,10 @@ import {
 import {
   readChips as defaultReadChips,
   type Acquisition,
+  type Chip,
   type ChipOptions,
   type GridCell,
+  type ImageValue,
 } from '../imagery/index.ts';
 import type { Db } from '../store/db.ts';
 import { getAcquisition } from './acquisitions.ts';
@@ -127,6 +130,15 @@ export function pairReadCells(chipPx: number): number {
 }
 
 /**
+ * Each chip's key and image, with the clouds its bands show found over the batch's mosaic
+ * (scene-clear-mask.ts: a cloud over neighbouring cells is seen whole) rather than chip by chip.
+ */
+function cloudChecked(chips: readonly Chip[]): Array<[string, ImageValue]> {
+  const images = sceneClearImages(chips);
+  return chips.map((c, i) => [c.key, images[i]!]);
+}
+
+/**
  * The chips of both looks over the cells, batch by batch (pairReadCells): only the pixels of the
  * chips read in both looks, not the reader's whole answer (their RGB rendering, its per-call
  * state). Records each chip's pixel count in `chipPixels`.
@@ -142,15 +154,13 @@ async function* readPairs(
   const size = pairReadCells(area.grid.chipPx);
   for (let i = 0; i < cells.length; i += size) {
     const batch = cells.slice(i, i + size);
-    const before = new Map(
-      (await read(looks.before, batch, area.grid, options)).map((c) => [c.key, c.image]),
-    );
+    const before = new Map(cloudChecked(await read(looks.before, batch, area.grid, options)));
     const pairs: PairChipInput[] = [];
-    for (const c of await read(looks.after, batch, area.grid, options)) {
-      const image = before.get(c.key);
+    for (const [key, after] of cloudChecked(await read(looks.after, batch, area.grid, options))) {
+      const image = before.get(key);
       if (!image) continue;
-      chipPixels.set(c.key, image.width * image.height);
-      pairs.push({ key: c.key, before: image, after: c.image });
+      chipPixels.set(key, image.width * image.height);
+      pairs.push({ key, before: image, after });
     }
     yield pairs;
   }
