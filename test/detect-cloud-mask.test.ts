@@ -158,6 +158,19 @@ describe('evaluation leaves unscored chips out and counts them', () => {
     const mndwi = (g: number, s: number) => (g - s) / (g + s);
     expect(chips.waterRise![0]).toBeCloseTo(mndwi(50, 10) - mndwi(60, 100), 6);
     expect(chips.waterRise!.slice(1)).toEqual([0, 0]);
+    // Every labelled chip is a row, the one under the cloud too (not scored: no score, kind or strengths).
+    expect(
+      chips.rows.map((r) => [r.x, r.y, r.changedShare, r.positive, r.scored, r.kind, r.confidence]),
+    ).toEqual([
+      [0, 0, 1, true, true, 'flood', 'highest'],
+      [32, 0, 1, true, false, null, null],
+      [0, 32, 0, false, true, 'change', null],
+      [32, 32, 0, false, true, 'change', null],
+    ]);
+    expect(chips.rows[0]!.score).toBe(chips.score[0]);
+    expect(chips.rows[1]!.score).toBeNull();
+    expect(chips.rows[1]!.strengths).toBeNull();
+    expect(chips.rows[0]!.waterRise).toBe(chips.waterRise![0]);
   });
 
   it('compare embeds only the chips the detector scores: the chip under the cloud is not embedded', async () => {

@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatByPair, formatTable } from '../src/cli/commands/eval.ts';
+import { checkChipsFile, chipRowsCsv, formatByPair, formatTable } from '../src/cli/commands/eval.ts';
+import { InputError } from '../src/errors.ts';
 import { pairResults, type SetResult } from '../src/detect/evaluate.ts';
 
 const row = (set: string, aurocWaterRise: number | null): SetResult => ({
@@ -51,6 +54,7 @@ describe('per-pair figures', () => {
         pair: ['p', 'p', 'p', 'p', 'q', 'q'],
         unscored: 3,
         unscoredByPair: { p: 1, q: 0, r: 2 },
+        rows: [],
       },
       0.5,
     );
@@ -60,5 +64,60 @@ describe('per-pair figures', () => {
       { pair: 'q', positives: 0, negatives: 2, unscored: 0, auroc: null, falseAlarms: 1, misses: 0 },
       { pair: 'r', positives: 0, negatives: 0, unscored: 2, auroc: null, falseAlarms: 0, misses: 0 },
     ]);
+  });
+});
+
+describe('per-chip rows as CSV (eval --chips)', () => {
+  it('writes a header and one line per labelled chip, empty where a value does not exist', () => {
+    const scored = {
+      pair: 'p,1',
+      x: 32,
+      y: 0,
+      changedShare: 0.25,
+      positive: true,
+      scored: true,
+      score: 0.75,
+      kind: 'flood' as const,
+      confidence: 'high' as const,
+      strengths: { change: 0.5, water: 0.75, burn: 0 },
+      changeVector: 1.5,
+      absDifference: 0.125,
+      mad: 2,
+      waterRise: 0.3,
+    };
+    const unscored = {
+      ...scored,
+      x: 0,
+      changedShare: 0,
+      positive: false,
+      scored: false,
+      score: null,
+      kind: null,
+      confidence: null,
+      strengths: null,
+      waterRise: null,
+    };
+    const csv = chipRowsCsv([{ ...row('floods', 0.8), chips: [scored, unscored] }, row('other', null)]);
+    expect(csv.split('\r\n')).toEqual([
+      'set,pair,x,y,changed_share,positive,scored,score,kind,confidence,change,water,burn,change_vector,abs_difference,mad,water_rise',
+      'floods,"p,1",32,0,0.25,1,1,0.75,flood,high,0.5,0.75,0,1.5,0.125,2,0.3',
+      'floods,"p,1",0,0,0,0,0,,,,,,,1.5,0.125,2,',
+      '',
+    ]);
+  });
+
+  it('refuses --chips with --series or --pipeline, or where the file cannot be written, naming it', () => {
+    expect(() => checkChipsFile('out.csv', true)).toThrow(InputError);
+    expect(() => checkChipsFile('out.csv', true)).toThrow(
+      new InputError('--chips out.csv: the chips of a pairs root only, not with --series or --pipeline'),
+    );
+    const missing = join(tmpdir(), 'dw-no-such-folder', 'out.csv');
+    expect(() => checkChipsFile(missing, false)).toThrow(
+      new InputError(`--chips ${missing}: folder ${join(tmpdir(), 'dw-no-such-folder')} does not exist`),
+    );
+    expect(() => checkChipsFile(tmpdir(), false)).toThrow(
+      new InputError(`--chips ${tmpdir()}: is a folder, not a file`),
+    );
+    expect(() => checkChipsFile(join(tmpdir(), 'out.csv'), false)).not.toThrow();
   });
 });

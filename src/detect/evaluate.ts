@@ -20,11 +20,41 @@ import {
 } from './classical.ts';
 import { comparePair, DEFAULT_PAIR_CHIP } from './compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from './detect-chip.ts';
+import type { ChangeKind, Confidence } from './detect-types.ts';
 import { auroc, f1AtThreshold } from './metrics.ts';
 import { pairSetFolders, readPair, subfolders } from '../imagery/pair-folder.ts';
 
 /** Share of changed pixels from which a chip is positive. */
 export const POSITIVE_SHARE = 0.05;
+
+/** One labelled chip of a set, scored or not (evaluate's `chips`, `eval --chips`). */
+export interface ChipRow {
+  /** The pair (folder name). */
+  pair: string;
+  /** Left pixel column of the chip. */
+  x: number;
+  /** Top pixel row of the chip. */
+  y: number;
+  /** Share of the chip's pixels labelled changed (0, or at least POSITIVE_SHARE). */
+  changedShare: number;
+  /** Whether the chip counts as changed. */
+  positive: boolean;
+  /** Whether the detector scored it (else it is left out of every figure: no data, cloud). */
+  scored: boolean;
+  /** Compare score, or null when not scored. */
+  score: number | null;
+  /** Kind of change named, or null when not scored. */
+  kind: ChangeKind | null;
+  /** Confidence, or null below the threshold or when not scored. */
+  confidence: Confidence | null;
+  /** Strengths of change, water and burn evidence (0.5 at each one's threshold), or null when not scored. */
+  strengths: { change: number; water: number; burn: number } | null;
+  /** The classical baselines on the chip (water rise null without a water index). */
+  changeVector: number;
+  absDifference: number;
+  mad: number;
+  waterRise: number | null;
+}
 
 /** Scores of the evaluated chips of one set. */
 export interface SetChips {
@@ -46,6 +76,8 @@ export interface SetChips {
   unscored: number;
   /** Those chips per pair, for every pair read (0 where none). */
   unscoredByPair: Record<string, number>;
+  /** Every labelled chip, scored or not, in the order read. */
+  rows: ChipRow[];
 }
 
 /** One pair's figures within its set (evaluate's `byPair`). */
@@ -92,6 +124,8 @@ export interface SetResult {
   f1: number;
   /** The same per pair, in folder order: where a set's ranking fails. */
   byPair: PairResult[];
+  /** Every labelled chip, with options.keepChips only. */
+  chips?: ChipRow[];
 }
 
 /** Options of evaluate. */
@@ -102,6 +136,8 @@ export interface EvaluateOptions {
   embedder?: Embedder;
   /** Alert threshold (default DEFAULT_ALERT_THRESHOLD). */
   threshold?: number;
+  /** Keep every labelled chip's row in the result (`chips`; default false). */
+  keepChips?: boolean;
 }
 
 /** Evaluated chips of one set folder. */
@@ -120,6 +156,7 @@ export async function evaluateSetChips(
     pair: [],
     unscored: 0,
     unscoredByPair: {},
+    rows: [],
     pairs: 0,
   };
   for (const id of subfolders(setDir)) {
@@ -144,16 +181,36 @@ export async function evaluateSetChips(
         for (let c = 0; c < size; c++) if (pair.label[(chip.y + r) * w + chip.x + c]! >= 128) changed++;
       const share = changed / (size * size);
       if (share > 0 && share < POSITIVE_SHARE) continue;
+      const base = {
+        changeVector: windowMean(cva, w, chip.x, chip.y, size),
+        absDifference: windowMean(absDiff, w, chip.x, chip.y, size),
+        mad: windowMean(madZ, w, chip.x, chip.y, size),
+        waterRise: rise ? windowMean(rise, w, chip.x, chip.y, size) : null,
+      };
+      const st = chip.usable ? chip.strengths : null;
+      out.rows.push({
+        pair: id,
+        x: chip.x,
+        y: chip.y,
+        changedShare: share,
+        positive: share >= POSITIVE_SHARE,
+        scored: chip.usable,
+        score: chip.usable ? chip.score : null,
+        kind: chip.usable ? chip.kind : null,
+        confidence: chip.usable ? chip.confidence : null,
+        strengths: st ? { change: st.change, water: st.water, burn: st.burn } : null,
+        ...base,
+      });
       if (!chip.usable) {
         out.unscored++;
         out.unscoredByPair[id]!++;
         continue;
       }
       out.score.push(chip.score);
-      out.changeVector.push(windowMean(cva, w, chip.x, chip.y, size));
-      out.absDifference.push(windowMean(absDiff, w, chip.x, chip.y, size));
-      out.mad.push(windowMean(madZ, w, chip.x, chip.y, size));
-      if (rise && out.waterRise) out.waterRise.push(windowMean(rise, w, chip.x, chip.y, size));
+      out.changeVector.push(base.changeVector);
+      out.absDifference.push(base.absDifference);
+      out.mad.push(base.mad);
+      if (base.waterRise !== null && out.waterRise) out.waterRise.push(base.waterRise);
       out.positive.push(share >= POSITIVE_SHARE);
       out.pair.push(id);
     }
@@ -208,6 +265,7 @@ export async function evaluate(root: string, options: EvaluateOptions = {}): Pro
       aurocWaterRise: chips.waterRise ? auroc(chips.waterRise, chips.positive) : null,
       f1: f1AtThreshold(chips.score, chips.positive, threshold),
       byPair: pairResults(chips, threshold),
+      ...(options.keepChips ? { chips: chips.rows } : {}),
     });
   }
   if (results.length === 0) throw new InputError(`pairs root ${root} has no set folders`);

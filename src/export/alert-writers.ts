@@ -35,7 +35,7 @@ export async function writeGeoJson(features: AsyncIterable<AlertFeature>, out: W
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null is empty. */
-function csvField(v: string | number | null): string {
+export function csvField(v: string | number | null): string {
   if (v === null) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;

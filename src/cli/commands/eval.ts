@@ -7,7 +7,11 @@ import {
 } from '../../pipeline/pipeline-eval.ts';
 import { DEFAULT_PAIR_CHIP } from '../../detect/compare-pair.ts';
 import { DEFAULT_ALERT_THRESHOLD } from '../../detect/detect-chip.ts';
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { evaluate, type SetResult } from '../../detect/evaluate.ts';
+import { csvField } from '../../export/alert-writers.ts';
 import { DEFAULT_SERIES_CHIP, evaluateSeries } from '../../detect/series-eval.ts';
 import { InputError } from '../../errors.ts';
 import { formatSeries } from './eval-series.ts';
@@ -49,6 +53,82 @@ export function formatByPair(rows: readonly SetResult[], threshold: number): str
     ]),
   );
   return columns(head, body);
+}
+
+/** Columns of `eval --chips`, one row per labelled chip. */
+export const CHIP_CSV_COLUMNS = [
+  'set',
+  'pair',
+  'x',
+  'y',
+  'changed_share',
+  'positive',
+  'scored',
+  'score',
+  'kind',
+  'confidence',
+  'change',
+  'water',
+  'burn',
+  'change_vector',
+  'abs_difference',
+  'mad',
+  'water_rise',
+] as const;
+
+/**
+ * Every labelled chip of the sets as CSV (RFC 4180, header first; empty where a value does not exist: the
+ * score of a chip not scored, water rise without a water index), so that a set's errors can be looked at
+ * chip by chip. Numbers as computed, booleans 0/1.
+ */
+export function chipRowsCsv(rows: readonly SetResult[]): string {
+  const lines = [CHIP_CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    for (const c of r.chips ?? []) {
+      const st = c.strengths;
+      lines.push(
+        [
+          r.set,
+          c.pair,
+          c.x,
+          c.y,
+          c.changedShare,
+          c.positive ? 1 : 0,
+          c.scored ? 1 : 0,
+          c.score,
+          c.kind,
+          c.confidence,
+          st ? st.change : null,
+          st ? st.water : null,
+          st ? st.burn : null,
+          c.changeVector,
+          c.absDifference,
+          c.mad,
+          c.waterRise,
+        ]
+          .map(csvField)
+          .join(','),
+      );
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * Refuses `--chips <file>` before the evaluation runs: with --series or --pipeline (they have no pair
+ * chips), or where the file cannot be written (its folder missing, the path a folder).
+ */
+export function checkChipsFile(file: string, otherMode: boolean): void {
+  if (otherMode) {
+    throw new InputError(`--chips ${file}: the chips of a pairs root only, not with --series or --pipeline`);
+  }
+  const folder = dirname(resolve(file));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new InputError(`--chips ${file}: folder ${folder} does not exist`);
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new InputError(`--chips ${file}: is a folder, not a file`);
+  }
 }
 
 /** The evaluation table as text. */
@@ -97,11 +177,23 @@ export function register(program: Command): void {
     .option('--chip <n>', `chip size in pixels (default ${DEFAULT_PAIR_CHIP}, series ${DEFAULT_SERIES_CHIP})`)
     .option('--by-pair', 'also print each pair: its chips, AUROC, false alarms and misses')
     .option('--json', 'print JSON (per-pair figures in byPair)')
+    .option(
+      '--chips <file>',
+      'also write every labelled chip (label, score, kind, baselines) to this CSV file',
+    )
     .action(
       async (
         root: string | undefined,
-        o: { chip?: string; json?: boolean; byPair?: boolean; series?: string; pipeline?: string },
+        o: {
+          chip?: string;
+          json?: boolean;
+          byPair?: boolean;
+          series?: string;
+          pipeline?: string;
+          chips?: string;
+        },
       ) => {
+        if (o.chips !== undefined) checkChipsFile(o.chips, Boolean(o.series || o.pipeline));
         if (o.pipeline) {
           const chipPx = positiveInt('--chip', o.chip ?? String(DEFAULT_PIPELINE_CHIP));
           const result = await evaluatePipeline(o.pipeline, { chipPx });
@@ -121,11 +213,20 @@ export function register(program: Command): void {
         if (!root) throw new InputError('eval needs a pairs root, or --series <dir>');
         const rows = await evaluate(root, {
           chip: positiveInt('--chip', o.chip ?? String(DEFAULT_PAIR_CHIP)),
+          keepChips: o.chips !== undefined,
         });
+        let written = '';
+        if (o.chips !== undefined) {
+          await writeFile(o.chips, chipRowsCsv(rows));
+          const n = rows.reduce((k, r) => k + (r.chips?.length ?? 0), 0);
+          written = `${n} labelled chip(s) written to ${o.chips}`;
+          for (const r of rows) delete r.chips;
+        }
         const text = o.byPair
           ? `${formatTable(rows, DEFAULT_ALERT_THRESHOLD)}\n\n${formatByPair(rows, DEFAULT_ALERT_THRESHOLD)}`
           : formatTable(rows, DEFAULT_ALERT_THRESHOLD);
         process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${text}\n`);
+        if (written) process.stderr.write(`${written}\n`);
       },
     );
 }
