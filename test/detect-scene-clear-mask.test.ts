@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clearMask } from '../src/detect/cloud-mask.ts';
+import { cellOrigin, cellPart, gridLayout, mosaicImage } from '../src/detect/grid-mosaic.ts';
 import { sceneClearImages, type GridImage } from '../src/detect/scene-clear-mask.ts';
 import type { ImageValue } from '../src/imagery/image.ts';
 
@@ -88,5 +89,49 @@ describe('the cloud test over a scene of grid chips (scene-clear-mask.ts)', () =
 
   it('returns nothing for no chips', () => {
     expect(sceneClearImages([])).toEqual([]);
+  });
+});
+
+describe('grid mosaics (grid-mosaic.ts)', () => {
+  const cells = [
+    { col: 4, row: 9 },
+    { col: 6, row: 8 },
+  ];
+  it('lays out the bounding box of cells: western column, northern row, 3 × 2 cells', () => {
+    expect(gridLayout(cells, 2)).toEqual({ col0: 4, rowTop: 9, cols: 3, rows: 2, px: 2 });
+  });
+
+  it('puts each chip at its place, north first, and takes it back out; unfilled cells invalid', () => {
+    const layout = gridLayout(cells, 2);
+    const img = (v: number): ImageValue => ({
+      width: 2,
+      height: 2,
+      bands: ['nir', 'green'],
+      data: [Float32Array.of(v, v + 1, v + 2, v + 3), Float32Array.of(-v, -v, -v, -v)],
+      mask: Uint8Array.of(1, 1, 0, 1),
+      crs: null,
+      bounds: null,
+      scale: 'reflectance',
+    });
+    const m = mosaicImage(
+      [
+        { ...cells[0]!, image: img(10) },
+        { ...cells[1]!, image: img(20) },
+      ],
+      layout,
+      ['green', 'nir'],
+      { crs: 'EPSG:32633', bounds: null, scale: 'reflectance' },
+    );
+    expect([m.width, m.height, m.bands, m.crs]).toEqual([6, 4, ['green', 'nir'], 'EPSG:32633']);
+    // 6 × 4: (4, 9) is the top-left 2 × 2, (6, 8) the bottom-right one.
+    expect(Array.from(m.data[1]!)).toEqual([
+      10, 11, 0, 0, 0, 0, 12, 13, 0, 0, 0, 0, 0, 0, 0, 0, 20, 21, 0, 0, 0, 0, 22, 23,
+    ]);
+    expect(Array.from(m.mask)).toEqual([
+      1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1,
+    ]);
+    expect(cellOrigin(layout, 6, 8)).toBe(16);
+    expect(Array.from(cellPart(m.data[1]!, layout, 6, 8))).toEqual([20, 21, 22, 23]);
+    expect(Array.from(cellPart(m.mask, layout, 5, 9))).toEqual([0, 0, 0, 0]);
   });
 });

@@ -48,6 +48,7 @@ import {
   type PairDetectorOptions,
   type PairEvidence,
 } from './pair-detector.ts';
+import { cellOrigin, gridLayout, mosaicImage, type GridLayout } from './grid-mosaic.ts';
 import { radarChange, type RadarChange, type RadarChangeOptions } from './radar-change.ts';
 import { assertBackscatter } from './radar-water.ts';
 import { SIGNAL_THRESHOLDS, driftStrength, strength } from './signals.ts';
@@ -103,36 +104,6 @@ function commonPolarisations(inputs: readonly PairChipInput[]): string[] {
   return ['vv', 'vh'].filter((p) => inputs.every((c) => band(c.before, p) && band(c.after, p)));
 }
 
-/** One look of the scene: the usable chips' planes at their grid places, the rest invalid. */
-function mosaic(
-  inputs: readonly RadarPairChipInput[],
-  usable: readonly boolean[],
-  pick: (c: RadarPairChipInput) => ImageValue,
-  bands: readonly string[],
-  layout: { col0: number; rowTop: number; cols: number; rows: number; px: number },
-): ImageValue {
-  const { px } = layout;
-  const width = layout.cols * px;
-  const height = layout.rows * px;
-  const data = bands.map(() => new Float32Array(width * height));
-  const mask = new Uint8Array(width * height);
-  inputs.forEach((c, k) => {
-    if (!usable[k]) return;
-    const img = pick(c);
-    const x0 = (c.col - layout.col0) * px;
-    const y0 = (layout.rowTop - c.row) * px;
-    const planes = bands.map((b) => band(img, b)!);
-    for (let y = 0; y < px; y++)
-      for (let x = 0; x < px; x++) {
-        const i = y * px + x;
-        const j = (y0 + y) * width + x0 + x;
-        mask[j] = img.mask[i]!;
-        planes.forEach((p, b) => (data[b]![j] = p[i]!));
-      }
-  });
-  return { width, height, bands: [...bands], data, mask, crs: null, bounds: null, scale: 'backscatter' };
-}
-
 /** 1.4826 × the median absolute deviation from the median (the standard deviation of a normal sample); 0 when empty. */
 function robustSpread(values: readonly number[]): number {
   if (values.length === 0) return 0;
@@ -166,16 +137,22 @@ export function detectRadarPairScene(
   );
   const used = inputs.filter((_, k) => usable[k]);
   let change: RadarChange | null = null;
-  let layout = { col0: 0, rowTop: 0, cols: 0, rows: 0, px };
+  let layout: GridLayout = { col0: 0, rowTop: 0, cols: 0, rows: 0, px };
   if (used.length > 0 && bands.includes('vv')) {
-    const cols = used.map((c) => c.col);
-    const rows = used.map((c) => c.row);
-    const col0 = Math.min(...cols);
-    const rowTop = Math.max(...rows);
-    layout = { col0, rowTop, cols: Math.max(...cols) - col0 + 1, rows: rowTop - Math.min(...rows) + 1, px };
-    const before = mosaic(inputs, usable, (c) => c.before, bands, layout);
-    const after = mosaic(inputs, usable, (c) => c.after, bands, layout);
-    change = radarChange(before, after, options.radar);
+    layout = gridLayout(used, px);
+    // One look of the scene: the usable chips' planes at their grid places, the rest invalid.
+    const look = (pick: (c: RadarPairChipInput) => ImageValue) =>
+      mosaicImage(
+        used.map((c) => ({ col: c.col, row: c.row, image: pick(c) })),
+        layout,
+        bands,
+        { crs: null, bounds: null, scale: 'backscatter' },
+      );
+    change = radarChange(
+      look((c) => c.before),
+      look((c) => c.after),
+      options.radar,
+    );
   }
   const width = layout.cols * px;
   let pixels = 0;
@@ -183,8 +160,7 @@ export function detectRadarPairScene(
     const m = joint[k]!;
     const validFraction = count(m) / n;
     if (!usable[k] || !change) return unusableChip(c.key, validFraction);
-    const x0 = (c.col - layout.col0) * px;
-    const y0 = (layout.rowTop - c.row) * px;
+    const origin = cellOrigin(layout, c.col, c.row);
     const codes = new Uint8Array(n);
     const drops: number[] = [];
     const residuals: number[] = [];
@@ -202,7 +178,7 @@ export function detectRadarPairScene(
         }
         valid++;
         drops.push(bvv[i]! - avv[i]!);
-        const j = (y0 + y) * width + x0 + x;
+        const j = origin + y * width + x;
         residuals.push(bvv[i]! - change.filteredBaselineVv[j]!);
         if (change.newWater[j] === 1) {
           codes[i] = MASK_WATER;

@@ -6,12 +6,13 @@
  * chip gets its part of the mosaic's mask; the pair detector then tests each chip on its own as well (a
  * bright object's halo against the chip's own pixels, which finds some haze more).
  *
- * Memory stays bounded whatever the area: the grid is cut into blocks of at most SCENE_MASK_BLOCK_PX
+ * The mosaic is grid-mosaic.ts's. Memory stays bounded whatever the area: the grid is cut into blocks of at most SCENE_MASK_BLOCK_PX
  * pixels a side, each block's chips mosaicked on their own (a cloud is cut only at block edges), and a
  * cell of a block that no chip fills is invalid in its mosaic.
  */
 import type { ImageValue } from '../imagery/image.ts';
 import { clearMask } from './cloud-mask.ts';
+import { cellPart, gridLayout, mosaicImage } from './grid-mosaic.ts';
 
 /** Largest side of one mosaic, in pixels (1024: 25 MB for six bands of float32). */
 export const SCENE_MASK_BLOCK_PX = 1024;
@@ -73,39 +74,17 @@ function sameShape(a: ImageValue, b: ImageValue): boolean {
 function mosaicClearMasks(chips: readonly GridImage[]): Uint8Array[] {
   const first = chips[0]!;
   const size = first.image.width;
-  const minCol = Math.min(...chips.map((c) => c.col));
-  const maxCol = Math.max(...chips.map((c) => c.col));
-  const minRow = Math.min(...chips.map((c) => c.row));
-  const maxRow = Math.max(...chips.map((c) => c.row));
-  const width = (maxCol - minCol + 1) * size;
-  const height = (maxRow - minRow + 1) * size;
-  const data = first.image.bands.map(() => new Float32Array(width * height));
-  const mask = new Uint8Array(width * height);
-  // Row 0 of a chip is its northern row; the northernmost grid row comes first in the mosaic.
-  const origin = (c: GridImage) => (maxRow - c.row) * size * width + (c.col - minCol) * size;
-  for (const c of chips) {
-    const o = origin(c);
-    for (let r = 0; r < size; r++) {
-      const src = r * size;
-      const dst = o + r * width;
-      mask.set(c.image.mask.subarray(src, src + size), dst);
-      c.image.data.forEach((plane, k) => data[k]!.set(plane.subarray(src, src + size), dst));
-    }
-  }
+  const layout = gridLayout(chips, size);
   // Bounds of the mosaic from the first chip's (the cloud buffer takes the pixel size from them).
   const b = first.image.bounds;
   const px = b ? (b[2] - b[0]) / size : 0;
   let bounds: ImageValue['bounds'] = null;
   if (b && px > 0) {
-    const x0 = b[0] - (first.col - minCol) * size * px;
-    const y0 = b[1] - (first.row - minRow) * size * px;
-    bounds = [x0, y0, x0 + width * px, y0 + height * px];
+    const x0 = b[0] - (first.col - layout.col0) * size * px;
+    const y1 = b[3] + (layout.rowTop - first.row) * size * px;
+    bounds = [x0, y1 - layout.rows * size * px, x0 + layout.cols * size * px, y1];
   }
-  const clear = clearMask({ ...first.image, width, height, data, mask, bounds });
-  return chips.map((c) => {
-    const o = origin(c);
-    const m = new Uint8Array(size * size);
-    for (let r = 0; r < size; r++) m.set(clear.subarray(o + r * width, o + r * width + size), r * size);
-    return m;
-  });
+  const scene = mosaicImage(chips, layout, first.image.bands, { ...first.image, bounds });
+  const clear = clearMask(scene);
+  return chips.map((c) => cellPart(clear, layout, c.col, c.row));
 }

@@ -19,6 +19,7 @@ import { maskPolygons, ringArea2, sieve, type PixelPolygon } from '../detect/mas
 import { transformer, type GridSpec } from '../imagery/index.ts';
 import { InputError } from '../errors.ts';
 import { mmuPixels } from '../detect/mapping-unit.ts';
+import { cellOrigin, gridLayout } from '../detect/grid-mosaic.ts';
 
 /** A GeoJSON MultiPolygon in lon/lat. */
 export interface MultiPolygon {
@@ -107,30 +108,25 @@ export function pixelExtent(
   const memberCells = new Set(members.map((m) => `${m.col}/${m.row}`));
   const masks = [...members, ...context.filter((m) => !memberCells.has(`${m.col}/${m.row}`))];
   const px = grid.chipPx;
-  const minCol = Math.min(...masks.map((m) => m.col));
-  const maxCol = Math.max(...masks.map((m) => m.col));
-  const minRow = Math.min(...masks.map((m) => m.row));
-  const maxRow = Math.max(...masks.map((m) => m.row));
-  const width = (maxCol - minCol + 1) * px;
-  const height = (maxRow - minRow + 1) * px;
+  const layout = gridLayout(masks, px);
+  const width = layout.cols * px;
+  const height = layout.rows * px;
   const counts = affectedBy(kind);
   const binary = new Uint8Array(width * height);
   for (const m of masks) {
     if (m.values.length !== px * px) {
       throw new InputError(`mask of chip ${m.col}/${m.row} has ${m.values.length} values, not ${px} × ${px}`);
     }
-    const x0 = (m.col - minCol) * px;
-    const y0 = (maxRow - m.row) * px;
+    const origin = cellOrigin(layout, m.col, m.row);
     for (let y = 0; y < px; y++) {
-      const o = (y0 + y) * width + x0;
+      const o = origin + y * width;
       for (let x = 0; x < px; x++) binary[o + x] = counts(m.values[y * px + x]!) ? 1 : 0;
     }
   }
   const inMember = new Uint8Array(width * height);
   for (const m of members) {
-    const x0 = (m.col - minCol) * px;
-    const y0 = (maxRow - m.row) * px;
-    for (let y = 0; y < px; y++) inMember.fill(1, (y0 + y) * width + x0, (y0 + y) * width + x0 + px);
+    const origin = cellOrigin(layout, m.col, m.row);
+    for (let y = 0; y < px; y++) inMember.fill(1, origin + y * width, origin + y * width + px);
   }
   const kept = sieve(binary, width, height, mmuPixels(mmuHa, grid.resolutionM), inMember);
   if (kept.pixels === 0) return null;
@@ -138,19 +134,18 @@ export function pixelExtent(
   const out = toLonLat(
     maskPolygons(kept.kept, width, height),
     grid.epsg,
-    minCol * px * grid.resolutionM,
-    (maxRow + 1) * px * grid.resolutionM,
+    layout.col0 * px * grid.resolutionM,
+    (layout.rowTop + 1) * px * grid.resolutionM,
     grid.resolutionM,
   );
   const extent: AlertExtent = { km2: roundKm2(kept.pixels * pixelKm2), ...out, source: 'pixels' };
   if (kind === 'burn') {
     const byClass: Record<BurnClass, number> = { low: 0, 'moderate-low': 0, 'moderate-high': 0, high: 0 };
     for (const m of masks) {
-      const x0 = (m.col - minCol) * px;
-      const y0 = (maxRow - m.row) * px;
+      const origin = cellOrigin(layout, m.col, m.row);
       for (let i = 0; i < m.values.length; i++) {
         const c = burnClassOf(m.values[i]!);
-        if (c && kept.kept[(y0 + Math.floor(i / px)) * width + x0 + (i % px)]) byClass[c]++;
+        if (c && kept.kept[origin + Math.floor(i / px) * width + (i % px)]) byClass[c]++;
       }
     }
     for (const c of BURN_CLASSES) byClass[c] = roundKm2(byClass[c] * pixelKm2);

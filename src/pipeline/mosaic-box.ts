@@ -1,4 +1,5 @@
 /** The box of grid cells that an alert's before/after mosaic shows (alert-evidence.ts, and the viewer's outline over it). */
+import { gridLayout } from '../detect/grid-mosaic.ts';
 
 /** A box of grid cells: the western column, the northern row, and its size. */
 export interface CellBox {
@@ -22,12 +23,6 @@ export function mosaicBox(
   const minRow = Math.min(...members.map((t) => t.row)) - 1;
   const maxRow = Math.max(...members.map((t) => t.row)) + 1;
   const shown = cells.filter((c) => c.col >= minCol && c.col <= maxCol && c.row >= minRow && c.row <= maxRow);
-  const left = Math.min(...shown.map((c) => c.col));
-  const top = Math.max(...shown.map((c) => c.row));
-  return {
-    left,
-    top,
-    cols: Math.max(...shown.map((c) => c.col)) - left + 1,
-    rows: top - Math.min(...shown.map((c) => c.row)) + 1,
-  };
+  const layout = gridLayout(shown, 0);
+  return { left: layout.col0, top: layout.rowTop, cols: layout.cols, rows: layout.rows };
 }
