@@ -17,7 +17,7 @@ describe('pipeline evaluation on georeferenced pairs', () => {
       { x0: 72, y0: 40, x1: 88, y1: 56 },
       { x0: 100, y0: 100, x1: 102, y1: 102 },
     ]);
-    const r = await evaluatePipeline(join(root, 'set'));
+    const r = await evaluatePipeline(join(root, 'set'), { keepChips: true });
     expect(r.pairs).toHaveLength(1);
     const p = r.pairs[0]!;
     // The footprint's outline touches the cells around the 4 × 4 raster's chips: 34 cells, of which the
@@ -29,6 +29,29 @@ describe('pipeline evaluation on georeferenced pairs', () => {
     expect(formatPipeline(r)).toContain(
       '  town: 34 chips, 2 changed / 13 unchanged evaluated; pipeline P 1.00 R 1.00 F1 1.000 (TP 2 FP 0 FN 0);',
     );
+    // keepChips: a row for every cell of the area, evaluated or not, with what the assessment reported.
+    const rows = p.chipRows!;
+    expect(rows).toHaveLength(34);
+    expect(rows.filter((c) => c.evaluated)).toHaveLength(15);
+    // The only chips with labelled change or a report: the two changed chips, both reported (the
+    // change vector flags only the whole one), and the 4-pixel one, left out and not reported.
+    expect(
+      rows
+        .filter((c) => c.reported || c.changedShare > 0)
+        .map((c) => [
+          c.col,
+          c.row,
+          c.changedShare,
+          c.evaluated,
+          c.positive,
+          c.reported?.kind ?? null,
+          c.changeVectorFlagged,
+        ]),
+    ).toEqual([
+      [1560, 15624, 1, true, true, 'construction', true],
+      [1562, 15623, 0.25, true, true, 'vegetation-loss', false],
+      [1563, 15621, 4 / 1024, false, false, null, false],
+    ]);
   }, 120_000);
 
   it('refuses a folder without pairs, naming it', async () => {

@@ -1,7 +1,14 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkChipsFile, chipRowsCsv, formatByPair, formatTable } from '../src/cli/commands/eval.ts';
+import {
+  checkChipsFile,
+  chipRowsCsv,
+  formatByPair,
+  formatTable,
+  pipelineChipRowsCsv,
+} from '../src/cli/commands/eval.ts';
+import { confusion } from '../src/pipeline/pipeline-eval.ts';
 import { InputError } from '../src/errors.ts';
 import { pairResults, type SetResult } from '../src/detect/evaluate.ts';
 
@@ -106,10 +113,10 @@ describe('per-chip rows as CSV (eval --chips)', () => {
     ]);
   });
 
-  it('refuses --chips with --series or --pipeline, or where the file cannot be written, naming it', () => {
+  it('refuses --chips with --series, or where the file cannot be written, naming it', () => {
     expect(() => checkChipsFile('out.csv', true)).toThrow(InputError);
     expect(() => checkChipsFile('out.csv', true)).toThrow(
-      new InputError('--chips out.csv: the chips of a pairs root only, not with --series or --pipeline'),
+      new InputError('--chips out.csv: the chips of pairs (a pairs root or --pipeline), not of --series'),
     );
     const missing = join(tmpdir(), 'dw-no-such-folder', 'out.csv');
     expect(() => checkChipsFile(missing, false)).toThrow(
@@ -119,5 +126,56 @@ describe('per-chip rows as CSV (eval --chips)', () => {
       new InputError(`--chips ${tmpdir()}: is a folder, not a file`),
     );
     expect(() => checkChipsFile(join(tmpdir(), 'out.csv'), false)).not.toThrow();
+  });
+});
+
+describe('pipeline chips as CSV (eval --pipeline --chips)', () => {
+  it('writes one line per chip of each area: label, evaluation, what the assessment reported, the change vector', () => {
+    const chip = {
+      key: 'EPSG:32631/320/7/9',
+      col: 7,
+      row: 9,
+      labelCovered: 1,
+      changedShare: 0.5,
+      evaluated: true,
+      positive: true,
+      reported: { kind: 'construction', score: 0.625, confidence: 'low' },
+      changeVector: 2.5,
+      changeVectorFlagged: true,
+    };
+    const outside = {
+      ...chip,
+      col: 8,
+      key: 'EPSG:32631/320/8/9',
+      labelCovered: 0.25,
+      changedShare: 0,
+      evaluated: false,
+      positive: false,
+      reported: null,
+      changeVector: null,
+      changeVectorFlagged: false,
+    };
+    const none = confusion(0, 0, 0);
+    const csv = pipelineChipRowsCsv({
+      set: 'oscd',
+      pairs: [
+        {
+          pair: 'town',
+          chips: 2,
+          positives: 1,
+          negatives: 0,
+          pipeline: none,
+          changeVector: none,
+          chipRows: [chip, outside],
+        },
+      ],
+      pooled: { pipeline: none, changeVector: none },
+    });
+    expect(csv.split('\r\n')).toEqual([
+      'pair,key,col,row,label_covered,changed_share,evaluated,positive,reported,kind,score,confidence,change_vector,change_vector_flagged',
+      'town,EPSG:32631/320/7/9,7,9,1,0.5,1,1,1,construction,0.625,low,2.5,1',
+      'town,EPSG:32631/320/8/9,8,9,0.25,0,0,0,0,,,,,0',
+      '',
+    ]);
   });
 });

@@ -63,6 +63,31 @@ export interface PipelinePairResult {
   pipeline: Confusion;
   /** Change-vector magnitude with Otsu's threshold on the same chips. */
   changeVector: Confusion;
+  /** Every chip of the area's grid, with options.keepChips only. */
+  chipRows?: PipelineChipRow[];
+}
+
+/** One chip of a pair's area (`eval --pipeline --chips`). */
+export interface PipelineChipRow {
+  /** The grid key. */
+  key: string;
+  /** Grid column and row. */
+  col: number;
+  row: number;
+  /** Share of the chip's pixels inside the label raster. */
+  labelCovered: number;
+  /** Share of those labelled changed. */
+  changedShare: number;
+  /** Whether the chip is evaluated (at least half inside the label, read in both looks, share 0 or ≥ POSITIVE_SHARE). */
+  evaluated: boolean;
+  /** Whether it counts as changed (share ≥ POSITIVE_SHARE). */
+  positive: boolean;
+  /** The assessment's report of the chip, or null when it did not report it as changed. */
+  reported: { kind: string; score: number; confidence: string | null } | null;
+  /** Change-vector magnitude, or null when a look did not read the chip. */
+  changeVector: number | null;
+  /** Whether it is above the pair's change-vector Otsu threshold. */
+  changeVectorFlagged: boolean;
 }
 
 /** The evaluation of a set. */
@@ -81,6 +106,8 @@ export interface PipelineEvalOptions {
   chipPx?: number;
   /** Embedder (default spectral). */
   embedder?: Embedder;
+  /** Keep every chip's row in each pair's result (`chipRows`; default false). */
+  keepChips?: boolean;
 }
 
 /** Confusion from counts. */
@@ -293,7 +320,7 @@ export async function evaluatePipelinePair(
       return confusion(tp, fp, fn);
     };
     const positives = evaluated.filter((c) => positive(c.key)).length;
-    return {
+    const result: PipelinePairResult = {
       pair: dir.split(/[\\/]/).filter(Boolean).at(-1)!,
       chips: cells.length,
       positives,
@@ -301,6 +328,28 @@ export async function evaluatePipelinePair(
       pipeline: count((k) => changed.has(k)),
       changeVector: count((k) => cva.get(k)! > cvaThreshold),
     };
+    if (options.keepChips) {
+      const reported = new Map(assessment.changedChips.map((c) => [c.key, c]));
+      const inEval = new Set(evaluated.map((c) => c.key));
+      result.chipRows = cells.map((c) => {
+        const l = labels.get(c.key)!;
+        const r = reported.get(c.key);
+        const v = cva.get(c.key);
+        return {
+          key: c.key,
+          col: c.col,
+          row: c.row,
+          labelCovered: l.covered,
+          changedShare: l.share,
+          evaluated: inEval.has(c.key),
+          positive: l.share >= POSITIVE_SHARE,
+          reported: r ? { kind: r.kind, score: r.score, confidence: r.confidence } : null,
+          changeVector: v ?? null,
+          changeVectorFlagged: v !== undefined && v > cvaThreshold,
+        };
+      });
+    }
+    return result;
   } finally {
     await db.close();
     rmSync(work, { recursive: true, force: true });

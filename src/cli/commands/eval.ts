@@ -114,13 +114,65 @@ export function chipRowsCsv(rows: readonly SetResult[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** Columns of `eval --pipeline --chips`, one row per chip of each pair's area. */
+export const PIPELINE_CHIP_CSV_COLUMNS = [
+  'pair',
+  'key',
+  'col',
+  'row',
+  'label_covered',
+  'changed_share',
+  'evaluated',
+  'positive',
+  'reported',
+  'kind',
+  'score',
+  'confidence',
+  'change_vector',
+  'change_vector_flagged',
+] as const;
+
 /**
- * Refuses `--chips <file>` before the evaluation runs: with --series or --pipeline (they have no pair
- * chips), or where the file cannot be written (its folder missing, the path a folder).
+ * Every chip of each pair's area as CSV (RFC 4180, header first): its label, whether it was evaluated,
+ * what the assessment reported (empty kind, score and confidence where it reported no change) and the
+ * change-vector baseline. Booleans 0/1.
  */
-export function checkChipsFile(file: string, otherMode: boolean): void {
-  if (otherMode) {
-    throw new InputError(`--chips ${file}: the chips of a pairs root only, not with --series or --pipeline`);
+export function pipelineChipRowsCsv(result: PipelineEvalResult): string {
+  const lines = [PIPELINE_CHIP_CSV_COLUMNS.join(',')];
+  for (const p of result.pairs) {
+    for (const c of p.chipRows ?? []) {
+      lines.push(
+        [
+          p.pair,
+          c.key,
+          c.col,
+          c.row,
+          c.labelCovered,
+          c.changedShare,
+          c.evaluated ? 1 : 0,
+          c.positive ? 1 : 0,
+          c.reported ? 1 : 0,
+          c.reported?.kind ?? null,
+          c.reported?.score ?? null,
+          c.reported?.confidence ?? null,
+          c.changeVector,
+          c.changeVectorFlagged ? 1 : 0,
+        ]
+          .map(csvField)
+          .join(','),
+      );
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * Refuses `--chips <file>` before the evaluation runs: with --series (a series has no pair chips), or
+ * where the file cannot be written (its folder missing, the path a folder).
+ */
+export function checkChipsFile(file: string, series: boolean): void {
+  if (series) {
+    throw new InputError(`--chips ${file}: the chips of pairs (a pairs root or --pipeline), not of --series`);
   }
   const folder = dirname(resolve(file));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
@@ -179,7 +231,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON (per-pair figures in byPair)')
     .option(
       '--chips <file>',
-      'also write every labelled chip (label, score, kind, baselines) to this CSV file',
+      'also write every chip (label, score, kind, baselines; with --pipeline what assess reported) to this CSV file',
     )
     .action(
       async (
@@ -193,13 +245,21 @@ export function register(program: Command): void {
           chips?: string;
         },
       ) => {
-        if (o.chips !== undefined) checkChipsFile(o.chips, Boolean(o.series || o.pipeline));
+        if (o.chips !== undefined) checkChipsFile(o.chips, Boolean(o.series));
         if (o.pipeline) {
           const chipPx = positiveInt('--chip', o.chip ?? String(DEFAULT_PIPELINE_CHIP));
-          const result = await evaluatePipeline(o.pipeline, { chipPx });
+          const result = await evaluatePipeline(o.pipeline, { chipPx, keepChips: o.chips !== undefined });
+          let written = '';
+          if (o.chips !== undefined) {
+            await writeFile(o.chips, pipelineChipRowsCsv(result));
+            const n = result.pairs.reduce((k, p) => k + (p.chipRows?.length ?? 0), 0);
+            written = `${n} chip(s) written to ${o.chips}`;
+            for (const p of result.pairs) delete p.chipRows;
+          }
           process.stdout.write(
             o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatPipeline(result)}\n`,
           );
+          if (written) process.stderr.write(`${written}\n`);
           return;
         }
         if (o.series) {
