@@ -54,6 +54,35 @@ describe('pipeline evaluation on georeferenced pairs', () => {
     ]);
   }, 120_000);
 
+  it('finds a cloud over the area, not chip by chip: a cloud in a haze bank that fills its chip is not reported', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dw-eval-pipeline-cloud-'));
+    // The after image's chip x 96–127, y 64–95 is all haze (visible 0.24: brightened, too dark for the
+    // cloud rule) around a 20 × 20 cloud at x, y 102–121 / 70–89. Chip by chip, the haze is that chip's
+    // own median, so the cloud's ring is not brightened and the cloud (42 % of its windows) stays: the
+    // chip would alert. Over the area's mosaic the ring is brightened over the scene's forest and fields,
+    // the cloud is masked with its 60 m margin — the whole chip — and the chip is not scored.
+    await writeGeorefPair(
+      join(root, 'set', 'town'),
+      [
+        { x0: 0, y0: 0, x1: 32, y1: 32 },
+        { x0: 72, y0: 40, x1: 88, y1: 56 },
+      ],
+      [
+        { rect: { x0: 96, y0: 64, x1: 128, y1: 96 }, spectrum: [0.22, 0.24, 0.25, 0.33, 0.27, 0.2] },
+        { rect: { x0: 102, y0: 70, x1: 122, y1: 90 }, spectrum: [0.5, 0.5, 0.5, 0.5, 0.4, 0.3] },
+      ],
+    );
+    const r = await evaluatePipeline(join(root, 'set'), { keepChips: true });
+    const p = r.pairs[0]!;
+    expect(p.pipeline).toEqual(confusion(2, 0, 0));
+    const cloudChip = p.chipRows!.find((c) => c.col === 1563 && c.row === 15622)!;
+    expect(cloudChip).toMatchObject({ evaluated: true, positive: false, reported: null });
+    expect(p.chipRows!.filter((c) => c.reported).map((c) => [c.col, c.row])).toEqual([
+      [1560, 15624],
+      [1562, 15623],
+    ]);
+  }, 120_000);
+
   it('refuses a folder without pairs, naming it', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'dw-eval-empty-'));
     await expect(evaluatePipeline(empty)).rejects.toThrow(

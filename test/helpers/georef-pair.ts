@@ -18,24 +18,43 @@ export interface Rect {
   y1: number;
 }
 
+/** A rectangle of the after image painted with a spectrum (blue, green, red, nir, swir16, swir22), unlabelled. */
+export interface Overlay {
+  rect: Rect;
+  spectrum: readonly number[];
+}
+
 /**
  * Writes an OSCD-like pair folder under `dir`: before.tif and after.tif (6-band uint16 reflectance ×10000,
  * 128 × 128 px at 10 m in UTM 33N, on the 320 m chip grid), label.png on the same pixels and pair.json.
- * Forest west, fields east; `built` rectangles turn to roofs after, and the label marks them.
+ * Forest west, fields east; `built` rectangles turn to roofs after, and the label marks them; `overlays`
+ * (a haze, a cloud) are painted over the after image in order and left out of the label.
  */
-export async function writeGeorefPair(dir: string, built: readonly Rect[]): Promise<void> {
+export async function writeGeorefPair(
+  dir: string,
+  built: readonly Rect[],
+  overlays: readonly Overlay[] = [],
+): Promise<void> {
   const size = 128;
   const originX = 1560 * 320;
   const originY = 15625 * 320;
   mkdirSync(join(dir, 'bands'), { recursive: true });
-  const inside = (x: number, y: number) => built.some((r) => x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1);
+  const within = (r: Rect, x: number, y: number) => x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1;
+  const inside = (x: number, y: number) => built.some((r) => within(r, x, y));
   for (const [t, name] of ['before', 'after'].entries()) {
     const files: string[] = [];
     for (const [b, band] of BANDS.entries()) {
       const data = new Uint16Array(size * size);
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
-          const spectrum = t === 1 && inside(x, y) ? ROOF : x < size / 2 ? FOREST : FIELD;
+          const over = t === 1 ? overlays.findLast((o) => within(o.rect, x, y)) : undefined;
+          const spectrum = over
+            ? over.spectrum
+            : t === 1 && inside(x, y)
+              ? ROOF
+              : x < size / 2
+                ? FOREST
+                : FIELD;
           data[y * size + x] = Math.round(spectrum[b]! * (1 + 0.04 * noise(t * 7 + b, y * size + x)) * 10000);
         }
       }
