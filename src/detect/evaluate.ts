@@ -6,7 +6,7 @@
  * assessment, which reports such chips as not observed. Per set (all its pairs' chips pooled): AUROC of the
  * compare score, of the classical baselines (classical.ts: change vector, absolute difference, MAD χ² and,
  * where every pair of the set has a water index, water-index rise) on the same chips, and F1 of
- * `score ≥ threshold`.
+ * `score ≥ threshold`; with `keepChips`, a row per labelled chip (ChipRow, `eval --chips`).
  */
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
@@ -49,10 +49,13 @@ export interface ChipRow {
   confidence: Confidence | null;
   /** Strengths of change, water and burn evidence (0.5 at each one's threshold), or null when not scored. */
   strengths: { change: number; water: number; burn: number } | null;
-  /** The classical baselines on the chip (water rise null without a water index). */
+  /** Change-vector magnitude over the chip (classical.ts). */
   changeVector: number;
+  /** Mean absolute difference over the chip. */
   absDifference: number;
+  /** Mean MAD χ² statistic over the chip. */
   mad: number;
+  /** Mean water-index rise over the chip, or null without a water index. */
   waterRise: number | null;
 }
 

@@ -71,8 +71,9 @@ export interface PipelinePairResult {
 export interface PipelineChipRow {
   /** The grid key. */
   key: string;
-  /** Grid column and row. */
+  /** Grid column. */
   col: number;
+  /** Grid row. */
   row: number;
   /** Share of the chip's pixels inside the label raster. */
   labelCovered: number;
