@@ -82,12 +82,12 @@ export const CHIP_CSV_COLUMNS = [
  * chip by chip. Numbers as computed, booleans 0/1.
  */
 export function chipRowsCsv(rows: readonly SetResult[]): string {
-  const lines = [CHIP_CSV_COLUMNS.join(',')];
-  for (const r of rows) {
-    for (const c of r.chips ?? []) {
-      const st = c.strengths;
-      lines.push(
-        [
+  return csvText(
+    CHIP_CSV_COLUMNS,
+    rows.flatMap((r) =>
+      (r.chips ?? []).map((c) => {
+        const st = c.strengths;
+        return [
           r.set,
           c.pair,
           c.x,
@@ -105,12 +105,15 @@ export function chipRowsCsv(rows: readonly SetResult[]): string {
           c.absDifference,
           c.mad,
           c.waterRise,
-        ]
-          .map(csvField)
-          .join(','),
-      );
-    }
-  }
+        ];
+      }),
+    ),
+  );
+}
+
+/** CSV text (RFC 4180, CRLF line ends): the header, then one line per row. */
+function csvText(columns: readonly string[], rows: readonly (string | number | null)[][]): string {
+  const lines = [columns.join(','), ...rows.map((row) => row.map(csvField).join(','))];
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -138,32 +141,27 @@ export const PIPELINE_CHIP_CSV_COLUMNS = [
  * change-vector baseline. Booleans 0/1.
  */
 export function pipelineChipRowsCsv(result: PipelineEvalResult): string {
-  const lines = [PIPELINE_CHIP_CSV_COLUMNS.join(',')];
-  for (const p of result.pairs) {
-    for (const c of p.chipRows ?? []) {
-      lines.push(
-        [
-          p.pair,
-          c.key,
-          c.col,
-          c.row,
-          c.labelCovered,
-          c.changedShare,
-          c.evaluated ? 1 : 0,
-          c.positive ? 1 : 0,
-          c.reported ? 1 : 0,
-          c.reported?.kind ?? null,
-          c.reported?.score ?? null,
-          c.reported?.confidence ?? null,
-          c.changeVector,
-          c.changeVectorFlagged ? 1 : 0,
-        ]
-          .map(csvField)
-          .join(','),
-      );
-    }
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(
+    PIPELINE_CHIP_CSV_COLUMNS,
+    result.pairs.flatMap((p) =>
+      (p.chipRows ?? []).map((c) => [
+        p.pair,
+        c.key,
+        c.col,
+        c.row,
+        c.labelCovered,
+        c.changedShare,
+        c.evaluated ? 1 : 0,
+        c.positive ? 1 : 0,
+        c.reported ? 1 : 0,
+        c.reported?.kind ?? null,
+        c.reported?.score ?? null,
+        c.reported?.confidence ?? null,
+        c.changeVector,
+        c.changeVectorFlagged ? 1 : 0,
+      ]),
+    ),
+  );
 }
 
 /**
