@@ -6,9 +6,9 @@
  * chip gets its part of the mosaic's mask; the pair detector then tests each chip on its own as well (a
  * bright object's halo against the chip's own pixels, which finds some haze more).
  *
- * The mosaic is grid-mosaic.ts's. Memory stays bounded whatever the area: the grid is cut into blocks of at most SCENE_MASK_BLOCK_PX
- * pixels a side, each block's chips mosaicked on their own (a cloud is cut only at block edges), and a
- * cell of a block that no chip fills is invalid in its mosaic.
+ * The mosaic is grid-mosaic.ts's. Memory stays bounded whatever the area: the grid is cut into blocks of
+ * at most SCENE_MASK_BLOCK_PX pixels a side, each block's chips mosaicked on their own (a cloud is cut only
+ * at block edges), and a cell of a block that no chip fills is invalid in its mosaic.
  */
 import type { ImageValue } from '../imagery/image.ts';
 import { clearMask } from './cloud-mask.ts';
@@ -84,7 +84,8 @@ function mosaicClearMasks(chips: readonly GridImage[]): Uint8Array[] {
     const y1 = b[3] + (layout.rowTop - first.row) * size * px;
     bounds = [x0, y1 - layout.rows * size * px, x0 + layout.cols * size * px, y1];
   }
-  const scene = mosaicImage(chips, layout, first.image.bands, { ...first.image, bounds });
+  const { crs, scale } = first.image;
+  const scene = mosaicImage(chips, layout, first.image.bands, { crs, bounds, scale });
   const clear = clearMask(scene);
   return chips.map((c) => cellPart(clear, layout, c.col, c.row));
 }
